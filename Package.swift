@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Kite",
+    products: [
+        .library(name: "Kite", targets: ["Kite"]),
+        .executable(name: "kite", targets: ["KiteCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The system's ICU (headers and libraries via pkg-config).
+        .systemLibrary(
+            name: "CICU",
+            pkgConfig: "icu-uc icu-i18n",
+            providers: [.apt(["libicu-dev"])]
+        ),
+        // Plain C wrappers over ICU's version-renamed C API and zlib; no logic lives here.
+        .target(
+            name: "CKite",
+            dependencies: ["CICU"],
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(name: "Kite", dependencies: ["CKite"], exclude: ["Format/FORMAT.md"]),
+        .executableTarget(
+            name: "KiteCLI",
+            dependencies: ["Kite", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "KiteTests", dependencies: ["Kite"]),
+    ]
+)

@@ -1,0 +1,98 @@
+#include "ckite.h"
+#include <unicode/utypes.h>
+#include <unicode/uversion.h>
+#include <unicode/ubrk.h>
+#include <unicode/unorm2.h>
+#include <unicode/utrans.h>
+#include <unicode/ucnv.h>
+#include <unicode/ucnv_err.h>
+#include <zlib.h>
+
+int32_t kite_icu_major_version(void) { return U_ICU_VERSION_MAJOR_NUM; }
+
+kite_wordbreak *kite_wordbreak_open(const char *locale, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    UBreakIterator *bi = ubrk_open(UBRK_WORD, locale, NULL, 0, &err);
+    *status = (int32_t)err;
+    if (U_FAILURE(err)) return NULL;
+    return (kite_wordbreak *)bi;
+}
+
+void kite_wordbreak_close(kite_wordbreak *bi) {
+    if (bi) ubrk_close((UBreakIterator *)bi);
+}
+
+int32_t kite_wordbreak_set_text(kite_wordbreak *bi, const uint16_t *text, int32_t len) {
+    UErrorCode err = U_ZERO_ERROR;
+    ubrk_setText((UBreakIterator *)bi, (const UChar *)text, len, &err);
+    return (int32_t)err;
+}
+
+int32_t kite_wordbreak_next(kite_wordbreak *bi) {
+    int32_t b = ubrk_next((UBreakIterator *)bi);
+    return b == UBRK_DONE ? -1 : b;
+}
+
+int32_t kite_wordbreak_rule_status(kite_wordbreak *bi) {
+    return ubrk_getRuleStatus((UBreakIterator *)bi);
+}
+
+int32_t kite_nfkc_casefold(const uint16_t *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *n = unorm2_getNFKCCasefoldInstance(&err);
+    if (U_FAILURE(err)) { *status = (int32_t)err; return 0; }
+    int32_t out = unorm2_normalize(n, (const UChar *)src, len, (UChar *)dest, cap, &err);
+    *status = (int32_t)err;
+    return out;
+}
+
+int32_t kite_transliterate(const char *transform_id, uint16_t *text, int32_t len, int32_t cap, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    UChar id[64];
+    int32_t n = 0;
+    while (transform_id[n] && n < 63) { id[n] = (UChar)transform_id[n]; n++; }
+    UTransliterator *t = utrans_openU(id, n, UTRANS_FORWARD, NULL, 0, NULL, &err);
+    if (U_FAILURE(err)) { *status = (int32_t)err; return 0; }
+    int32_t limit = len;
+    utrans_transUChars(t, (UChar *)text, &len, cap, 0, &limit, &err);
+    utrans_close(t);
+    *status = (int32_t)err;
+    return limit;
+}
+
+int32_t kite_encodable(const char *charset, const uint16_t *text, int32_t len) {
+    UErrorCode err = U_ZERO_ERROR;
+    UConverter *c = ucnv_open(charset, &err);
+    if (U_FAILURE(err)) return 0;
+    ucnv_setFromUCallBack(c, UCNV_FROM_U_CALLBACK_STOP, NULL, NULL, NULL, &err);
+    char out[64];
+    ucnv_fromUChars(c, out, sizeof out, (const UChar *)text, len, &err);
+    ucnv_close(c);
+    return U_FAILURE(err) ? 0 : 1;
+}
+
+uint32_t kite_crc32(uint32_t crc, const void *bytes, size_t len) {
+    uLong c = crc;
+    const Bytef *p = (const Bytef *)bytes;
+    while (len > 0) {
+        uInt chunk = len > 0x40000000u ? 0x40000000u : (uInt)len;
+        c = crc32(c, p, chunk);
+        p += chunk;
+        len -= chunk;
+    }
+    return (uint32_t)c;
+}
+
+size_t kite_deflate_bound(size_t len) { return (size_t)compressBound((uLong)len); }
+
+long kite_deflate(const void *src, size_t len, void *dest, size_t cap, int level) {
+    uLongf out = (uLongf)cap;
+    if (compress2((Bytef *)dest, &out, (const Bytef *)src, (uLong)len, level) != Z_OK) return -1;
+    return (long)out;
+}
+
+long kite_inflate(const void *src, size_t len, void *dest, size_t cap) {
+    uLongf out = (uLongf)cap;
+    if (uncompress((Bytef *)dest, &out, (const Bytef *)src, (uLong)len) != Z_OK) return -1;
+    return (long)out;
+}

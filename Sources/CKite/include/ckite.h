@@ -1,0 +1,42 @@
+// Plain, unversioned C entry points over ICU 72's renamed C API and zlib.
+// Swift cannot call ICU directly (every function is a macro such as ubrk_open -> ubrk_open_72),
+// so this file exposes the handful of calls Kite needs. No logic lives here.
+#ifndef CKITE_H
+#define CKITE_H
+#include <stdint.h>
+#include <stddef.h>
+
+/// The major version of the ICU this was compiled against.
+int32_t kite_icu_major_version(void);
+
+/// Opaque word-break iterator.
+typedef struct kite_wordbreak kite_wordbreak;
+
+/// Opens an ICU word-break iterator for `locale`; NULL on failure (error code in *status).
+kite_wordbreak *kite_wordbreak_open(const char *locale, int32_t *status);
+void kite_wordbreak_close(kite_wordbreak *bi);
+/// Points the iterator at `len` UTF-16 units; the buffer must outlive the iteration. Returns an ICU error code (<= 0 ok).
+int32_t kite_wordbreak_set_text(kite_wordbreak *bi, const uint16_t *text, int32_t len);
+/// Next boundary (UTF-16 index), or -1 at the end.
+int32_t kite_wordbreak_next(kite_wordbreak *bi);
+/// Rule status of the segment that ends at the current boundary (0-99 none, 100 number, 200 letter, 300 kana, 400 ideo).
+int32_t kite_wordbreak_rule_status(kite_wordbreak *bi);
+
+/// NFKC_Casefold of `len` UTF-16 units into `dest` (capacity `cap`); returns the full output length, error in *status.
+int32_t kite_nfkc_casefold(const uint16_t *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status);
+/// Applies the ICU transform `transform_id` (e.g. "Traditional-Simplified") in place; returns the new length.
+int32_t kite_transliterate(const char *transform_id, uint16_t *text, int32_t len, int32_t cap, int32_t *status);
+
+/// 1 when `len` UTF-16 units convert to the ICU charset `charset` (e.g. "GB2312") without substitution, else 0.
+int32_t kite_encodable(const char *charset, const uint16_t *text, int32_t len);
+
+/// zlib CRC-32 of `len` bytes, continuing from `crc` (start with 0).
+uint32_t kite_crc32(uint32_t crc, const void *bytes, size_t len);
+/// Upper bound of kite_deflate's output for `len` input bytes.
+size_t kite_deflate_bound(size_t len);
+/// zlib-compresses `len` bytes at `level` (1-9); returns the compressed size, or -1.
+long kite_deflate(const void *src, size_t len, void *dest, size_t cap, int level);
+/// Inflates into `dest`; returns the decompressed size, or -1 on corrupt input or too small a buffer.
+long kite_inflate(const void *src, size_t len, void *dest, size_t cap);
+
+#endif

@@ -1,0 +1,421 @@
+import CKite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Why text could not be analyzed.
+public enum AnalysisError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The input is not valid UTF-8; the offset is of the first bad byte.
+    case invalidUTF8(byteOffset: Int)
+    /// ICU failed to open or run a break iterator (its error code).
+    case icuFailure(code: Int32)
+    /// The input is larger than one analysis call accepts (2 GiB − 1 bytes).
+    case inputTooLarge(bytes: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidUTF8(let offset): return "invalid UTF-8 at byte \(offset)"
+        case .icuFailure(let code): return "ICU error \(code)"
+        case .inputTooLarge(let n): return "input of \(n) bytes is too large to analyze in one piece"
+        }
+    }
+}
+
+/// One index term produced by the analyzer.
+public struct AnalyzedTerm: Hashable, Sendable {
+    /// Whether the term is a word of the segmenter or a rescue bigram over single characters.
+    public enum Kind: String, Hashable, Sendable, Codable {
+        case word, bigram
+    }
+    /// The normalized term text, as it is stored in the index.
+    public var text: String
+    /// The token position (bigrams share the position of their first character).
+    public var position: Int
+    /// The UTF-8 byte range of the term in the original, unnormalized input.
+    public var sourceRange: Range<Int>
+    /// Word or bigram.
+    public var kind: Kind
+
+    /// Creates a term.
+    public init(text: String, position: Int, sourceRange: Range<Int>, kind: Kind) {
+        self.text = text
+        self.position = position
+        self.sourceRange = sourceRange
+        self.kind = kind
+    }
+}
+
+/// Turns text into index terms: repair, normalization, segmentation and the bigram rescue.
+///
+/// Documents and queries go through the same analyzer, so a query term always meets the document term it was
+/// made from. An `Analyzer` is a value; each call borrows a reusable per-thread token stream internally.
+public struct Analyzer: Sendable {
+    /// The settings this analyzer applies.
+    public let configuration: AnalyzerConfiguration
+
+    /// Creates an analyzer with the given settings (Kite's defaults if omitted).
+    public init(_ configuration: AnalyzerConfiguration = .default) {
+        self.configuration = configuration
+    }
+
+    /// The index terms of `text`, in emission order (by position; a bigram follows the word after its start).
+    public func terms(in text: String) throws(AnalysisError) -> [AnalyzedTerm] {
+        var utf8 = Array(text.utf8)
+        return try terms(inUTF8: &utf8)
+    }
+
+    /// The index terms of UTF-8 bytes; throws ``AnalysisError/invalidUTF8(byteOffset:)`` on malformed input.
+    public func terms(inUTF8 bytes: [UInt8]) throws(AnalysisError) -> [AnalyzedTerm] {
+        var copy = bytes
+        return try terms(inUTF8: &copy)
+    }
+
+    private func terms(inUTF8 bytes: inout [UInt8]) throws(AnalysisError) -> [AnalyzedTerm] {
+        var out: [AnalyzedTerm] = []
+        let stream = try TokenStream.make(configuration)
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(AnalysisError) in
+                try stream.analyze(raw) { term, info in
+                    out.append(AnalyzedTerm(
+                        text: String(decoding: term, as: UTF8.self), position: Int(info.position),
+                        sourceRange: Int(info.start)..<Int(info.end), kind: info.isBigram ? .bigram : .word))
+                }
+            }
+        }
+        try result.get()
+        return out
+    }
+
+    /// The segmenter's words of `text` including punctuation, before bigrams, each as the slice of the original
+    /// text it came from with whitespace removed — the form of the SIGHAN segmentation bakeoff.
+    public func segments(of text: String) throws(AnalysisError) -> [String] {
+        let bytes = Array(text.utf8)
+        var out: [String] = []
+        let stream = try TokenStream.make(configuration)
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(AnalysisError) in
+                try stream.analyze(raw, allSegments: true) { _, info in
+                    var s = String(decoding: raw[Int(info.start)..<Int(info.end)], as: UTF8.self)
+                    s.removeAll { $0.isWhitespace }
+                    if !s.isEmpty { out.append(s) }
+                }
+            }
+        }
+        try result.get()
+        return out
+    }
+}
+
+/// Where a term came from: its position and original UTF-8 byte range.
+struct TokenInfo {
+    var position: Int32
+    var start: Int32
+    var end: Int32
+    var isBigram: Bool
+}
+
+/// The reusable machinery of one analysis thread: an ICU break iterator and the normalization buffers.
+///
+/// Not thread-safe; ``make(_:)`` hands out one per thread and configuration.
+final class TokenStream {
+    let configuration: AnalyzerConfiguration
+    private let folding: CharacterFolding
+    private var breaker: OpaquePointer?
+    /// Normalized UTF-16 text and, per unit, the original UTF-8 byte range it came from.
+    private var units: [UInt16] = []
+    private var sourceStart: [Int32] = []
+    private var sourceEnd: [Int32] = []
+    private var termBytes: [UInt8] = []
+
+    init(_ configuration: AnalyzerConfiguration) throws(AnalysisError) {
+        self.configuration = configuration
+        self.folding = CharacterFolding.shared(simplify: configuration.foldsTraditional)
+        if configuration.segmenter == .icu {
+            var status: Int32 = 0
+            breaker = kite_wordbreak_open("zh", &status)
+            if breaker == nil { throw .icuFailure(code: status) }
+        }
+        units.reserveCapacity(1 << 16)
+        sourceStart.reserveCapacity(1 << 16)
+        sourceEnd.reserveCapacity(1 << 16)
+        termBytes.reserveCapacity(256)
+    }
+
+    deinit { kite_wordbreak_close(breaker) }
+
+    /// Per-thread cache of token streams, one per configuration.
+    static func make(_ configuration: AnalyzerConfiguration) throws(AnalysisError) -> TokenStream {
+        let cache = ThreadLocalStreams.current
+        if let s = cache.streams[configuration] { return s }
+        let s = try TokenStream(configuration)
+        cache.streams[configuration] = s
+        return s
+    }
+
+    /// Analyzes UTF-8 `text`, calling `emit` with each term's normalized UTF-8 bytes and origin.
+    ///
+    /// With `allSegments`, every non-space segment (punctuation too) is emitted and no bigrams are made.
+    func analyze(
+        _ text: UnsafeRawBufferPointer, allSegments: Bool = false,
+        _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
+    ) throws(AnalysisError) {
+        guard text.count < Int(Int32.max) else { throw .inputTooLarge(bytes: text.count) }
+        try normalize(text)
+        if configuration.segmenter == .whitespace {
+            segmentWhitespace(emit)
+        } else {
+            try segmentICU(allSegments: allSegments, emit)
+        }
+    }
+
+    // MARK: Normalization
+
+    private enum Class { case none, cjk, digit, dot, other }
+
+    private static func isWhitespace(_ cp: UInt32) -> Bool {
+        switch cp {
+        case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F,
+             0x3000:
+            return true
+        default:
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func isHan(_ cp: UInt32) -> Bool {
+        (0x4E00...0x9FFF).contains(cp) || (0x3400...0x4DBF).contains(cp) || (0xF900...0xFAFF).contains(cp)
+            || (0x20000...0x3134F).contains(cp)
+    }
+
+    @inline(__always)
+    private static func classify(_ unit: UInt32) -> Class {
+        if unit >= 0x30 && unit <= 0x39 { return .digit }
+        if unit == 0x2E { return .dot }
+        if unit < 0x2E80 { return .other }
+        // CJK radicals, punctuation, kana, ideographs, compatibility forms, full-width forms.
+        if unit <= 0x9FFF || (0xF900...0xFAFF).contains(unit) || (0xFE30...0xFE4F).contains(unit)
+            || (0xFF00...0xFFEF).contains(unit) || unit >= 0x20000 {
+            return .cjk
+        }
+        return .other
+    }
+
+    /// Decodes and validates UTF-8, repairs extraction artefacts and folds characters into `units`.
+    private func normalize(_ text: UnsafeRawBufferPointer) throws(AnalysisError) {
+        units.removeAll(keepingCapacity: true)
+        sourceStart.removeAll(keepingCapacity: true)
+        sourceEnd.removeAll(keepingCapacity: true)
+        let repair = configuration.repairsExtractionArtifacts
+        let bytes = text.bindMemory(to: UInt8.self)
+        let n = bytes.count
+        var i = 0
+        var prev = Class.none, prevPrev = Class.none
+        var pendingSpace = false
+        var spaceStart: Int32 = 0, spaceEnd: Int32 = 0
+        let table = folding.table
+        let expansions = folding.expansions
+        while i < n {
+            let b0 = bytes[i]
+            var cp: UInt32
+            var len: Int
+            if b0 < 0x80 {
+                cp = UInt32(b0); len = 1
+            } else if b0 >= 0xC2 && b0 <= 0xDF {
+                guard i + 1 < n, bytes[i + 1] & 0xC0 == 0x80 else { throw .invalidUTF8(byteOffset: i) }
+                cp = (UInt32(b0 & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F); len = 2
+            } else if b0 >= 0xE0 && b0 <= 0xEF {
+                guard i + 2 < n, bytes[i + 1] & 0xC0 == 0x80, bytes[i + 2] & 0xC0 == 0x80 else {
+                    throw .invalidUTF8(byteOffset: i)
+                }
+                cp = (UInt32(b0 & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
+                guard cp >= 0x800, !(0xD800...0xDFFF).contains(cp) else { throw .invalidUTF8(byteOffset: i) }
+                len = 3
+            } else if b0 >= 0xF0 && b0 <= 0xF4 {
+                guard i + 3 < n, bytes[i + 1] & 0xC0 == 0x80, bytes[i + 2] & 0xC0 == 0x80, bytes[i + 3] & 0xC0 == 0x80
+                else { throw .invalidUTF8(byteOffset: i) }
+                cp = (UInt32(b0 & 0x07) << 18) | (UInt32(bytes[i + 1] & 0x3F) << 12)
+                    | (UInt32(bytes[i + 2] & 0x3F) << 6) | UInt32(bytes[i + 3] & 0x3F)
+                guard cp >= 0x10000, cp <= 0x10FFFF else { throw .invalidUTF8(byteOffset: i) }
+                len = 4
+            } else {
+                throw .invalidUTF8(byteOffset: i)
+            }
+            let start = Int32(i), end = Int32(i + len)
+            i += len
+            if TokenStream.isWhitespace(cp) {
+                if !pendingSpace { pendingSpace = true; spaceStart = start }
+                spaceEnd = end
+                continue
+            }
+            // Fold the character.
+            var first: UInt32
+            if cp < 0x10000 {
+                let entry = table[Int(cp)]
+                if entry & 0x8000_0000 == 0 {
+                    first = entry
+                    if pendingSpace { flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd); pendingSpace = false }
+                    units.append(UInt16(truncatingIfNeeded: entry))
+                    sourceStart.append(start); sourceEnd.append(end)
+                } else {
+                    let count = Int((entry >> 24) & 0x7F)
+                    if count == 0 { continue }  // removed by normalization (default ignorables)
+                    let offset = Int(entry & 0xFF_FFFF)
+                    first = UInt32(expansions[offset])
+                    if pendingSpace { flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd); pendingSpace = false }
+                    for k in 0..<count {
+                        units.append(expansions[offset + k])
+                        sourceStart.append(start); sourceEnd.append(end)
+                    }
+                }
+            } else {
+                first = cp
+                if pendingSpace { flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd); pendingSpace = false }
+                let v = cp - 0x10000
+                units.append(UInt16(0xD800 + (v >> 10))); units.append(UInt16(0xDC00 + (v & 0x3FF)))
+                sourceStart.append(start); sourceEnd.append(end)
+                sourceStart.append(start); sourceEnd.append(end)
+            }
+            prevPrev = prev
+            prev = TokenStream.classify(first)
+        }
+    }
+
+    /// Keeps a whitespace run as one space, or drops it when repair says it is an extraction artefact.
+    @inline(__always)
+    private func flushSpace(
+        before next: UInt32, prev: Class, prevPrev: Class, repair: Bool, _ start: Int32, _ end: Int32
+    ) {
+        if prev == .none { return }  // leading whitespace
+        if repair {
+            let cur = TokenStream.classify(next)
+            if prev == .cjk || cur == .cjk { return }
+            if prev == .digit && (cur == .digit || cur == .dot) { return }
+            if prev == .dot && prevPrev == .digit && cur == .digit { return }
+        }
+        units.append(0x20)
+        sourceStart.append(start); sourceEnd.append(end)
+    }
+
+    // MARK: Segmentation
+
+    private func segmentWhitespace(_ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) {
+        var position: Int32 = 0
+        var start = 0
+        let n = units.count
+        var k = 0
+        while k <= n {
+            if k == n || units[k] == 0x20 {
+                if k > start {
+                    emitTerm(start, k, position: position, bigram: false, emit)
+                    position += 1
+                }
+                start = k + 1
+            }
+            k += 1
+        }
+    }
+
+    private func segmentICU(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) throws(AnalysisError) {
+        guard !units.isEmpty, let breaker else { return }
+        let status = units.withUnsafeBufferPointer { kite_wordbreak_set_text(breaker, $0.baseAddress, Int32($0.count)) }
+        if status > 0 { throw .icuFailure(code: status) }
+        let bigrams = configuration.emitsBigrams && !allSegments
+        var position: Int32 = 0
+        var start: Int32 = 0
+        // The previous word if it was a single CJK ideograph: its unit range and position.
+        var single: (start: Int32, end: Int32, position: Int32)? = nil
+        while true {
+            let end = kite_wordbreak_next(breaker)
+            if end < 0 { break }
+            defer { start = end }
+            let rule = kite_wordbreak_rule_status(breaker)
+            if rule < 100 {
+                if allSegments && !(end - start == 1 && units[Int(start)] == 0x20) {
+                    emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
+                    position += 1
+                }
+                single = nil
+                continue
+            }
+            emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
+            if bigrams {
+                if rule >= 400 && rule < 500 && isSingleHan(Int(start), Int(end)) {
+                    if let s = single, s.end == start {
+                        emitTerm(Int(s.start), Int(end), position: s.position, bigram: true, emit)
+                    }
+                    single = (start, end, position)
+                } else {
+                    single = nil
+                }
+            }
+            position += 1
+        }
+    }
+
+    @inline(__always)
+    private func isSingleHan(_ start: Int, _ end: Int) -> Bool {
+        let len = end - start
+        if len == 1 { return TokenStream.isHan(UInt32(units[start])) }
+        if len == 2, units[start] & 0xFC00 == 0xD800 {
+            let cp = 0x10000 + ((UInt32(units[start]) - 0xD800) << 10) + (UInt32(units[start + 1]) - 0xDC00)
+            return TokenStream.isHan(cp)
+        }
+        return false
+    }
+
+    /// Encodes units[start..<end] as UTF-8 into the reused term buffer and emits it.
+    @inline(__always)
+    private func emitTerm(
+        _ start: Int, _ end: Int, position: Int32, bigram: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
+    ) {
+        termBytes.removeAll(keepingCapacity: true)
+        var k = start
+        while k < end {
+            let u = UInt32(units[k])
+            k += 1
+            if u < 0x80 {
+                termBytes.append(UInt8(u))
+            } else if u < 0x800 {
+                termBytes.append(UInt8(0xC0 | (u >> 6))); termBytes.append(UInt8(0x80 | (u & 0x3F)))
+            } else if u & 0xFC00 == 0xD800, k < end, units[k] & 0xFC00 == 0xDC00 {
+                let cp = 0x10000 + ((u - 0xD800) << 10) + (UInt32(units[k]) - 0xDC00)
+                k += 1
+                termBytes.append(UInt8(0xF0 | (cp >> 18))); termBytes.append(UInt8(0x80 | ((cp >> 12) & 0x3F)))
+                termBytes.append(UInt8(0x80 | ((cp >> 6) & 0x3F))); termBytes.append(UInt8(0x80 | (cp & 0x3F)))
+            } else {
+                let v = (u & 0xF800) == 0xD800 ? 0xFFFD : u  // lone surrogate cannot occur from valid input
+                termBytes.append(UInt8(0xE0 | (v >> 12))); termBytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                termBytes.append(UInt8(0x80 | (v & 0x3F)))
+            }
+        }
+        let info = TokenInfo(
+            position: position, start: sourceStart[start], end: sourceEnd[end - 1], isBigram: bigram)
+        termBytes.withUnsafeBufferPointer { emit($0, info) }
+    }
+}
+
+/// The token streams of the current thread.
+final class ThreadLocalStreams {
+    var streams: [AnalyzerConfiguration: TokenStream] = [:]
+
+    static var current: ThreadLocalStreams {
+        if let p = pthread_getspecific(key) {
+            return Unmanaged<ThreadLocalStreams>.fromOpaque(p).takeUnretainedValue()
+        }
+        let s = ThreadLocalStreams()
+        pthread_setspecific(key, Unmanaged.passRetained(s).toOpaque())
+        return s
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { p in
+            guard let p else { return }
+            Unmanaged<ThreadLocalStreams>.fromOpaque(p).release()
+        }
+        return key
+    }()
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Kite
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Show how Kite analyzes text (argument or standard input).")
+
+    @Flag(help: "Print the segmented words separated by two spaces, one output line per input line (SIGHAN format).")
+    var words = false
+
+    @Flag(help: "Print the terms as JSON.")
+    var json = false
+
+    @OptionGroup var analysis: AnalysisOptions
+
+    @Argument(help: "Text to analyze; standard input when omitted.")
+    var text: String?
+
+    func run() throws {
+        let analyzer = Analyzer(analysis.configuration)
+        let input: [UInt8]
+        if let text { input = Array(text.utf8) } else { input = Array(FileHandle.standardInput.readDataToEndOfFile()) }
+        do {
+            if words {
+                var out = ""
+                out.reserveCapacity(input.count * 2)
+                for line in input.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast(input.last == 0x0A ? 1 : 0) {
+                    guard let s = String(validating: line, as: UTF8.self) else {
+                        throw AnalysisError.invalidUTF8(byteOffset: line.startIndex)
+                    }
+                    out += try analyzer.segments(of: s).joined(separator: "  ")
+                    out += "\n"
+                }
+                FileHandle.standardOutput.write(Data(out.utf8))
+                return
+            }
+            let terms = try analyzer.terms(inUTF8: input)
+            if json {
+                let objects = terms.map { t -> [String: Any] in
+                    ["term": t.text, "position": t.position, "start": t.sourceRange.lowerBound,
+                     "end": t.sourceRange.upperBound, "kind": t.kind.rawValue]
+                }
+                let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+                FileHandle.standardOutput.write(data + Data("\n".utf8))
+            } else {
+                var out = ""
+                for t in terms {
+                    out += "\(t.text)\t\(t.position)\t\(t.sourceRange.lowerBound)..<\(t.sourceRange.upperBound)"
+                    out += t.kind == .bigram ? "\tbigram\n" : "\n"
+                }
+                FileHandle.standardOutput.write(Data(out.utf8))
+            }
+        } catch let error as AnalysisError {
+            throw CLIError.runtime("analyze: \(error)")
+        }
+    }
+}
+
+/// Analyzer settings shared by the commands that build or analyze.
+struct AnalysisOptions: ParsableArguments {
+    @Option(help: "Segmenter: icu (default) or whitespace (pre-tokenized text).")
+    var segmenter: AnalyzerConfiguration.Segmenter = .icu
+    @Flag(help: "Do not repair PDF-extraction artefacts (broken lines, spaced digits).")
+    var noRepair = false
+    @Flag(help: "Do not fold traditional characters to simplified.")
+    var noFoldTraditional = false
+    @Flag(help: "Do not add character bigrams over runs of single-character words.")
+    var noBigrams = false
+
+    var configuration: AnalyzerConfiguration {
+        AnalyzerConfiguration(
+            segmenter: segmenter, repairsExtractionArtifacts: !noRepair, foldsTraditional: !noFoldTraditional,
+            emitsBigrams: !noBigrams)
+    }
+}
+
+extension AnalyzerConfiguration.Segmenter: ExpressibleByArgument {}

@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+@testable import Kite
+
+/// The text of a file in the repository's `Corpus/`.
+func corpusText(_ name: String) throws -> String {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Corpus").appendingPathComponent(name)
+    return try String(contentsOf: url, encoding: .utf8)
+}
+
+@Suite struct AnalyzerTests {
+    let analyzer = Analyzer()
+
+    func words(_ text: String, _ config: AnalyzerConfiguration = .default) throws -> [String] {
+        try Analyzer(config).terms(in: text).filter { $0.kind == .word }.map(\.text)
+    }
+
+    @Test func repairsBrokenLinesAndSpacedCharacters() throws {
+        #expect(try words("基\n层") == ["基层"])
+        #expect(try analyzer.segments(of: "工 作 圆 满 完 成") == ["工作", "圆满", "完成"])
+        #expect(try words("7至9\n月").joined() == "7至9月")
+        #expect(try words("7至9\n月").contains("月"))
+    }
+
+    @Test func repairsSpacedNumbers() throws {
+        #expect(try words("1 5日") == ["15", "日"])
+        #expect(try words("50 0 0万元").first == "5000")
+        #expect(try words("1 . 13亿元").first == "1.13")
+        #expect(try words("2 0 2 3 年") == ["2023", "年"])
+    }
+
+    @Test func latinWordsKeepTheirSpaces() throws {
+        #expect(try words("Beijing Shanghai") == ["beijing", "shanghai"])
+        #expect(try words("SMILE ++ QFLP") == ["smile", "qflp"])
+    }
+
+    @Test func withoutRepairSpacedCharactersStaySingle() throws {
+        let raw = AnalyzerConfiguration(repairsExtractionArtifacts: false, emitsBigrams: false)
+        #expect(try words("工 作 圆 满", raw) == ["工", "作", "圆", "满"])
+    }
+
+    @Test func normalizesWidthAndCase() throws {
+        #expect(try words("ＡＢＣ１２３") == ["abc123"])
+        #expect(try words("QFLP") == ["qflp"])
+    }
+
+    @Test func foldsTraditionalToSimplifiedOnlyWhenAsked() throws {
+        #expect(try words("國際經濟").joined() == "国际经济")
+        let keep = AnalyzerConfiguration(foldsTraditional: false)
+        #expect(try words("國際", keep).joined() == "國際")
+    }
+
+    @Test func mixedChineseLatinAndDigits() throws {
+        #expect(try words("QFLP基金") == ["qflp", "基金"])
+        #expect(try words("SMILE++项目").prefix(1) == ["smile"])
+        let w = try words("2022—2023年")
+        #expect(w == ["2022", "2023", "年"])
+    }
+
+    @Test func bigramRescueOverSingleCharacterRuns() throws {
+        let terms = try analyzer.terms(in: "潍坊市统计局")
+        let bigrams = terms.filter { $0.kind == .bigram }
+        #expect(bigrams.map(\.text) == ["潍坊", "坊市"])
+        // A bigram sits at the position of its first character.
+        let wei = try #require(terms.first { $0.text == "潍" })
+        #expect(bigrams[0].position == wei.position)
+        let plain = try Analyzer(AnalyzerConfiguration(emitsBigrams: false)).terms(in: "潍坊市统计局")
+        #expect(plain.allSatisfy { $0.kind == .word })
+        // 升规纳统 → 升/规/纳/统 plus three bigrams.
+        let sg = try analyzer.terms(in: "升规纳统").filter { $0.kind == .bigram }.map(\.text)
+        #expect(sg == ["升规", "规纳", "纳统"])
+    }
+
+    @Test func noBigramAcrossPunctuationOrMultiCharacterWords() throws {
+        let terms = try analyzer.terms(in: "潍，坊")
+        #expect(!terms.contains { $0.kind == .bigram })
+    }
+
+    @Test func offsetsSliceTheOriginalText() throws {
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        let bytes = Array(text.utf8)
+        let terms = try analyzer.terms(in: text)
+        #expect(terms.count > 5000)
+        var lastPosition = -1
+        for t in terms {
+            let slice = String(decoding: bytes[t.sourceRange], as: UTF8.self)
+            let stripped = slice.unicodeScalars.filter { !$0.properties.isWhitespace }
+            let folded = String(String.UnicodeScalarView(stripped)).applyingTransform(.fullwidthToHalfwidth, reverse: false)?
+                .lowercased() ?? slice
+            #expect(folded == t.text || String(String.UnicodeScalarView(stripped)).lowercased() == t.text,
+                    "term \(t.text) sliced as \(slice)")
+            if t.kind == .word { #expect(t.position == lastPosition + 1); lastPosition = t.position }
+        }
+        // The repaired report yields words that the broken lines had split.
+        let texts = Set(terms.map(\.text))
+        #expect(texts.contains("基层"))
+        #expect(texts.contains("升规"))
+        #expect(texts.contains("纳统"))
+        #expect(texts.contains("潍坊"))
+    }
+
+    @Test func emptyAndWhitespaceOnlyInput() throws {
+        #expect(try analyzer.terms(in: "").isEmpty)
+        #expect(try analyzer.terms(in: " \n\t　").isEmpty)
+        #expect(try analyzer.terms(in: "，。！").isEmpty)
+    }
+
+    @Test func invalidUTF8IsATypedError() throws {
+        #expect(throws: AnalysisError.invalidUTF8(byteOffset: 3)) {
+            try analyzer.terms(inUTF8: [0xE5, 0xB7, 0xA5, 0xFF, 0x41])
+        }
+        #expect(throws: AnalysisError.invalidUTF8(byteOffset: 0)) { try analyzer.terms(inUTF8: [0xED, 0xA0, 0x80]) }
+        #expect(throws: AnalysisError.invalidUTF8(byteOffset: 1)) { try analyzer.terms(inUTF8: [0x41, 0xE5, 0xB7]) }
+        #expect(throws: AnalysisError.invalidUTF8(byteOffset: 0)) { try analyzer.terms(inUTF8: [0xC0, 0x80]) }
+    }
+
+    @Test func veryLongInput() throws {
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        var big = ""
+        while big.utf8.count < 10_000_000 { big += text }
+        let terms = try analyzer.terms(in: big)
+        let once = try analyzer.terms(in: text)
+        #expect(terms.count >= once.count * (big.utf8.count / text.utf8.count))
+        #expect(terms.last.map { $0.sourceRange.upperBound <= big.utf8.count } == true)
+    }
+
+    @Test func whitespaceSegmenterSplitsOnSpacesOnly() throws {
+        let ws = AnalyzerConfiguration(segmenter: .whitespace, repairsExtractionArtifacts: false, emitsBigrams: false)
+        #expect(try words("升规纳统 工作  ＡＢ\n机制", ws) == ["升规纳统", "工作", "ab", "机制"])
+    }
+
+    @Test func fingerprintRoundTrips() throws {
+        for seg in AnalyzerConfiguration.Segmenter.allCases {
+            for flags in 0..<8 {
+                let c = AnalyzerConfiguration(
+                    segmenter: seg, repairsExtractionArtifacts: flags & 1 != 0, foldsTraditional: flags & 2 != 0,
+                    emitsBigrams: flags & 4 != 0)
+                #expect(AnalyzerConfiguration(fingerprint: c.fingerprint) == c)
+            }
+        }
+        #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;v9") == nil)
+    }
+}
