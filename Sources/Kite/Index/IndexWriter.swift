@@ -1,0 +1,241 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Adds, replaces and deletes documents, and publishes them atomically with ``commit()``.
+///
+/// One writer per index directory at a time (a `flock` on `write.lock`; a second one gets
+/// ``KiteError/indexLocked(path:)``). Documents are buffered in memory up to the RAM budget, then flushed as an
+/// immutable segment; nothing is visible to readers, and nothing survives a crash, until `commit()` has renamed the
+/// new manifest into place. Not thread-safe: use it from one thread (readers may be used from many).
+public final class IndexWriter {
+    /// Tuning of a writer.
+    public struct Options: Sendable {
+        /// Flush a segment when the buffered documents take about this many bytes (default 256 MB).
+        public var ramBudget: Int
+        /// After a commit, merge the smallest segments while there are more than this many (default 10).
+        public var mergeFactor: Int
+        /// Whether commits run the merge policy.
+        public var mergesAfterCommit: Bool
+
+        /// Creates options; the defaults suit most corpora.
+        public init(ramBudget: Int = 256 << 20, mergeFactor: Int = 10, mergesAfterCommit: Bool = true) {
+            self.ramBudget = ramBudget
+            self.mergeFactor = max(2, mergeFactor)
+            self.mergesAfterCommit = mergesAfterCommit
+        }
+    }
+
+    /// The index directory.
+    public let path: String
+    /// The schema the index was built with.
+    public let schema: Schema
+    /// The analyzer the index was built with.
+    public let analyzer: AnalyzerConfiguration
+    /// The writer's options.
+    public let options: Options
+
+    private struct Live {
+        var info: SegmentInfo
+        var reader: SegmentReader
+        var deletes: DeleteSet
+        var dirty: Bool
+    }
+
+    private var lockFD: Int32
+    private var manifest: Manifest
+    private var segments: [Live] = []
+    private var builder: SegmentBuilder
+    private var closed = false
+    private var pendingChanges = false
+
+    /// Opens the index at `path` for writing, creating it (and the directory) if there is none.
+    ///
+    /// An existing index must have been built with the same `schema` and `analyzer`, else
+    /// ``KiteError/configurationMismatch(path:expected:found:)``. Leftover files of an interrupted writer are removed.
+    public init(
+        at path: String, schema: Schema = .default, analyzer: AnalyzerConfiguration = .default,
+        options: Options = Options()
+    ) throws(KiteError) {
+        try schema.validate()
+        self.path = path
+        self.schema = schema
+        self.analyzer = analyzer
+        self.options = options
+        try IndexDirectory.createDirectory(path)
+        lockFD = try IndexDirectory.lock(path)
+        do throws(KiteError) {
+            do {
+                manifest = try Manifest.read(directory: path)
+            } catch .indexNotFound {
+                manifest = Manifest(generation: 0, analyzer: analyzer.fingerprint, schema: schema.fingerprint, segments: [])
+            }
+            guard manifest.analyzer == analyzer.fingerprint else {
+                throw KiteError.configurationMismatch(path: path, expected: analyzer.fingerprint, found: manifest.analyzer)
+            }
+            guard manifest.schema == schema.fingerprint else {
+                throw KiteError.configurationMismatch(path: path, expected: schema.fingerprint, found: manifest.schema)
+            }
+            IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles)
+            for info in manifest.segments {
+                let reader = try SegmentReader(
+                    directory: path, info: info, textFieldCount: schema.textFields.count,
+                    keywordFieldCount: schema.keywordFields.count)
+                segments.append(Live(info: info, reader: reader, deletes: reader.deletes, dirty: false))
+            }
+            builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+        } catch {
+            Glibc.close(lockFD)
+            throw error
+        }
+    }
+
+    deinit {
+        if !closed { Glibc.close(lockFD) }
+    }
+
+    /// Documents in the committed index plus those added since, minus deletes.
+    public var liveDocumentCount: Int {
+        segments.reduce(0) { $0 + $1.info.docCount - $1.deletes.count } + builder.liveCount
+    }
+
+    /// Adds `document`, replacing any document with the same id (committed or not).
+    public func add(_ document: Document) throws(KiteError) {
+        guard !closed else { throw .writerClosed }
+        guard !document.id.isEmpty else { throw .invalidDocument(id: document.id, reason: "empty id") }
+        guard document.id.utf8.count <= 4096 else { throw .invalidDocument(id: String(document.id.prefix(40)), reason: "id longer than 4096 bytes") }
+        for (name, value) in document.fields where value.utf8.count >= Int(Int32.max) {
+            throw .invalidDocument(id: document.id, reason: "field \(name) is larger than 2 GiB")
+        }
+        try typed { try builder.add(document) }
+        deleteFromSegments(id: document.id)
+        pendingChanges = true
+        if builder.memoryBytes >= options.ramBudget { try flush() }
+    }
+
+    /// Deletes the document with `id`, if any; returns whether one was found.
+    @discardableResult
+    public func delete(id: String) throws(KiteError) -> Bool {
+        guard !closed else { throw .writerClosed }
+        let inBuffer = builder.delete(id: id)
+        let inSegments = deleteFromSegments(id: id)
+        if inBuffer || inSegments { pendingChanges = true }
+        return inBuffer || inSegments
+    }
+
+    @discardableResult
+    private func deleteFromSegments(id: String) -> Bool {
+        var found = false
+        for i in segments.indices {
+            if let d = segments[i].reader.document(withID: id), segments[i].deletes.insert(d) {
+                segments[i].dirty = true
+                found = true
+            }
+        }
+        return found
+    }
+
+    /// Writes the buffered documents as a segment (not yet committed).
+    private func flush() throws(KiteError) {
+        guard builder.docCount > 0 else { return }
+        let info = try typed { try builder.flush(to: path, id: SegmentID.make()) }
+        let reader = try SegmentReader(
+            directory: path, info: info, textFieldCount: schema.textFields.count,
+            keywordFieldCount: schema.keywordFields.count)
+        var deletes = DeleteSet(docCount: info.docCount)
+        for d in builder.deleted { deletes.insert(Int(d)) }
+        segments.append(Live(info: info, reader: reader, deletes: deletes, dirty: !deletes.words.allSatisfy { $0 == 0 }))
+        builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+    }
+
+    /// Flushes buffered documents and publishes everything added or deleted so far as one atomic commit.
+    ///
+    /// When it returns, the commit is durable (files and directory fsynced). Then, if there are more segments than
+    /// ``Options/mergeFactor``, the smallest are merged and committed again.
+    public func commit() throws(KiteError) {
+        guard !closed else { throw .writerClosed }
+        try flush()
+        try publish()
+        if options.mergesAfterCommit {
+            while segments.count > options.mergeFactor {
+                let smallest = segments.indices.sorted { segments[$0].info.docCount - segments[$0].deletes.count
+                    < segments[$1].info.docCount - segments[$1].deletes.count }
+                try merge(Array(smallest.prefix(options.mergeFactor)))
+                try publish()
+            }
+        }
+    }
+
+    /// Merges segments until at most `maxSegments` remain (deleted documents are dropped), then commits.
+    public func forceMerge(maxSegments: Int = 1) throws(KiteError) {
+        guard !closed else { throw .writerClosed }
+        try flush()
+        let target = max(1, maxSegments)
+        if segments.count > target || (target == 1 && segments.contains { $0.deletes.count > 0 }) {
+            let order = segments.indices.sorted { segments[$0].info.docCount < segments[$1].info.docCount }
+            try merge(Array(order.prefix(segments.count - target + 1)))
+        }
+        try publish()
+    }
+
+    private func merge(_ indices: [Int]) throws(KiteError) {
+        let chosen = indices.sorted()
+        let sources = chosen.map { (reader: segments[$0].reader, deletes: segments[$0].deletes) }
+        let info = try typed { try Merger.merge(sources, schema: schema, into: path) }
+        let reader = try SegmentReader(
+            directory: path, info: info, textFieldCount: schema.textFields.count,
+            keywordFieldCount: schema.keywordFields.count)
+        let first = chosen[0]
+        for i in chosen.reversed() { segments.remove(at: i) }
+        segments.insert(Live(info: info, reader: reader, deletes: DeleteSet(docCount: info.docCount), dirty: false), at: first)
+        pendingChanges = true
+    }
+
+    private func publish() throws(KiteError) {
+        guard pendingChanges || manifest.generation == 0 else { return }
+        // Write new delete files for segments whose deletes changed.
+        var infos: [SegmentInfo] = []
+        for i in segments.indices {
+            let live = segments[i].info.docCount - segments[i].deletes.count
+            if live == 0 { continue }  // fully deleted segments drop out of the commit
+            if segments[i].dirty {
+                var info = segments[i].info
+                info.deleteGeneration += 1
+                info.deletedCount = segments[i].deletes.count
+                let out = try FileOutput(path: path + "/" + info.fileName(.deletes))
+                var w = FileFormat.header(.deletes, segment: info.id)
+                w.u32(UInt32(info.docCount))
+                w.u32(UInt32(info.deletedCount))
+                for word in segments[i].deletes.words { w.u64(word) }
+                try out.write(w)
+                try out.finish()
+                segments[i].info = info
+                segments[i].dirty = false
+            }
+            infos.append(segments[i].info)
+        }
+        segments.removeAll { $0.info.docCount - $0.deletes.count == 0 }
+        try IndexDirectory.sync(path)
+        let next = Manifest(generation: manifest.generation + 1, analyzer: manifest.analyzer, schema: manifest.schema, segments: infos)
+        try next.write(directory: path)
+        manifest = next
+        pendingChanges = false
+        // Readers that already mapped old files keep them (POSIX unlink semantics); new readers use the new manifest.
+        IndexDirectory.removeUnreferenced(path, keep: next.referencedFiles)
+    }
+
+    /// Discards everything added or deleted since the last commit and releases the lock.
+    public func rollback() {
+        guard !closed else { return }
+        closed = true
+        IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles)
+        Glibc.close(lockFD)
+    }
+
+    /// Releases the lock without committing (uncommitted changes are discarded).
+    public func close() {
+        rollback()
+    }
+}

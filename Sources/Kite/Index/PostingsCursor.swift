@@ -1,0 +1,178 @@
+/// Iterates one term's postings in a segment, a block of 128 documents at a time, straight from the mapped file.
+///
+/// Every block is bounds-checked before it is decoded and its documents checked against the segment, so that a
+/// damaged file gives ``KiteError/corrupt(file:reason:)``, never a wrong read.
+final class PostingsCursor {
+    static let exhausted = Int.max
+
+    private let segment: SegmentReader
+    private let bytes: UnsafeRawBufferPointer
+    private let fileName: String
+    private let docCount: Int
+    let docFrequency: Int
+    private let blockCount: Int  // 0: the whole list is one varint block with no skip entries
+    private let skipStart: Int
+    private let dataStart: Int
+    private let positionsStart: Int
+    private var block = -1
+    private var count = 0
+    private var index = 0
+    private let docs: UnsafeMutablePointer<UInt32>
+    private let freqs: UnsafeMutablePointer<UInt32>
+    /// The current document, or ``exhausted``.
+    private(set) var doc = -1
+    // Positions state: offset in the positions file reached after the positions of `posIndex` documents of the block.
+    private var posOffset = 0
+    private var posIndex = 0
+
+    init(segment: SegmentReader, info: TermInfo) throws(KiteError) {
+        self.segment = segment
+        bytes = segment.postings.bytes
+        fileName = segment.postings.name
+        docCount = segment.docCount
+        docFrequency = info.docFrequency
+        positionsStart = info.positionsOffset
+        docs = .allocate(capacity: postingsBlockSize)
+        freqs = .allocate(capacity: postingsBlockSize)
+        var r = ByteReader(bytes, from: info.postingsOffset, to: segment.postingsEnd, file: fileName)
+        let blocks = try r.vint(max: docCount)
+        if blocks == 0 {
+            guard info.docFrequency < postingsBlockSize else { throw .corrupt(file: fileName, reason: "missing skip data") }
+        } else {
+            guard blocks == (info.docFrequency + postingsBlockSize - 1) / postingsBlockSize else {
+                throw .corrupt(file: fileName, reason: "block count \(blocks) does not match document frequency")
+            }
+            try r.need(blocks * 20)
+        }
+        blockCount = blocks
+        skipStart = r.offset
+        dataStart = r.offset + blocks * 20
+    }
+
+    deinit {
+        docs.deallocate()
+        freqs.deallocate()
+    }
+
+    @inline(__always) private func skipU32(_ b: Int, _ field: Int) -> UInt32 {
+        bytes.loadUnaligned(fromByteOffset: skipStart + b * 20 + field * 4, as: UInt32.self).littleEndian
+    }
+
+    /// Last document of block `b` (from the skip entry).
+    @inline(__always) func blockLastDoc(_ b: Int) -> Int { Int(skipU32(b, 0)) }
+    /// The block's maximum term frequency and minimum field length, for score upper bounds.
+    @inline(__always) func blockMaxFreq(_ b: Int) -> UInt32 { skipU32(b, 3) }
+    @inline(__always) func blockMinLength(_ b: Int) -> UInt32 { skipU32(b, 4) }
+    var currentBlock: Int { block }
+    var blocks: Int { max(blockCount, 1) }
+
+    /// Moves to the first posting.
+    func start() throws(KiteError) {
+        try load(0)
+    }
+
+    private func load(_ b: Int) throws(KiteError) {
+        block = b
+        index = 0
+        posIndex = 0
+        var prev: Int = -1
+        var n: Int
+        var r: ByteReader
+        if blockCount == 0 {
+            n = docFrequency
+            r = ByteReader(bytes, from: skipStart, to: segment.postingsEnd, file: fileName)
+            posOffset = positionsStart
+        } else {
+            if b > 0 { prev = blockLastDoc(b - 1) }
+            n = min(postingsBlockSize, docFrequency - b * postingsBlockSize)
+            let off = dataStart + Int(skipU32(b, 1))
+            r = ByteReader(bytes, from: off, to: segment.postingsEnd, file: fileName)
+            posOffset = positionsStart + Int(skipU32(b, 2))
+            guard posOffset <= segment.positionsEnd else { throw .corrupt(file: fileName, reason: "positions offset out of range") }
+        }
+        if n == postingsBlockSize {
+            let dw = Int(try r.u8()), fw = Int(try r.u8())
+            guard dw <= 32, fw <= 32 else { throw .corrupt(file: fileName, reason: "bit width out of range") }
+            let db = BitPacking.byteCount(count: n, width: dw), fb = BitPacking.byteCount(count: n, width: fw)
+            let packed = try r.bytes(db + fb)
+            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, into: docs)
+            BitPacking.unpack(packed.baseAddress! + db, count: n, width: fw, into: freqs)
+            for k in 0..<n {
+                prev += Int(docs[k]) + 1
+                docs[k] = UInt32(truncatingIfNeeded: prev)
+                freqs[k] &+= 1
+            }
+            guard prev < docCount, freqs[0] > 0 || fw == 0 else {
+                throw .corrupt(file: fileName, reason: "document \(prev) out of range")
+            }
+            for k in 0..<n where freqs[k] == 0 { throw .corrupt(file: fileName, reason: "zero frequency") }
+        } else {
+            for k in 0..<n {
+                let v = try r.vint()
+                prev += Int(v >> 1) + 1
+                guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
+                docs[k] = UInt32(prev)
+                if v & 1 == 1 { freqs[k] = 1 } else {
+                    let tf = try r.vint(max: Int(UInt32.max))
+                    guard tf > 1 else { throw .corrupt(file: fileName, reason: "bad frequency") }
+                    freqs[k] = UInt32(tf)
+                }
+            }
+        }
+        if blockCount > 0, prev != blockLastDoc(b) {
+            throw .corrupt(file: fileName, reason: "block \(b) ends at \(prev), skip data says \(blockLastDoc(b))")
+        }
+        count = n
+        doc = n > 0 ? Int(docs[0]) : PostingsCursor.exhausted
+    }
+
+    /// Moves to the next posting.
+    @inline(__always)
+    func next() throws(KiteError) {
+        index += 1
+        if index < count { doc = Int(docs[index]); return }
+        if block + 1 < blockCount { try load(block + 1) } else { doc = PostingsCursor.exhausted }
+    }
+
+    /// Moves to the first posting with document ≥ `target`.
+    func advance(to target: Int) throws(KiteError) {
+        if doc >= target { return }
+        if blockCount > 0 && blockLastDoc(block) < target {
+            var b = block + 1
+            while b < blockCount && blockLastDoc(b) < target { b += 1 }
+            if b == blockCount { doc = PostingsCursor.exhausted; return }
+            try load(b)
+        }
+        while index < count && Int(docs[index]) < target { index += 1 }
+        if index < count { doc = Int(docs[index]) } else { try next() }
+    }
+
+    /// The first block at or after the current one whose last document is ≥ `target` (for block-max bounds).
+    func blockContaining(_ target: Int) -> Int? {
+        guard blockCount > 0 else { return nil }
+        var b = max(block, 0)
+        while b < blockCount && blockLastDoc(b) < target { b += 1 }
+        return b < blockCount ? b : nil
+    }
+
+    /// Term frequency in the current document.
+    @inline(__always) var freq: Int { Int(freqs[index]) }
+
+    /// Appends the positions of the term in the current document to `out`.
+    func positions(into out: inout [Int32]) throws(KiteError) {
+        var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)
+        // Skip the positions of earlier documents of the block.
+        while posIndex < index {
+            for _ in 0..<Int(freqs[posIndex]) { _ = try r.vint() }
+            posIndex += 1
+        }
+        var p: UInt64 = 0
+        for _ in 0..<Int(freqs[index]) {
+            p += try r.vint()
+            guard p < UInt64(Int32.max) else { throw .corrupt(file: segment.positions.name, reason: "position out of range") }
+            out.append(Int32(p))
+        }
+        posIndex = index + 1
+        posOffset = r.offset
+    }
+}

@@ -1,0 +1,473 @@
+import CKite
+
+/// Where one term's postings are: its document frequency and offsets into the postings and positions files.
+struct TermInfo: Hashable, Sendable {
+    var docFrequency: Int
+    var postingsOffset: Int
+    var positionsOffset: Int
+}
+
+/// A set of deleted documents of one segment, as a bitset.
+struct DeleteSet: Sendable, Hashable {
+    private(set) var words: [UInt64]
+    private(set) var count: Int
+
+    init(docCount: Int) {
+        words = [UInt64](repeating: 0, count: (docCount + 63) / 64)
+        count = 0
+    }
+
+    init(words: [UInt64]) {
+        self.words = words
+        count = words.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    @inline(__always) func contains(_ doc: Int) -> Bool {
+        let w = doc >> 6
+        return w < words.count && words[w] & (1 << UInt64(doc & 63)) != 0
+    }
+
+    /// Marks `doc` deleted; true if it was not already.
+    @discardableResult
+    mutating func insert(_ doc: Int) -> Bool {
+        let w = doc >> 6, bit: UInt64 = 1 << UInt64(doc & 63)
+        guard w < words.count, words[w] & bit == 0 else { return false }
+        words[w] |= bit
+        count += 1
+        return true
+    }
+}
+
+/// The read side of one immutable segment: its files memory-mapped, small structures decoded at open.
+///
+/// Opening verifies every file's header, footer and segment id, and the checksums of the small files (terms index,
+/// lengths, keywords, deletes); the postings, positions and stored files are checksummed by ``verifyChecksums()``
+/// (`kite check`), and every read from them is bounds-checked.
+final class SegmentReader: @unchecked Sendable {
+    let info: SegmentInfo
+    let directory: String
+    let terms: MappedFile
+    let postings: MappedFile
+    let positions: MappedFile
+    let lengthsFile: MappedFile
+    let keywordsFile: MappedFile
+    let storedFile: MappedFile
+    let deletes: DeleteSet
+
+    struct FieldTerms {
+        var termCount: Int
+        var sumLength: UInt64
+        var docsWithField: Int
+        /// First term of each block, concatenated, with `firstStarts[i]..<firstStarts[i+1]` the i-th.
+        var firstTerms: [UInt8]
+        var firstStarts: [Int]
+        var blockOffsets: [Int]
+        /// End of the field's blocks (start of the next field's, or of the index).
+        var end: Int
+    }
+
+    let fields: [FieldTerms]
+    let docCount: Int
+    /// Sorted ids and their documents.
+    let sortedIDs: [String]
+    let sortedIDDocs: [UInt32]
+    /// Per keyword field: sorted distinct values, and the byte offset of its per-document ordinals in the keywords file.
+    let keywordValues: [[String]]
+    let keywordOrdinalOffsets: [Int]
+    private let lengthsOffset: Int
+    private let postingsBody: Range<Int>
+    private let positionsBody: Range<Int>
+    let storedNames: [String]
+    private let storedBlocks: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)]
+    var storedBlocksForScan: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] { storedBlocks }
+
+    init(directory: String, info: SegmentInfo, textFieldCount: Int, keywordFieldCount: Int) throws(KiteError) {
+        self.info = info
+        self.directory = directory
+        func map(_ kind: FileKind) throws(KiteError) -> MappedFile {
+            let name = info.fileName(kind)
+            return try MappedFile(path: directory + "/" + name, name: name)
+        }
+        terms = try map(.terms)
+        postings = try map(.postings)
+        positions = try map(.positions)
+        lengthsFile = try map(.lengths)
+        keywordsFile = try map(.keywords)
+        storedFile = try map(.stored)
+        docCount = info.docCount
+
+        // Terms: verify, then read the block index from the end.
+        let tb = try FileFormat.validate(terms.bytes, kind: .terms, segment: info.id, name: terms.name, verifyChecksum: true)
+        postingsBody = try FileFormat.validate(postings.bytes, kind: .postings, segment: info.id, name: postings.name, verifyChecksum: false)
+        positionsBody = try FileFormat.validate(positions.bytes, kind: .positions, segment: info.id, name: positions.name, verifyChecksum: false)
+        guard tb.count >= 8 else { throw .corrupt(file: terms.name, reason: "no term index") }
+        var r = ByteReader(terms.bytes, from: tb.upperBound - 8, to: tb.upperBound, file: terms.name)
+        let indexOffset = Int(try r.u64())
+        guard indexOffset >= tb.lowerBound, indexOffset <= tb.upperBound - 8 else {
+            throw .corrupt(file: terms.name, reason: "term index offset \(indexOffset) out of range")
+        }
+        r = ByteReader(terms.bytes, from: indexOffset, to: tb.upperBound - 8, file: terms.name)
+        let fieldCount = Int(try r.u32())
+        guard fieldCount == textFieldCount else {
+            throw .corrupt(file: terms.name, reason: "\(fieldCount) text fields, schema has \(textFieldCount)")
+        }
+        var fields: [FieldTerms] = []
+        for _ in 0..<fieldCount {
+            let termCount = Int(try r.u64())
+            let sum = try r.u64()
+            let with = Int(try r.u32())
+            let blocks = try r.vint(max: r.remaining)
+            var first: [UInt8] = [], starts = [0], offsets: [Int] = []
+            for _ in 0..<blocks {
+                let n = try r.vint(max: r.remaining)
+                first.append(contentsOf: try r.bytes(n))
+                starts.append(first.count)
+                let off = Int(try r.u64())
+                guard off >= tb.lowerBound, off < indexOffset, offsets.last.map({ off > $0 }) ?? true else {
+                    throw .corrupt(file: terms.name, reason: "term block offset \(off) out of order or range")
+                }
+                offsets.append(off)
+            }
+            guard with <= info.docCount, termCount >= blocks else {
+                throw .corrupt(file: terms.name, reason: "inconsistent field statistics")
+            }
+            fields.append(FieldTerms(termCount: termCount, sumLength: sum, docsWithField: with, firstTerms: first,
+                                     firstStarts: starts, blockOffsets: offsets, end: indexOffset))
+        }
+        for f in 0..<fields.count {
+            let next = fields[(f + 1)...].first(where: { !$0.blockOffsets.isEmpty })?.blockOffsets.first
+            fields[f].end = next ?? indexOffset
+        }
+        self.fields = fields
+
+        // Lengths.
+        let lb = try FileFormat.validate(lengthsFile.bytes, kind: .lengths, segment: info.id, name: lengthsFile.name, verifyChecksum: true)
+        r = ByteReader(lengthsFile.bytes, from: lb.lowerBound, to: lb.upperBound, file: lengthsFile.name)
+        let lDocs = Int(try r.u32()), lFields = Int(try r.u32())
+        guard lDocs == info.docCount, lFields == textFieldCount, r.remaining == lDocs * lFields * 4 else {
+            throw .corrupt(file: lengthsFile.name, reason: "lengths for \(lDocs) docs × \(lFields) fields do not match the segment")
+        }
+        lengthsOffset = r.offset
+
+        // Keywords and ids.
+        let kb = try FileFormat.validate(keywordsFile.bytes, kind: .keywords, segment: info.id, name: keywordsFile.name, verifyChecksum: true)
+        r = ByteReader(keywordsFile.bytes, from: kb.lowerBound, to: kb.upperBound, file: keywordsFile.name)
+        let kDocs = Int(try r.u32()), kFields = Int(try r.u32())
+        guard kDocs == info.docCount, kFields == keywordFieldCount else {
+            throw .corrupt(file: keywordsFile.name, reason: "keywords for \(kDocs) docs × \(kFields) fields do not match the segment")
+        }
+        let idCount = try r.vint(max: r.remaining)
+        guard idCount == kDocs else { throw .corrupt(file: keywordsFile.name, reason: "\(idCount) ids for \(kDocs) documents") }
+        var ids: [String] = [], idDocs: [UInt32] = []
+        ids.reserveCapacity(idCount); idDocs.reserveCapacity(idCount)
+        for _ in 0..<idCount {
+            ids.append(try r.string())
+            let d = try r.u32()
+            guard Int(d) < kDocs else { throw .corrupt(file: keywordsFile.name, reason: "id document \(d) out of range") }
+            idDocs.append(d)
+        }
+        sortedIDs = ids
+        sortedIDDocs = idDocs
+        var values: [[String]] = [], ordinalOffsets: [Int] = []
+        for _ in 0..<kFields {
+            let n = try r.vint(max: r.remaining)
+            var v: [String] = []
+            v.reserveCapacity(n)
+            for _ in 0..<n { v.append(try r.string()) }
+            values.append(v)
+            ordinalOffsets.append(r.offset)
+            try r.need(kDocs * 4)
+            for d in 0..<kDocs {
+                let o = keywordsFile.bytes.loadUnaligned(fromByteOffset: r.offset + 4 * d, as: UInt32.self).littleEndian
+                guard o == UInt32.max || Int(o) < n else {
+                    throw .corrupt(file: keywordsFile.name, reason: "keyword ordinal \(o) out of range")
+                }
+            }
+            r.offset += kDocs * 4
+        }
+        keywordValues = values
+        keywordOrdinalOffsets = ordinalOffsets
+
+        // Stored fields: names and block index.
+        let sb = try FileFormat.validate(storedFile.bytes, kind: .stored, segment: info.id, name: storedFile.name, verifyChecksum: false)
+        r = ByteReader(storedFile.bytes, from: sb.lowerBound, to: sb.upperBound, file: storedFile.name)
+        let nameCount = try r.vint(max: r.remaining)
+        var names: [String] = []
+        for _ in 0..<nameCount { names.append(try r.string()) }
+        storedNames = names
+        let dataStart = r.offset
+        guard sb.count >= 8 else { throw .corrupt(file: storedFile.name, reason: "no block index") }
+        var t = ByteReader(storedFile.bytes, from: sb.upperBound - 8, to: sb.upperBound, file: storedFile.name)
+        let sIndex = Int(try t.u64())
+        guard sIndex >= dataStart, sIndex <= sb.upperBound - 8 else {
+            throw .corrupt(file: storedFile.name, reason: "block index offset out of range")
+        }
+        t = ByteReader(storedFile.bytes, from: sIndex, to: sb.upperBound - 8, file: storedFile.name)
+        let blockCount = try t.vint(max: t.remaining)
+        var blocks: [(Int, Int, Int, Int)] = []
+        for _ in 0..<blockCount {
+            let first = Int(try t.u32()), off = Int(try t.u64()), c = Int(try t.u32()), raw = Int(try t.u32())
+            guard first < max(kDocs, 1), off >= dataStart, off + c <= sIndex, raw < 1 << 31 else {
+                throw .corrupt(file: storedFile.name, reason: "stored block out of range")
+            }
+            blocks.append((first, off, c, raw))
+        }
+        storedBlocks = blocks
+
+        // Deletes.
+        if info.deleteGeneration > 0 {
+            let name = info.fileName(.deletes)
+            let del = try MappedFile(path: directory + "/" + name, name: name)
+            let db = try FileFormat.validate(del.bytes, kind: .deletes, segment: info.id, name: name, verifyChecksum: true)
+            r = ByteReader(del.bytes, from: db.lowerBound, to: db.upperBound, file: name)
+            let dDocs = Int(try r.u32())
+            let dCount = Int(try r.u32())
+            let words = (dDocs + 63) / 64
+            guard dDocs == info.docCount, r.remaining == words * 8 else {
+                throw .corrupt(file: name, reason: "delete bitset does not match the segment")
+            }
+            var w: [UInt64] = []
+            w.reserveCapacity(words)
+            for _ in 0..<words { w.append(try r.u64()) }
+            let set = DeleteSet(words: w)
+            guard set.count == dCount, dCount == info.deletedCount else {
+                throw .corrupt(file: name, reason: "delete count \(set.count) does not match \(info.deletedCount)")
+            }
+            deletes = set
+        } else {
+            deletes = DeleteSet(docCount: 0)
+        }
+    }
+
+    var liveCount: Int { docCount - deletes.count }
+
+    /// Verifies the checksums of the large files too.
+    func verifyChecksums() throws(KiteError) {
+        for f in [postings, positions, storedFile] {
+            let kind: FileKind = f === postings ? .postings : (f === positions ? .positions : .stored)
+            _ = try FileFormat.validate(f.bytes, kind: kind, segment: info.id, name: f.name, verifyChecksum: true)
+        }
+    }
+
+    // MARK: Lengths and keywords
+
+    @inline(__always)
+    func fieldLength(_ field: Int, _ doc: Int) -> UInt32 {
+        lengthsFile.bytes.loadUnaligned(fromByteOffset: lengthsOffset + 4 * (field * docCount + doc), as: UInt32.self)
+            .littleEndian
+    }
+
+    /// Keyword ordinal of `doc` in keyword field `field`, or nil if it has none.
+    @inline(__always)
+    func keywordOrdinal(_ field: Int, _ doc: Int) -> Int? {
+        let o = keywordsFile.bytes.loadUnaligned(
+            fromByteOffset: keywordOrdinalOffsets[field] + 4 * doc, as: UInt32.self
+        ).littleEndian
+        return o == UInt32.max ? nil : Int(o)
+    }
+
+    /// The document with external id `id`, if present (deleted or not).
+    func document(withID id: String) -> Int? {
+        var lo = 0, hi = sortedIDs.count
+        let key = Array(id.utf8)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sortedIDs[mid].utf8.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < sortedIDs.count && sortedIDs[lo] == id ? Int(sortedIDDocs[lo]) : nil
+    }
+
+    /// Ids by document.
+    func id(of doc: Int) -> String? {
+        // Built lazily would need locking; a linear search is fine for the few hits shown.
+        idByDoc[doc]
+    }
+
+    private lazy var idByDocStorage: [String] = {
+        var out = [String](repeating: "", count: docCount)
+        for (i, d) in sortedIDDocs.enumerated() { out[Int(d)] = sortedIDs[i] }
+        return out
+    }()
+
+    private let idLock = Mutex()
+    private var idByDoc: [String] {
+        idLock.withLock { idByDocStorage }
+    }
+
+    // MARK: Terms
+
+    /// Looks `term` up in text field `field`.
+    func lookup(field: Int, term: UnsafeRawBufferPointer) throws -> TermInfo? {
+        let f = fields[field]
+        let blocks = f.blockOffsets.count
+        guard blocks > 0 else { return nil }
+        // Last block whose first term <= term.
+        var lo = 0, hi = blocks
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = f.firstTerms.withUnsafeBytes { ft in
+                compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), term)
+            }
+            if c <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        if lo == 0 { return nil }
+        let b = lo - 1
+        let end = b + 1 < blocks ? f.blockOffsets[b + 1] : f.end
+        var found: TermInfo? = nil
+        try scanBlock(at: f.blockOffsets[b], end: end) { (t: UnsafeRawBufferPointer, info: TermInfo) in
+            let c = compare(t, term)
+            if c == 0 { found = info; return false }
+            return c < 0
+        }
+        return found
+    }
+
+    /// Calls `body` for every term of `field` in order, until it returns false.
+    func forEachTerm(field: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool) throws {
+        let f = fields[field]
+        for b in 0..<f.blockOffsets.count {
+            let end = b + 1 < f.blockOffsets.count ? f.blockOffsets[b + 1] : f.end
+            var more = true
+            try scanBlock(at: f.blockOffsets[b], end: end) { (t: UnsafeRawBufferPointer, info: TermInfo) throws in
+                more = try body(t, info)
+                return more
+            }
+            if !more { return }
+        }
+    }
+
+    private func scanBlock(
+        at offset: Int, end: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool
+    ) throws {
+        var r = ByteReader(terms.bytes, from: offset, to: end, file: terms.name)
+        let n = try r.vint(max: termBlockSize)
+        var term = [UInt8]()
+        term.reserveCapacity(64)
+        var docOffset = 0, posOffset = 0
+        for _ in 0..<n {
+            let shared = try r.vint(max: term.count)
+            let suffix = try r.vint(max: r.remaining)
+            term.removeSubrange(shared...)
+            term.append(contentsOf: try r.bytes(suffix))
+            let df = try r.vint(max: docCount)
+            docOffset += try r.vint(max: postingsBody.count)
+            posOffset += try r.vint(max: positionsBody.count)
+            guard df > 0, docOffset < postingsBody.count, posOffset <= positionsBody.count else {
+                throw KiteError.corrupt(file: terms.name, reason: "term entry out of range")
+            }
+            let info = TermInfo(docFrequency: df, postingsOffset: postingsBody.lowerBound + docOffset,
+                                positionsOffset: positionsBody.lowerBound + posOffset)
+            let more = try term.withUnsafeBytes { t in try body(t, info) }
+            if !more { return }
+        }
+    }
+
+    @inline(__always)
+    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    /// A cursor over the postings of `info`.
+    func postingsCursor(_ info: TermInfo) throws(KiteError) -> PostingsCursor {
+        try PostingsCursor(segment: self, info: info)
+    }
+
+    var postingsEnd: Int { postingsBody.upperBound }
+    var positionsEnd: Int { positionsBody.upperBound }
+
+    // MARK: Stored fields
+
+    /// The stored fields of `doc`.
+    func storedFields(_ doc: Int) throws -> [String: String] {
+        guard doc >= 0, doc < docCount else { throw KiteError.corrupt(file: storedFile.name, reason: "document \(doc) out of range") }
+        var lo = 0, hi = storedBlocks.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if storedBlocks[mid].firstDoc <= doc { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { throw KiteError.corrupt(file: storedFile.name, reason: "no block holds document \(doc)") }
+        let block = storedBlocks[lo - 1]
+        var raw = [UInt8](repeating: 0, count: max(block.raw, 1))
+        let n = raw.withUnsafeMutableBytes { dst in
+            kite_inflate(storedFile.bytes.baseAddress! + block.offset, block.compressed, dst.baseAddress, dst.count)
+        }
+        guard n == block.raw else { throw KiteError.corrupt(file: storedFile.name, reason: "stored block does not inflate") }
+        return try raw.withUnsafeBytes { b in
+            var r = ByteReader(b, from: 0, to: n, file: storedFile.name)
+            var d = block.firstDoc
+            while true {
+                let count = try r.vint(max: 1 << 20)
+                if d == doc {
+                    var out: [String: String] = [:]
+                    for _ in 0..<count {
+                        let name = try r.vint(max: storedNames.count - 1)
+                        out[storedNames[name]] = try r.string()
+                    }
+                    return out
+                }
+                for _ in 0..<count {
+                    _ = try r.vint()
+                    let len = try r.vint(max: r.remaining)
+                    _ = try r.bytes(len)
+                }
+                d += 1
+            }
+        }
+    }
+}
+
+/// A minimal lock for lazily built, shared state.
+final class Mutex: @unchecked Sendable {
+    private var m = pthread_mutex_t()
+    init() { pthread_mutex_init(&m, nil) }
+    deinit { pthread_mutex_destroy(&m) }
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(&m)
+        defer { pthread_mutex_unlock(&m) }
+        return try body()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension SegmentReader {
+    /// Calls `body` with every document's stored fields in order, inflating each block once (for merges and checks).
+    func forEachStoredDocument(_ body: (Int, [String: String]) throws -> Void) throws {
+        var expected = 0
+        for block in storedBlocksForScan {
+            var raw = [UInt8](repeating: 0, count: max(block.raw, 1))
+            let n = raw.withUnsafeMutableBytes { dst in
+                kite_inflate(storedFile.bytes.baseAddress! + block.offset, block.compressed, dst.baseAddress, dst.count)
+            }
+            guard n == block.raw, block.firstDoc == expected else {
+                throw KiteError.corrupt(file: storedFile.name, reason: "stored block does not inflate or is out of order")
+            }
+            try raw.withUnsafeBytes { b in
+                var r = ByteReader(b, from: 0, to: n, file: storedFile.name)
+                while r.remaining > 0 {
+                    let count = try r.vint(max: 1 << 20)
+                    var out: [String: String] = [:]
+                    for _ in 0..<count {
+                        let name = try r.vint(max: storedNames.count - 1)
+                        out[storedNames[name]] = try r.string()
+                    }
+                    guard expected < docCount else { throw KiteError.corrupt(file: storedFile.name, reason: "too many stored documents") }
+                    try body(expected, out)
+                    expected += 1
+                }
+            }
+        }
+        guard expected == docCount else {
+            throw KiteError.corrupt(file: storedFile.name, reason: "\(expected) stored documents, segment has \(docCount)")
+        }
+    }
+}

@@ -1,0 +1,327 @@
+/// What identifies a segment on disk and what the manifest records of it.
+struct SegmentInfo: Hashable, Sendable {
+    /// Random 64-bit id; the segment's files are `seg-<id hex>.<ext>`.
+    var id: UInt64
+    /// Documents in the segment, deleted ones included.
+    var docCount: Int
+    /// Generation of the delete file (0: none).
+    var deleteGeneration: UInt32
+    /// Documents marked deleted in that generation.
+    var deletedCount: Int
+
+    var name: String { "seg-\(FileFormat.hex(id))" }
+
+    func fileName(_ kind: FileKind) -> String {
+        kind == .deletes ? "\(name).\(deleteGeneration).del" : "\(name).\(kind.fileExtension)"
+    }
+
+    static let segmentFileKinds: [FileKind] = [.terms, .postings, .positions, .lengths, .keywords, .stored]
+}
+
+/// Postings block size: doc-id deltas and frequencies are bit-packed 128 at a time.
+let postingsBlockSize = 128
+/// Terms per term-dictionary block (prefix-compressed; the first term of each block is in the in-memory index).
+let termBlockSize = 32
+/// Uncompressed bytes per stored-fields block before it is deflated.
+let storedBlockTarget = 32 * 1024
+
+/// Writes one segment's files. Fed field by field, term by term in sorted order, by the in-memory builder (flush)
+/// and by the merger alike; see FORMAT.md for every byte.
+final class SegmentFilesWriter {
+    let directory: String
+    let id: UInt64
+    let docCount: Int
+    let fieldCount: Int
+    private let tim: FileOutput
+    private let doc: FileOutput
+    private let pos: FileOutput
+
+    // Term dictionary state.
+    private var block = ByteWriter(capacity: 4096)
+    private var blockTerms = 0
+    private var previousTerm: [UInt8] = []
+    private var previousDocOffset = 0
+    private var previousPosOffset = 0
+    private var blockIndex: [(first: [UInt8], offset: Int)] = []
+    private var fieldIndexes: [[(first: [UInt8], offset: Int)]] = []
+    private var fieldStats: [(terms: Int, sumLength: UInt64, docsWithField: Int)] = []
+    private var termsInField = 0
+    private var lengths: [UInt32] = []
+
+    // Scratch for postings encoding.
+    private var scratch = ByteWriter(capacity: 1 << 16)
+    private var deltas = [UInt32](repeating: 0, count: postingsBlockSize)
+    private var freqs = [UInt32](repeating: 0, count: postingsBlockSize)
+
+    init(directory: String, id: UInt64, docCount: Int, fieldCount: Int) throws(KiteError) {
+        self.directory = directory
+        self.id = id
+        self.docCount = docCount
+        self.fieldCount = fieldCount
+        let info = SegmentInfo(id: id, docCount: docCount, deleteGeneration: 0, deletedCount: 0)
+        tim = try FileOutput(path: directory + "/" + info.fileName(.terms))
+        doc = try FileOutput(path: directory + "/" + info.fileName(.postings))
+        pos = try FileOutput(path: directory + "/" + info.fileName(.positions))
+        try tim.write(FileFormat.header(.terms, segment: id))
+        try doc.write(FileFormat.header(.postings, segment: id))
+        try pos.write(FileFormat.header(.positions, segment: id))
+    }
+
+    /// Starts the terms of text field `field` (fields in schema order); `lengths` are its per-document lengths.
+    func beginField(lengths: [UInt32]) {
+        self.lengths = lengths
+        blockIndex = []
+        termsInField = 0
+        previousTerm = []
+    }
+
+    /// Adds one term's postings: strictly increasing doc ids, their frequencies, and all positions, doc by doc.
+    func addTerm(
+        _ term: UnsafeBufferPointer<UInt8>, docs: UnsafeBufferPointer<UInt32>, freqs tfs: UnsafeBufferPointer<UInt32>,
+        positions: UnsafeBufferPointer<UInt32>
+    ) throws(KiteError) {
+        // Offsets are relative to the start of each file's body (after the header).
+        let docOffset = doc.position - FileFormat.headerSize
+        let posOffset = pos.position - FileFormat.headerSize
+        try encodePostings(docs: docs, freqs: tfs, positions: positions)
+
+        if blockTerms == termBlockSize { try flushTermBlock() }
+        if blockTerms == 0 {
+            blockIndex.append((Array(term), tim.position))
+            previousTerm = []
+            previousDocOffset = 0
+            previousPosOffset = 0
+        }
+        var shared = 0
+        let limit = min(previousTerm.count, term.count)
+        while shared < limit && previousTerm[shared] == term[shared] { shared += 1 }
+        block.vint(shared)
+        block.vint(term.count - shared)
+        block.append(term[shared...])
+        block.vint(docs.count)
+        block.vint(docOffset - previousDocOffset)
+        block.vint(posOffset - previousPosOffset)
+        previousDocOffset = docOffset
+        previousPosOffset = posOffset
+        previousTerm.removeAll(keepingCapacity: true)
+        previousTerm.append(contentsOf: term)
+        blockTerms += 1
+        termsInField += 1
+    }
+
+    private func flushTermBlock() throws(KiteError) {
+        guard blockTerms > 0 else { return }
+        var head = ByteWriter()
+        head.vint(blockTerms)
+        try tim.write(head)
+        try tim.write(block)
+        block.bytes.removeAll(keepingCapacity: true)
+        blockTerms = 0
+    }
+
+    /// Ends the current field.
+    func endField() throws(KiteError) {
+        try flushTermBlock()
+        fieldIndexes.append(blockIndex)
+        var sum: UInt64 = 0
+        var with = 0
+        for l in lengths { sum += UInt64(l); if l > 0 { with += 1 } }
+        fieldStats.append((termsInField, sum, with))
+    }
+
+    /// Encodes one term's postings into the .doc and .pos outputs (layout in FORMAT.md).
+    private func encodePostings(
+        docs: UnsafeBufferPointer<UInt32>, freqs tfs: UnsafeBufferPointer<UInt32>, positions: UnsafeBufferPointer<UInt32>
+    ) throws(KiteError) {
+        scratch.bytes.removeAll(keepingCapacity: true)
+        let df = docs.count
+        var prev: Int64 = -1
+        var posScratch = ByteWriter(capacity: positions.count * 2)
+        var p = 0
+        // One block of postings: bit-packed when full, varints when it is the partial last one.
+        func encodeBlock(_ base: Int, _ n: Int, into out: inout ByteWriter) -> (maxTf: UInt32, minLen: UInt32) {
+            var maxTf: UInt32 = 0
+            var minLen = UInt32.max
+            if n == postingsBlockSize {
+                for k in 0..<n {
+                    let d = docs[base + k]
+                    deltas[k] = UInt32(Int64(d) - prev - 1)
+                    prev = Int64(d)
+                    freqs[k] = tfs[base + k] - 1
+                }
+                deltas.withUnsafeBufferPointer { dd in
+                    freqs.withUnsafeBufferPointer { ff in
+                        let dw = BitPacking.width(dd), fw = BitPacking.width(ff)
+                        out.u8(UInt8(dw)); out.u8(UInt8(fw))
+                        BitPacking.pack(dd, width: dw, into: &out)
+                        BitPacking.pack(ff, width: fw, into: &out)
+                    }
+                }
+            } else {
+                for k in 0..<n {
+                    let d = docs[base + k]
+                    let delta = UInt64(Int64(d) - prev - 1)
+                    prev = Int64(d)
+                    let tf = tfs[base + k]
+                    if tf == 1 { out.vint(delta << 1 | 1) } else { out.vint(delta << 1); out.vint(tf) }
+                }
+            }
+            for k in 0..<n {
+                let d = Int(docs[base + k])
+                let tf = tfs[base + k]
+                if tf > maxTf { maxTf = tf }
+                let len = d < lengths.count ? lengths[d] : 0
+                if len < minLen { minLen = len }
+                var last: UInt32 = 0
+                for _ in 0..<Int(tf) { posScratch.vint(positions[p] - last); last = positions[p]; p += 1 }
+            }
+            return (maxTf, minLen)
+        }
+        if df < postingsBlockSize {
+            scratch.vint(0)
+            _ = encodeBlock(0, df, into: &scratch)
+        } else {
+            let blocks = (df + postingsBlockSize - 1) / postingsBlockSize
+            scratch.vint(blocks)
+            var skips = ByteWriter(capacity: blocks * 20)
+            var data = ByteWriter(capacity: df * 3)
+            for b in 0..<blocks {
+                let base = b * postingsBlockSize
+                let n = min(postingsBlockSize, df - base)
+                let blockOffset = data.count
+                let posStart = posScratch.count
+                let (maxTf, minLen) = encodeBlock(base, n, into: &data)
+                skips.u32(docs[base + n - 1])
+                skips.u32(UInt32(blockOffset))
+                skips.u32(UInt32(posStart))
+                skips.u32(maxTf)
+                skips.u32(minLen)
+            }
+            scratch.append(skips.bytes)
+            scratch.append(data.bytes)
+        }
+        try doc.write(scratch)
+        try pos.write(posScratch)
+    }
+
+    /// Writes the term index and closes the terms, postings and positions files.
+    func finishPostings() throws(KiteError) {
+        let indexOffset = tim.position
+        var w = ByteWriter()
+        w.u32(UInt32(fieldIndexes.count))
+        for (f, index) in fieldIndexes.enumerated() {
+            let stats = fieldStats[f]
+            w.u64(UInt64(stats.terms))
+            w.u64(stats.sumLength)
+            w.u32(UInt32(stats.docsWithField))
+            w.vint(index.count)
+            for entry in index {
+                w.vint(entry.first.count)
+                w.append(entry.first)
+                w.u64(UInt64(entry.offset))
+            }
+        }
+        w.u64(UInt64(indexOffset))
+        try tim.write(w)
+        try tim.finish()
+        try doc.finish()
+        try pos.finish()
+    }
+
+    /// Writes the field-lengths file: per text field, one u32 per document.
+    func writeLengths(_ fields: [[UInt32]]) throws(KiteError) {
+        let out = try FileOutput(path: directory + "/" + name(.lengths))
+        var w = FileFormat.header(.lengths, segment: id)
+        w.u32(UInt32(docCount))
+        w.u32(UInt32(fields.count))
+        for f in fields {
+            for d in 0..<docCount { w.u32(d < f.count ? f[d] : 0) }
+        }
+        try out.write(w)
+        try out.finish()
+    }
+
+    /// Writes ids and keyword fields: per field the sorted distinct values and one ordinal per document.
+    func writeKeywords(ids: [String], fields: [[String?]]) throws(KiteError) {
+        let out = try FileOutput(path: directory + "/" + name(.keywords))
+        var w = FileFormat.header(.keywords, segment: id)
+        w.u32(UInt32(docCount))
+        w.u32(UInt32(fields.count))
+        // Ids: sorted, each with its document.
+        let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
+        w.vint(order.count)
+        for i in order { w.string(ids[i]); w.u32(UInt32(i)) }
+        for values in fields {
+            let distinct = Set(values.compactMap { $0 }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var ordinal: [String: UInt32] = [:]
+            for (i, v) in distinct.enumerated() { ordinal[v] = UInt32(i) }
+            w.vint(distinct.count)
+            for v in distinct { w.string(v) }
+            for d in 0..<docCount {
+                let v = d < values.count ? values[d] : nil
+                w.u32(v.flatMap { ordinal[$0] } ?? UInt32.max)
+            }
+        }
+        try out.write(w)
+        try out.finish()
+    }
+
+    private func name(_ kind: FileKind) -> String {
+        SegmentInfo(id: id, docCount: docCount, deleteGeneration: 0, deletedCount: 0).fileName(kind)
+    }
+
+    /// Writes stored fields: `records` holds each document's record (see ``StoredRecord``), `ends[d]` its end.
+    func writeStored(names: [String], records: [UInt8], ends: [Int]) throws(KiteError) {
+        let out = try FileOutput(path: directory + "/" + name(.stored))
+        var w = FileFormat.header(.stored, segment: id)
+        w.vint(names.count)
+        for n in names { w.string(n) }
+        try out.write(w)
+        var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
+        var docStart = 0
+        var d = 0
+        var compressed = [UInt8]()
+        while d < ends.count {
+            let first = d
+            let byteStart = docStart
+            while d < ends.count && (ends[d] - byteStart < storedBlockTarget || d == first) { d += 1 }
+            let byteEnd = d > 0 ? ends[d - 1] : 0
+            let raw = byteEnd - byteStart
+            let bound = kite_deflate_bound(raw)
+            if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
+            let n = records.withUnsafeBytes { src in
+                compressed.withUnsafeMutableBytes { dst in
+                    kite_deflate(src.baseAddress! + byteStart, raw, dst.baseAddress, dst.count, 6)
+                }
+            }
+            guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }
+            index.append((first, out.position, n, raw))
+            try out.write(Array(compressed[0..<n]))
+            docStart = byteEnd
+        }
+        let indexOffset = out.position
+        var t = ByteWriter()
+        t.vint(index.count)
+        for e in index {
+            t.u32(UInt32(e.firstDoc)); t.u64(UInt64(e.offset)); t.u32(UInt32(e.compressed)); t.u32(UInt32(e.raw))
+        }
+        t.u64(UInt64(indexOffset))
+        try out.write(t)
+        try out.finish()
+    }
+}
+
+/// One document's stored fields, encoded: varint field count, then per field a varint index into the segment's
+/// field-name table, a varint byte length and the UTF-8 value.
+enum StoredRecord {
+    static func append(_ fields: [(name: Int, value: String)], to w: inout ByteWriter) {
+        w.vint(fields.count)
+        for f in fields {
+            w.vint(f.name)
+            w.string(f.value)
+        }
+    }
+}
+
+import CKite
+

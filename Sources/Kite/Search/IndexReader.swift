@@ -1,0 +1,221 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A point-in-time view of an index, for searching. Immutable and `Sendable`: share one among threads.
+///
+/// It sees the commit that was current when it was opened, whatever commits follow; open a new reader to see them.
+public final class IndexReader: Sendable {
+    /// The index directory.
+    public let path: String
+    /// The schema the index was built with.
+    public let schema: Schema
+    /// The analyzer the index was built with; queries are analyzed with it.
+    public let analyzer: Analyzer
+    /// The commit generation this reader sees.
+    public let generation: UInt64
+    let segments: [SegmentReader]
+    let bases: [Int]
+    /// Documents in all segments, deleted ones included (BM25's N, as in Lucene until a merge drops them).
+    let totalDocuments: Int
+    /// Per text field, the sum of lengths over all documents.
+    let fieldLengthSums: [UInt64]
+
+    /// Opens the current commit of the index at `path`.
+    ///
+    /// If `analyzer` is given and differs from the one the index was built with, throws
+    /// ``KiteError/configurationMismatch(path:expected:found:)``.
+    public init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
+        var attempt = 0
+        while true {
+            let manifest = try Manifest.read(directory: path)
+            guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer),
+                config.segmenter != .icu || manifest.analyzer.hasPrefix("icu\(ICUVersion.major);")
+            else {
+                throw .configurationMismatch(path: path, expected: AnalyzerConfiguration.default.fingerprint, found: manifest.analyzer)
+            }
+            if let expected, expected.fingerprint != manifest.analyzer {
+                throw .configurationMismatch(path: path, expected: expected.fingerprint, found: manifest.analyzer)
+            }
+            guard let schema = Schema(fingerprint: manifest.schema) else {
+                throw .corrupt(file: Manifest.fileName, reason: "unreadable schema \(manifest.schema)")
+            }
+            do {
+                var segments: [SegmentReader] = []
+                for info in manifest.segments {
+                    segments.append(try SegmentReader(
+                        directory: path, info: info, textFieldCount: schema.textFields.count,
+                        keywordFieldCount: schema.keywordFields.count))
+                }
+                self.path = path
+                self.schema = schema
+                self.analyzer = Analyzer(config)
+                self.generation = manifest.generation
+                self.segments = segments
+                var bases: [Int] = []
+                var total = 0
+                for s in segments { bases.append(total); total += s.docCount }
+                self.bases = bases
+                self.totalDocuments = total
+                self.fieldLengthSums = (0..<schema.textFields.count).map { f in
+                    segments.reduce(0) { $0 + $1.fields[f].sumLength }
+                }
+                return
+            } catch let KiteError.io(_, _, err) where err == ENOENT && attempt < 5 {
+                // A writer committed and removed files between reading the manifest and opening them: retry.
+                attempt += 1
+                continue
+            }
+        }
+    }
+
+    /// Live (not deleted) documents.
+    public var documentCount: Int { segments.reduce(0) { $0 + $1.liveCount } }
+    /// Documents deleted but still in segments (until a merge drops them).
+    public var deletedCount: Int { segments.reduce(0) { $0 + $1.deletes.count } }
+    /// Number of segments.
+    public var segmentCount: Int { segments.count }
+
+    /// Parses `query` with ``QueryParser`` for this index's schema and searches it.
+    public func search(_ query: String, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
+        try search(QueryParser(schema: schema).parse(query), options: options)
+    }
+
+    /// Searches `query`: BM25 with index-wide statistics, top-k, facet counts and highlights.
+    public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
+        let planner = Planner(reader: self, ranking: options.ranking)
+        let plan = try planner.plan(query)
+        let k = max(0, options.limit) + max(0, options.offset)
+        var heap = TopK(capacity: k)
+        var total = 0
+        let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
+        var facetCounts: [String: Int] = [:]
+        for (si, segment) in segments.enumerated() {
+            let scorer = try planner.scorer(plan, segment: segment)
+            var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
+            let deletes = segment.deletes
+            while scorer.doc != PostingsCursor.exhausted {
+                let d = scorer.doc
+                if !deletes.contains(d) {
+                    total += 1
+                    if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
+                    if k > 0 {
+                        let s = try scorer.score()
+                        heap.offer(score: s, doc: bases[si] + d)
+                    }
+                }
+                try scorer.next()
+            }
+            if let f = facetField {
+                for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
+            }
+        }
+        let ranked = heap.sorted().dropFirst(max(0, options.offset))
+        var hits: [Hit] = []
+        let highlightTerms = options.highlights ? planner.highlightTerms(query) : [:]
+        for entry in ranked {
+            let (si, local) = locate(entry.doc)
+            let segment = segments[si]
+            let fields = try typed { try segment.storedFields(local) }
+            var highlights: [String: [Range<Int>]] = [:]
+            if options.highlights {
+                for name in schema.textFields {
+                    guard let value = fields[name] else { continue }
+                    let wanted = (highlightTerms[name] ?? []).union(highlightTerms[""] ?? [])
+                    if wanted.isEmpty { continue }
+                    let ranges = try highlight(value, terms: wanted)
+                    if !ranges.isEmpty { highlights[name] = ranges }
+                }
+            }
+            hits.append(Hit(id: segment.id(of: local) ?? "", score: entry.score, fields: fields, highlights: highlights))
+        }
+        let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
+        return SearchResults(totalHits: total, hits: hits, facets: facets)
+    }
+
+    private func locate(_ global: Int) -> (Int, Int) {
+        var lo = 0, hi = bases.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if bases[mid] <= global { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo - 1, global - bases[lo - 1])
+    }
+
+    /// Byte ranges of `terms` in `text` as this index's analyzer sees them, merged where they overlap.
+    func highlight(_ text: String, terms: Set<String>) throws(KiteError) -> [Range<Int>] {
+        let analyzed: [AnalyzedTerm]
+        do { analyzed = try analyzer.terms(in: text) } catch { throw .analysis(error) }
+        var ranges = analyzed.filter { terms.contains($0.text) }.map(\.sourceRange).sorted { $0.lowerBound < $1.lowerBound }
+        var merged: [Range<Int>] = []
+        for r in ranges {
+            if let last = merged.last, r.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        ranges = merged
+        return ranges
+    }
+
+    /// The stored fields of the live document with external id `id`, if any.
+    public func document(id: String) throws(KiteError) -> [String: String]? {
+        for segment in segments.reversed() {
+            if let d = segment.document(withID: id), !segment.deletes.contains(d) {
+                return try typed { try segment.storedFields(d) }
+            }
+        }
+        return nil
+    }
+}
+
+/// A bounded min-heap keeping the k best (score, doc) pairs; ties prefer the earlier document.
+struct TopK {
+    let capacity: Int
+    private(set) var items: [(score: Double, doc: Int)] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        items.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    /// True if a is worse than b.
+    @inline(__always) private static func worse(_ a: (score: Double, doc: Int), _ b: (score: Double, doc: Int)) -> Bool {
+        a.score < b.score || (a.score == b.score && a.doc > b.doc)
+    }
+
+    /// The score a document must beat to enter (−∞ until full).
+    var threshold: Double { items.count < capacity ? -.infinity : items[0].score }
+
+    mutating func offer(score: Double, doc: Int) {
+        guard capacity > 0 else { return }
+        let e = (score: score, doc: doc)
+        if items.count < capacity {
+            items.append(e)
+            var i = items.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                if TopK.worse(items[i], items[p]) { items.swapAt(i, p); i = p } else { break }
+            }
+        } else if TopK.worse(items[0], e) {
+            items[0] = e
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && TopK.worse(items[l], items[m]) { m = l }
+                if r < items.count && TopK.worse(items[r], items[m]) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+    }
+
+    func sorted() -> [(score: Double, doc: Int)] {
+        items.sorted { TopK.worse($1, $0) }
+    }
+}

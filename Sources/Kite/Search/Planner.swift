@@ -1,0 +1,241 @@
+/// Turns a ``Query`` into weighted terms with index-wide statistics, then into scorers segment by segment.
+struct Planner {
+    let reader: IndexReader
+    let ranking: Ranking
+
+    struct WeightedTerm {
+        var field: Int
+        var term: [UInt8]
+        var weight: Double
+    }
+
+    indirect enum Plan {
+        /// Sum of term scores, plus optional phrase bonuses; matches any term.
+        case text(terms: [WeightedTerm], phrases: [PhrasePlan])
+        /// Required phrase.
+        case phrase(PhrasePlan)
+        case keyword(field: Int, accept: @Sendable (String) -> Bool)
+        case boolean([(Query.Occur, Plan)])
+        case fields([Plan])
+        case all
+        case none
+    }
+
+    struct PhrasePlan {
+        var field: Int
+        var terms: [[UInt8]]
+        var offsets: [Int32]
+        var weight: Double
+    }
+
+    func bm25(_ field: Int) -> BM25Field {
+        let name = reader.schema.textFields[field]
+        let n = max(reader.totalDocuments, 1)
+        return BM25Field(k1: ranking.k1, b: ranking.fieldB[name] ?? ranking.b,
+                         averageLength: Double(reader.fieldLengthSums[field]) / Double(n))
+    }
+
+    func documentFrequency(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Int {
+        var df = 0
+        for s in reader.segments {
+            if let info = try typed({ try term.withUnsafeBytes { try s.lookup(field: field, term: $0) } }) {
+                df += info.docFrequency
+            }
+        }
+        return df
+    }
+
+    func idf(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Double {
+        let df = try documentFrequency(field, term)
+        guard df > 0 else { return 0 }
+        return BM25Field.idf(documentCount: reader.totalDocuments, documentFrequency: df)
+    }
+
+    private func fields(_ name: String?) throws(KiteError) -> [Int] {
+        if let name {
+            guard let f = reader.schema.textFields.firstIndex(of: name) else {
+                throw .badQuery(message: "unknown text field '\(name)'", position: 0)
+            }
+            return [f]
+        }
+        return Array(reader.schema.textFields.indices)
+    }
+
+    private func analyze(_ text: String) throws(KiteError) -> [AnalyzedTerm] {
+        do { return try reader.analyzer.terms(in: text) } catch { throw .analysis(error) }
+    }
+
+    private func boost(_ field: Int) -> Double { ranking.fieldBoosts[reader.schema.textFields[field]] ?? 1 }
+
+    func plan(_ query: Query) throws(KiteError) -> Plan {
+        switch query {
+        case .all:
+            return .all
+        case .text(let text, let fieldName):
+            let terms = try analyze(text)
+            if terms.isEmpty { return .none }
+            var perField: [Plan] = []
+            for f in try fields(fieldName) {
+                var counts: [String: (count: Int, bigram: Bool)] = [:]
+                var order: [String] = []
+                for t in terms {
+                    if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
+                    if counts[t.text] == nil { order.append(t.text); counts[t.text] = (0, t.kind == .bigram) }
+                    counts[t.text]!.count += 1
+                }
+                var weighted: [WeightedTerm] = []
+                for text in order {
+                    let bytes = Array(text.utf8)
+                    let (count, bigram) = counts[text]!
+                    let w = try idf(f, bytes) * Double(count) * boost(f) * (bigram ? ranking.bigramWeight : 1)
+                    if w > 0 { weighted.append(WeightedTerm(field: f, term: bytes, weight: w)) }
+                }
+                var phrases: [PhrasePlan] = []
+                let words = terms.filter { $0.kind == .word }
+                if ranking.phraseWeight > 0 && words.count > 1, let p = try phrasePlan(words, field: f, scale: ranking.phraseWeight) {
+                    phrases.append(p)
+                }
+                if !weighted.isEmpty { perField.append(.text(terms: weighted, phrases: phrases)) }
+            }
+            return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
+        case .phrase(let text, let fieldName):
+            let words = try analyze(text).filter { $0.kind == .word }
+            if words.isEmpty { return .none }
+            var perField: [Plan] = []
+            for f in try fields(fieldName) {
+                if words.count == 1 {
+                    let bytes = Array(words[0].text.utf8)
+                    let w = try idf(f, bytes) * boost(f)
+                    perField.append(w > 0 ? .text(terms: [WeightedTerm(field: f, term: bytes, weight: w)], phrases: []) : .none)
+                } else if let p = try phrasePlan(words, field: f, scale: 1) {
+                    perField.append(.phrase(p))
+                }
+            }
+            return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
+        case .keyword(let name, let value):
+            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
+                throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
+            }
+            return .keyword(field: f, accept: { $0 == value })
+        case .range(let name, let lower, let upper):
+            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
+                throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
+            }
+            return .keyword(field: f, accept: { v in
+                if let lower, v.utf8.lexicographicallyPrecedes(lower.utf8) { return false }
+                if let upper, upper.utf8.lexicographicallyPrecedes(v.utf8), !v.hasPrefix(upper) { return false }
+                return true
+            })
+        case .boolean(let clauses):
+            var plans: [(Query.Occur, Plan)] = []
+            for c in clauses { plans.append((c.occur, try plan(c.query))) }
+            return .boolean(plans)
+        }
+    }
+
+    /// A phrase over `words` (positions relative to the first); nil if a word is absent from the field.
+    private func phrasePlan(_ words: [AnalyzedTerm], field: Int, scale: Double) throws(KiteError) -> PhrasePlan? {
+        var weight = 0.0
+        let first = words[0].position
+        for w in words {
+            let i = try idf(field, Array(w.text.utf8))
+            if i == 0 { return nil }
+            weight += i
+        }
+        return PhrasePlan(field: field, terms: words.map { Array($0.text.utf8) },
+                          offsets: words.map { Int32($0.position - first) }, weight: weight * scale * boost(field))
+    }
+
+    /// The scorer of `plan` over one segment.
+    func scorer(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> Scorer {
+        switch plan {
+        case .none:
+            return EmptyScorer()
+        case .all:
+            return AllScorer(count: segment.docCount)
+        case .text(let terms, let phrases):
+            var children: [Scorer] = []
+            for t in terms {
+                guard let info = try typed({ try t.term.withUnsafeBytes { try segment.lookup(field: t.field, term: $0) } })
+                else { continue }
+                children.append(try TermScorer(cursor: try segment.postingsCursor(info), weight: t.weight,
+                                               bm25: bm25(t.field), segment: segment, field: t.field))
+            }
+            if children.isEmpty { return EmptyScorer() }
+            let base: Scorer = children.count == 1 ? children[0] : DisjunctionScorer(children)
+            var bonus: [Scorer] = []
+            for p in phrases { if let s = try phraseScorer(p, segment: segment) { bonus.append(s) } }
+            if bonus.isEmpty { return base }
+            return RequiredOptionalScorer(required: base, optional: bonus.count == 1 ? bonus[0] : DisjunctionScorer(bonus))
+        case .phrase(let p):
+            return try phraseScorer(p, segment: segment) ?? EmptyScorer()
+        case .keyword(let field, let accept):
+            let accepted = segment.keywordValues[field].map(accept)
+            if !accepted.contains(true) { return EmptyScorer() }
+            return KeywordScorer(segment: segment, field: field, accepted: accepted)
+        case .fields(let plans):
+            let children = try plans.map { (p: Plan) throws(KiteError) -> Scorer in try scorer(p, segment: segment) }
+                .filter { !($0 is EmptyScorer) }
+            if children.isEmpty { return EmptyScorer() }
+            return children.count == 1 ? children[0] : DisjunctionScorer(children)
+        case .boolean(let clauses):
+            var required: [Scorer] = [], scoring: [Bool] = [], optional: [Scorer] = [], excluded: [Scorer] = []
+            for (occur, p) in clauses {
+                let s = try scorer(p, segment: segment)
+                switch occur {
+                case .must: required.append(s); scoring.append(true)
+                case .filter: required.append(s); scoring.append(false)
+                case .should: if !(s is EmptyScorer) { optional.append(s) }
+                case .mustNot: if !(s is EmptyScorer) { excluded.append(s) }
+                }
+            }
+            var base: Scorer
+            if !required.isEmpty {
+                if required.contains(where: { $0 is EmptyScorer }) { return EmptyScorer() }
+                base = required.count == 1 && scoring[0] ? required[0] : try ConjunctionScorer(required, scoring: scoring)
+                if !optional.isEmpty {
+                    base = RequiredOptionalScorer(required: base, optional: optional.count == 1 ? optional[0] : DisjunctionScorer(optional))
+                }
+            } else if !optional.isEmpty {
+                base = optional.count == 1 ? optional[0] : DisjunctionScorer(optional)
+            } else if !excluded.isEmpty {
+                base = AllScorer(count: segment.docCount)
+            } else {
+                return EmptyScorer()
+            }
+            if !excluded.isEmpty {
+                base = try ExclusionScorer(required: base, excluded: excluded.count == 1 ? excluded[0] : DisjunctionScorer(excluded))
+            }
+            return base
+        }
+    }
+
+    private func phraseScorer(_ p: PhrasePlan, segment: SegmentReader) throws(KiteError) -> Scorer? {
+        var cursors: [PostingsCursor] = []
+        for t in p.terms {
+            guard let info = try typed({ try t.withUnsafeBytes { try segment.lookup(field: p.field, term: $0) } })
+            else { return nil }
+            cursors.append(try segment.postingsCursor(info))
+        }
+        return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: bm25(p.field),
+                                segment: segment, field: p.field)
+    }
+
+    /// Terms to highlight, per text field name ("" for all fields): the query's positive text terms.
+    func highlightTerms(_ query: Query) -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        func walk(_ q: Query, negated: Bool) {
+            switch q {
+            case .text(let t, let f), .phrase(let t, let f):
+                guard !negated, let terms = try? reader.analyzer.terms(in: t) else { return }
+                out[f ?? "", default: []].formUnion(terms.map(\.text))
+            case .boolean(let clauses):
+                for c in clauses { walk(c.query, negated: negated || c.occur == .mustNot) }
+            default:
+                return
+            }
+        }
+        walk(query, negated: false)
+        return out
+    }
+}

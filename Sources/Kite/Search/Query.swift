@@ -1,0 +1,44 @@
+/// A parsed query, before it is analyzed against an index. Build one directly, or parse a query string with
+/// ``QueryParser``.
+public indirect enum Query: Hashable, Sendable {
+    /// Free text, analyzed; `field` nil means every text field. A word the analyzer splits into several terms
+    /// matches any of them, and documents where they stand together (as a phrase) rank first.
+    case text(String, field: String?)
+    /// A quoted phrase: all its words, adjacent and in order.
+    case phrase(String, field: String?)
+    /// An exact keyword value (`period:2023Q3`).
+    case keyword(field: String, value: String)
+    /// A keyword range, bounds inclusive; a bound also admits values it prefixes, so `[2019 TO 2023]` includes
+    /// `2023Q3` and `2023-02`. Nil bounds are open.
+    case range(field: String, lower: String?, upper: String?)
+    /// A combination of clauses.
+    case boolean([Clause])
+    /// Every document.
+    case all
+
+    /// How a clause of a ``Query/boolean(_:)`` query takes part.
+    public enum Occur: String, Hashable, Sendable {
+        /// Must match; contributes to the score.
+        case must
+        /// May match; contributes to the score; at least one is required when there is no `must` or `filter`.
+        case should
+        /// Must not match.
+        case mustNot
+        /// Must match; does not contribute to the score (keyword filters).
+        case filter
+    }
+
+    /// One clause of a boolean query.
+    public struct Clause: Hashable, Sendable {
+        /// How the clause takes part.
+        public var occur: Occur
+        /// The clause's query.
+        public var query: Query
+
+        /// Creates a clause.
+        public init(_ occur: Occur, _ query: Query) {
+            self.occur = occur
+            self.query = query
+        }
+    }
+}

@@ -1,0 +1,284 @@
+/// Parses the query language:
+///
+/// - words: `升规纳统 统计` (default operator OR; documents matching more words rank first)
+/// - phrases: `"高质量 发展"`; fields: `title:统计`, `title:"统计 工作"`, `title:(统计 OR 普查)`
+/// - operators: `AND`, `OR`, `NOT`, `+word` (must), `-word` (must not), parentheses
+/// - keyword filters: `period:2023Q3`, ranges `period:[2019 TO 2023]` (`*` for an open bound); a keyword clause
+///   next to others filters rather than adds (`升规纳统 period:2023Q3` searches within 2023Q3)
+///
+/// Limits (enforced, ``KiteError/badQuery(message:position:)`` beyond): ``maxLength`` characters,
+/// ``maxDepth`` levels of parentheses, ``maxClauses`` clauses.
+public struct QueryParser: Sendable {
+    /// Longest accepted query, in characters.
+    public static let maxLength = 10_000
+    /// Deepest accepted nesting of parentheses.
+    public static let maxDepth = 32
+    /// Most accepted clauses (words, phrases, filters) in one query.
+    public static let maxClauses = 1_024
+
+    /// The index's text fields (searchable with `field:`).
+    public let textFields: [String]
+    /// The index's keyword fields (filterable with `field:value`).
+    public let keywordFields: [String]
+
+    /// Creates a parser for a schema.
+    public init(schema: Schema = .default) {
+        textFields = schema.textFields
+        keywordFields = schema.keywordFields
+    }
+
+    private enum Token: Equatable {
+        case word(String)
+        case quoted(String)
+        case lparen, rparen, lbracket, rbracket
+        case colon, plus, minus
+        case and, or, not, to
+        case end
+    }
+
+    /// Parses `input`; throws ``KiteError/badQuery(message:position:)`` with the character offset of the problem.
+    public func parse(_ input: String) throws(KiteError) -> Query {
+        let chars = Array(input)
+        guard chars.count <= QueryParser.maxLength else {
+            throw .badQuery(message: "query longer than \(QueryParser.maxLength) characters", position: QueryParser.maxLength)
+        }
+        var state = State(tokens: try tokenize(chars))
+        if state.peek.token == .end { throw .badQuery(message: "empty query", position: 0) }
+        let q = try parseOr(&state, field: nil, depth: 0)
+        if state.peek.token != .end {
+            throw .badQuery(message: "unexpected \(describe(state.peek.token))", position: state.peek.position)
+        }
+        return q
+    }
+
+    private struct State {
+        var tokens: [(token: Token, position: Int)]
+        var index = 0
+        var clauses = 0
+        var peek: (token: Token, position: Int) { tokens[index] }
+        mutating func take() -> (token: Token, position: Int) {
+            defer { if index < tokens.count - 1 { index += 1 } }
+            return tokens[index]
+        }
+    }
+
+    private func describe(_ t: Token) -> String {
+        switch t {
+        case .word(let w): return "'\(w)'"
+        case .quoted: return "phrase"
+        case .lparen: return "'('"
+        case .rparen: return "')'"
+        case .lbracket: return "'['"
+        case .rbracket: return "']'"
+        case .colon: return "':'"
+        case .plus: return "'+'"
+        case .minus: return "'-'"
+        case .and: return "AND"
+        case .or: return "OR"
+        case .not: return "NOT"
+        case .to: return "TO"
+        case .end: return "end of query"
+        }
+    }
+
+    private func tokenize(_ chars: [Character]) throws(KiteError) -> [(token: Token, position: Int)] {
+        var out: [(Token, Int)] = []
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c.isWhitespace { i += 1; continue }
+            let start = i
+            switch c {
+            case "(", "（": out.append((.lparen, i)); i += 1
+            case ")", "）": out.append((.rparen, i)); i += 1
+            case "[": out.append((.lbracket, i)); i += 1
+            case "]": out.append((.rbracket, i)); i += 1
+            case ":", "：": out.append((.colon, i)); i += 1
+            case "\"", "“", "”":
+                i += 1
+                var text = ""
+                while i < chars.count && !(chars[i] == "\"" || chars[i] == "”" || chars[i] == "“") { text.append(chars[i]); i += 1 }
+                guard i < chars.count else { throw .badQuery(message: "unterminated phrase", position: start) }
+                i += 1
+                out.append((.quoted(text), start))
+            case "+" where out.last.map({ $0.0 != .colon }) ?? true:
+                out.append((.plus, i)); i += 1
+            case "-" where out.last.map({ $0.0 != .colon }) ?? true:
+                out.append((.minus, i)); i += 1
+            default:
+                var text = ""
+                while i < chars.count {
+                    let d = chars[i]
+                    if d.isWhitespace || "()（）[]:：\"“”".contains(d) { break }
+                    text.append(d)
+                    i += 1
+                }
+                switch text {
+                case "AND", "&&": out.append((.and, start))
+                case "OR", "||": out.append((.or, start))
+                case "NOT": out.append((.not, start))
+                case "TO": out.append((.to, start))
+                default: out.append((.word(text), start))
+                }
+            }
+        }
+        out.append((.end, chars.count))
+        return out
+    }
+
+    /// or := and ((OR | adjacency) and)*
+    private func parseOr(_ s: inout State, field: String?, depth: Int) throws(KiteError) -> Query {
+        var items: [(Query.Clause, explicitOr: Bool)] = []
+        var sawOr = false
+        while true {
+            let t = s.peek.token
+            if t == .end || t == .rparen { break }
+            if t == .or {
+                let p = s.take().position
+                if items.isEmpty { throw .badQuery(message: "OR without a left operand", position: p) }
+                sawOr = true
+                if s.peek.token == .end || s.peek.token == .rparen {
+                    throw .badQuery(message: "OR without a right operand", position: p)
+                }
+                continue
+            }
+            let clause = try parseAnd(&s, field: field, depth: depth)
+            items.append((clause, sawOr))
+            sawOr = false
+        }
+        if items.isEmpty { throw .badQuery(message: "empty group", position: s.peek.position) }
+        if items.count == 1, items[0].0.occur == .should { return items[0].0.query }
+        // Keyword clauses joined by adjacency only (not OR) filter the rest.
+        let hasOthers = items.contains { !isKeyword($0.0.query) }
+        var clauses: [Query.Clause] = []
+        for (i, item) in items.enumerated() {
+            var c = item.0
+            let orNext = i + 1 < items.count && items[i + 1].explicitOr
+            if c.occur == .should, isKeyword(c.query), hasOthers, !item.explicitOr, !orNext { c.occur = .filter }
+            clauses.append(c)
+        }
+        // With filters, the optional clauses still need one match: group them as one required clause.
+        let shoulds = clauses.filter { $0.occur == .should }
+        if clauses.contains(where: { $0.occur == .filter }) && !shoulds.isEmpty {
+            var grouped = clauses.filter { $0.occur != .should }
+            grouped.insert(Query.Clause(.must, shoulds.count == 1 ? shoulds[0].query : .boolean(shoulds)), at: 0)
+            return .boolean(grouped)
+        }
+        return .boolean(clauses)
+    }
+
+    private func isKeyword(_ q: Query) -> Bool {
+        switch q {
+        case .keyword, .range: return true
+        default: return false
+        }
+    }
+
+    /// and := unary (AND unary)*; returns one clause (a boolean of musts when AND was used).
+    private func parseAnd(_ s: inout State, field: String?, depth: Int) throws(KiteError) -> Query.Clause {
+        var first = try parseUnary(&s, field: field, depth: depth)
+        guard s.peek.token == .and else { return first }
+        if first.occur == .should { first.occur = .must }
+        var clauses = [first]
+        while s.peek.token == .and {
+            let p = s.take().position
+            let t = s.peek.token
+            if t == .end || t == .rparen || t == .or || t == .and {
+                throw .badQuery(message: "AND without a right operand", position: p)
+            }
+            var c = try parseUnary(&s, field: field, depth: depth)
+            if c.occur == .should { c.occur = .must }
+            clauses.append(c)
+        }
+        return Query.Clause(.should, .boolean(clauses))
+    }
+
+    private func parseUnary(_ s: inout State, field: String?, depth: Int) throws(KiteError) -> Query.Clause {
+        let t = s.peek
+        switch t.token {
+        case .plus:
+            _ = s.take()
+            let inner = try parseUnary(&s, field: field, depth: depth)
+            guard inner.occur == .should else { throw .badQuery(message: "doubled operator", position: t.position) }
+            return Query.Clause(.must, inner.query)
+        case .minus, .not:
+            _ = s.take()
+            let inner = try parseUnary(&s, field: field, depth: depth)
+            guard inner.occur == .should else { throw .badQuery(message: "doubled operator", position: t.position) }
+            return Query.Clause(.mustNot, inner.query)
+        default:
+            return Query.Clause(.should, try parsePrimary(&s, field: field, depth: depth))
+        }
+    }
+
+    private func countClause(_ s: inout State, _ position: Int) throws(KiteError) {
+        s.clauses += 1
+        if s.clauses > QueryParser.maxClauses {
+            throw .badQuery(message: "more than \(QueryParser.maxClauses) clauses", position: position)
+        }
+    }
+
+    private func parsePrimary(_ s: inout State, field: String?, depth: Int) throws(KiteError) -> Query {
+        let t = s.take()
+        switch t.token {
+        case .lparen:
+            guard depth < QueryParser.maxDepth else {
+                throw .badQuery(message: "parentheses nested deeper than \(QueryParser.maxDepth)", position: t.position)
+            }
+            let q = try parseOr(&s, field: field, depth: depth + 1)
+            guard s.take().token == .rparen else { throw .badQuery(message: "missing ')'", position: t.position) }
+            return q
+        case .quoted(let text):
+            try countClause(&s, t.position)
+            return .phrase(text, field: field)
+        case .word(let w):
+            if s.peek.token == .colon && field == nil {
+                _ = s.take()
+                return try parseField(w, at: t.position, &s, depth: depth)
+            }
+            try countClause(&s, t.position)
+            return .text(w, field: field)
+        case .end:
+            throw .badQuery(message: "query ends where a word was expected", position: t.position)
+        default:
+            throw .badQuery(message: "unexpected \(describe(t.token))", position: t.position)
+        }
+    }
+
+    private func parseField(_ name: String, at position: Int, _ s: inout State, depth: Int) throws(KiteError) -> Query {
+        if keywordFields.contains(name) {
+            let t = s.take()
+            switch t.token {
+            case .word(let v):
+                try countClause(&s, t.position)
+                return .keyword(field: name, value: v)
+            case .quoted(let v):
+                try countClause(&s, t.position)
+                return .keyword(field: name, value: v)
+            case .lbracket:
+                guard case .word(let lo) = s.take().token, s.take().token == .to, case .word(let hi) = s.take().token,
+                    s.take().token == .rbracket
+                else { throw .badQuery(message: "range must be [LOW TO HIGH]", position: t.position) }
+                try countClause(&s, t.position)
+                return .range(field: name, lower: lo == "*" ? nil : lo, upper: hi == "*" ? nil : hi)
+            default:
+                throw .badQuery(message: "\(name): needs a value", position: t.position)
+            }
+        }
+        guard textFields.contains(name) else {
+            let known = (textFields + keywordFields).joined(separator: ", ")
+            throw .badQuery(message: "unknown field '\(name)' (fields: \(known))", position: position)
+        }
+        let t = s.peek
+        switch t.token {
+        case .word, .quoted, .lparen:
+            return try parsePrimaryInField(&s, field: name, depth: depth)
+        default:
+            throw .badQuery(message: "\(name): needs a word, phrase or group", position: t.position)
+        }
+    }
+
+    private func parsePrimaryInField(_ s: inout State, field: String, depth: Int) throws(KiteError) -> Query {
+        try parsePrimary(&s, field: field, depth: depth)
+    }
+}

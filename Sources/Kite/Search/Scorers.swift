@@ -1,0 +1,312 @@
+/// Document-at-a-time iterators that match and score documents of one segment. Each keeps a current document
+/// (`doc`, ``PostingsCursor/exhausted`` at the end) and moves forward only.
+class Scorer {
+    var doc = -1
+    /// Moves to the next matching document.
+    func next() throws(KiteError) {}
+    /// Moves to the first matching document ≥ target.
+    func advance(to target: Int) throws(KiteError) {
+        while doc < target { try next() }
+    }
+    /// The score of the current document.
+    func score() throws(KiteError) -> Double { 0 }
+    /// An upper bound of `score()` over all documents (for MaxScore pruning).
+    var maxScore: Double { 0 }
+}
+
+/// BM25 parameters of one field, with index-wide statistics.
+struct BM25Field {
+    var k1: Double
+    var b: Double
+    var averageLength: Double
+
+    /// Lucene's idf: ln(1 + (N − df + 0.5) / (df + 0.5)).
+    static func idf(documentCount n: Int, documentFrequency df: Int) -> Double {
+        log(1 + (Double(n) - Double(df) + 0.5) / (Double(df) + 0.5))
+    }
+
+    /// tf / (tf + k1 · (1 − b + b · dl / avgdl)), the BM25 term-frequency saturation (Lucene ≥ 8 form).
+    @inline(__always)
+    func saturation(freq: Double, length: UInt32) -> Double {
+        let norm = k1 * (1 - b + b * Double(length) / max(averageLength, 1e-9))
+        return freq / (freq + norm)
+    }
+}
+
+/// Scores one term in one field.
+final class TermScorer: Scorer {
+    let cursor: PostingsCursor
+    let weight: Double
+    let bm25: BM25Field
+    let segment: SegmentReader
+    let field: Int
+
+    init(cursor: PostingsCursor, weight: Double, bm25: BM25Field, segment: SegmentReader, field: Int) throws(KiteError) {
+        self.cursor = cursor
+        self.weight = weight
+        self.bm25 = bm25
+        self.segment = segment
+        self.field = field
+        super.init()
+        try cursor.start()
+        doc = cursor.doc
+    }
+
+    override func next() throws(KiteError) { try cursor.next(); doc = cursor.doc }
+    override func advance(to target: Int) throws(KiteError) { try cursor.advance(to: target); doc = cursor.doc }
+    override func score() throws(KiteError) -> Double {
+        weight * bm25.saturation(freq: Double(cursor.freq), length: segment.fieldLength(field, doc))
+    }
+    override var maxScore: Double { weight }
+}
+
+/// Documents where all terms occur at the given relative positions; scored with BM25 on the phrase frequency.
+final class PhraseScorer: Scorer {
+    let cursors: [PostingsCursor]
+    let offsets: [Int32]
+    let weight: Double
+    let bm25: BM25Field
+    let segment: SegmentReader
+    let field: Int
+    private var freq = 0
+    private var positions: [[Int32]]
+
+    init(cursors: [PostingsCursor], offsets: [Int32], weight: Double, bm25: BM25Field, segment: SegmentReader,
+         field: Int) throws(KiteError) {
+        self.cursors = cursors
+        self.offsets = offsets
+        self.weight = weight
+        self.bm25 = bm25
+        self.segment = segment
+        self.field = field
+        positions = Array(repeating: [], count: cursors.count)
+        super.init()
+        for c in cursors { try c.start() }
+        try align(from: 0)
+    }
+
+    /// Finds the next document ≥ target containing all terms, then checks their positions.
+    private func align(from target: Int) throws(KiteError) {
+        var target = target
+        while true {
+            // Leapfrog to a common document.
+            var agreed = false
+            while !agreed {
+                agreed = true
+                for c in cursors {
+                    try c.advance(to: target)
+                    if c.doc == PostingsCursor.exhausted { doc = PostingsCursor.exhausted; return }
+                    if c.doc > target { target = c.doc; agreed = false; break }
+                }
+            }
+            // All cursors on `target`: count phrase occurrences.
+            for i in cursors.indices {
+                positions[i].removeAll(keepingCapacity: true)
+                try cursors[i].positions(into: &positions[i])
+            }
+            freq = 0
+            var idx = [Int](repeating: 0, count: cursors.count)
+            outer: for p0 in positions[0] {
+                let start = p0 - offsets[0]
+                for i in 1..<cursors.count {
+                    let want = start + offsets[i]
+                    while idx[i] < positions[i].count && positions[i][idx[i]] < want { idx[i] += 1 }
+                    if idx[i] == positions[i].count { break outer }
+                    if positions[i][idx[i]] != want { continue outer }
+                }
+                freq += 1
+            }
+            if freq > 0 { doc = target; return }
+            target += 1
+        }
+    }
+
+    override func next() throws(KiteError) {
+        guard doc != PostingsCursor.exhausted else { return }
+        try align(from: doc + 1)
+    }
+    override func advance(to target: Int) throws(KiteError) {
+        guard doc < target else { return }
+        try align(from: target)
+    }
+    override func score() throws(KiteError) -> Double {
+        weight * bm25.saturation(freq: Double(freq), length: segment.fieldLength(field, doc))
+    }
+    override var maxScore: Double { weight }
+}
+
+/// Matches documents matching any child; the score is the sum of the matching children's scores.
+final class DisjunctionScorer: Scorer {
+    let children: [Scorer]
+    /// Minimum number of children that must match (1 for plain OR).
+    init(_ children: [Scorer]) {
+        self.children = children
+        super.init()
+        doc = children.map(\.doc).min() ?? PostingsCursor.exhausted
+    }
+    override func next() throws(KiteError) {
+        let current = doc
+        var m = PostingsCursor.exhausted
+        for c in children {
+            if c.doc == current { try c.next() }
+            if c.doc < m { m = c.doc }
+        }
+        doc = m
+    }
+    override func advance(to target: Int) throws(KiteError) {
+        var m = PostingsCursor.exhausted
+        for c in children {
+            if c.doc < target { try c.advance(to: target) }
+            if c.doc < m { m = c.doc }
+        }
+        doc = m
+    }
+    override func score() throws(KiteError) -> Double {
+        var s = 0.0
+        for c in children where c.doc == doc { s += try c.score() }
+        return s
+    }
+    /// Number of children on the current document.
+    var matchingCount: Int { children.reduce(0) { $0 + ($1.doc == doc ? 1 : 0) } }
+    override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
+}
+
+/// Matches documents matching every child; scores are summed (children marked non-scoring add nothing).
+final class ConjunctionScorer: Scorer {
+    let children: [Scorer]
+    let scoring: [Bool]
+    init(_ children: [Scorer], scoring: [Bool]) throws(KiteError) {
+        self.children = children
+        self.scoring = scoring
+        super.init()
+        try align(children.map(\.doc).max() ?? PostingsCursor.exhausted)
+    }
+    private func align(_ target: Int) throws(KiteError) {
+        var target = target
+        while target != PostingsCursor.exhausted {
+            var agreed = true
+            for c in children {
+                if c.doc < target { try c.advance(to: target) }
+                if c.doc > target { target = c.doc; agreed = false; break }
+            }
+            if agreed { doc = target; return }
+        }
+        doc = PostingsCursor.exhausted
+    }
+    override func next() throws(KiteError) {
+        guard doc != PostingsCursor.exhausted else { return }
+        try children[0].next()
+        try align(children[0].doc)
+    }
+    override func advance(to target: Int) throws(KiteError) {
+        guard doc < target else { return }
+        try align(target)
+    }
+    override func score() throws(KiteError) -> Double {
+        var s = 0.0
+        for (c, sc) in zip(children, scoring) where sc { s += try c.score() }
+        return s
+    }
+    override var maxScore: Double { zip(children, scoring).reduce(0) { $0 + ($1.1 ? $1.0.maxScore : 0) } }
+}
+
+/// Documents of `required`, optionally scored up by `optional`.
+final class RequiredOptionalScorer: Scorer {
+    let required: Scorer
+    let optional: Scorer
+    init(required: Scorer, optional: Scorer) {
+        self.required = required
+        self.optional = optional
+        super.init()
+        doc = required.doc
+    }
+    override func next() throws(KiteError) { try required.next(); doc = required.doc }
+    override func advance(to target: Int) throws(KiteError) { try required.advance(to: target); doc = required.doc }
+    override func score() throws(KiteError) -> Double {
+        var s = try required.score()
+        if optional.doc < doc { try optional.advance(to: doc) }
+        if optional.doc == doc { s += try optional.score() }
+        return s
+    }
+    override var maxScore: Double { required.maxScore + optional.maxScore }
+}
+
+/// Documents of `required` that `excluded` does not match.
+final class ExclusionScorer: Scorer {
+    let required: Scorer
+    let excluded: Scorer
+    init(required: Scorer, excluded: Scorer) throws(KiteError) {
+        self.required = required
+        self.excluded = excluded
+        super.init()
+        doc = required.doc
+        try skipExcluded()
+    }
+    private func skipExcluded() throws(KiteError) {
+        while required.doc != PostingsCursor.exhausted {
+            if excluded.doc < required.doc { try excluded.advance(to: required.doc) }
+            if excluded.doc != required.doc { break }
+            try required.next()
+        }
+        doc = required.doc
+    }
+    override func next() throws(KiteError) { try required.next(); try skipExcluded() }
+    override func advance(to target: Int) throws(KiteError) { try required.advance(to: target); try skipExcluded() }
+    override func score() throws(KiteError) -> Double { try required.score() }
+    override var maxScore: Double { required.maxScore }
+}
+
+/// Every document whose keyword ordinal is in a set (keyword and range filters); scores 0.
+final class KeywordScorer: Scorer {
+    let segment: SegmentReader
+    let field: Int
+    let accepted: [Bool]
+    init(segment: SegmentReader, field: Int, accepted: [Bool]) {
+        self.segment = segment
+        self.field = field
+        self.accepted = accepted
+        super.init()
+        doc = -1
+        seek(0)
+    }
+    private func seek(_ from: Int) {
+        var d = from
+        while d < segment.docCount {
+            if let o = segment.keywordOrdinal(field, d), accepted[o] { doc = d; return }
+            d += 1
+        }
+        doc = PostingsCursor.exhausted
+    }
+    override func next() throws(KiteError) { if doc != PostingsCursor.exhausted { seek(doc + 1) } }
+    override func advance(to target: Int) throws(KiteError) { if doc < target { seek(target) } }
+}
+
+/// Every document.
+final class AllScorer: Scorer {
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        super.init()
+        doc = count > 0 ? 0 : PostingsCursor.exhausted
+    }
+    override func next() throws(KiteError) { doc = doc + 1 < count ? doc + 1 : PostingsCursor.exhausted }
+    override func advance(to target: Int) throws(KiteError) {
+        if doc < target { doc = target < count ? target : PostingsCursor.exhausted }
+    }
+}
+
+/// Matches nothing.
+final class EmptyScorer: Scorer {
+    override init() {
+        super.init()
+        doc = PostingsCursor.exhausted
+    }
+    override func next() throws(KiteError) {}
+    override func advance(to target: Int) throws(KiteError) {}
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif

@@ -1,0 +1,92 @@
+/// BM25 and the ranking features on top of it.
+public struct Ranking: Hashable, Sendable {
+    /// BM25 term-frequency saturation (default 1.2).
+    public var k1: Double
+    /// BM25 length normalization (default 0.75), for fields without an entry in ``fieldB``.
+    public var b: Double
+    /// Per-field length normalization, overriding ``b`` (short titles and long passages differ).
+    public var fieldB: [String: Double]
+    /// Per-field score multipliers (default 1 for every field).
+    public var fieldBoosts: [String: Double]
+    /// Weight of the rescue bigrams of a query word relative to its words (0 turns them off).
+    public var bigramWeight: Double
+    /// Weight of the proximity bonus: the words of a query word found together as a phrase (0 turns it off).
+    public var phraseWeight: Double
+
+    /// Kite's default ranking.
+    public static let `default` = Ranking()
+
+    /// Creates ranking settings; the defaults are what `kite search` uses.
+    public init(
+        k1: Double = 1.2, b: Double = 0.75, fieldB: [String: Double] = [:], fieldBoosts: [String: Double] = [:],
+        bigramWeight: Double = 1.0, phraseWeight: Double = 1.0
+    ) {
+        self.k1 = k1
+        self.b = b
+        self.fieldB = fieldB
+        self.fieldBoosts = fieldBoosts
+        self.bigramWeight = bigramWeight
+        self.phraseWeight = phraseWeight
+    }
+
+    /// Plain BM25 over words only: no bigram terms, no proximity bonus (the baseline of the relevance tables).
+    public static let plainBM25 = Ranking(bigramWeight: 0, phraseWeight: 0)
+}
+
+/// What to return from a search.
+public struct SearchOptions: Hashable, Sendable {
+    /// Number of hits to return (top-k).
+    public var limit: Int
+    /// Hits to skip before the first returned (for paging).
+    public var offset: Int
+    /// Keyword field whose values are counted over all matching documents (nil: no counts).
+    public var facetField: String?
+    /// Whether to compute highlight ranges for the returned hits.
+    public var highlights: Bool
+    /// Ranking settings.
+    public var ranking: Ranking
+
+    /// Creates options: the top 10, with `period` counts and highlights, default ranking.
+    public init(
+        limit: Int = 10, offset: Int = 0, facetField: String? = "period", highlights: Bool = true,
+        ranking: Ranking = .default
+    ) {
+        self.limit = limit
+        self.offset = offset
+        self.facetField = facetField
+        self.highlights = highlights
+        self.ranking = ranking
+    }
+}
+
+/// One ranked document.
+public struct Hit: Hashable, Sendable {
+    /// The document's external id.
+    public var id: String
+    /// Its score (sum of BM25 contributions).
+    public var score: Double
+    /// Its stored fields.
+    public var fields: [String: String]
+    /// Per text field, the UTF-8 byte ranges of the query's terms in the stored value, sorted, non-overlapping.
+    public var highlights: [String: [Range<Int>]]
+}
+
+/// The result of a search.
+public struct SearchResults: Hashable, Sendable {
+    /// Number of matching live documents.
+    public var totalHits: Int
+    /// The requested page of hits, best first (ties: earlier document first).
+    public var hits: [Hit]
+    /// Per value of ``SearchOptions/facetField``, how many matching documents have it, sorted by value.
+    public var facets: [(value: String, count: Int)]
+
+    public static func == (a: SearchResults, b: SearchResults) -> Bool {
+        a.totalHits == b.totalHits && a.hits == b.hits && a.facets.elementsEqual(b.facets, by: { $0 == $1 })
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(totalHits)
+        h.combine(hits)
+        for f in facets { h.combine(f.value); h.combine(f.count) }
+    }
+}

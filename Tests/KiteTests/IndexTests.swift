@@ -1,0 +1,225 @@
+import Foundation
+import Testing
+@testable import Kite
+
+/// A straightforward BM25 over the same analysis, to check the engine's scores against.
+struct ReferenceBM25 {
+    var docs: [(id: String, fields: [String: [String]])]  // field → word terms (positions = indices)
+    var k1 = 1.2, b = 0.75
+    /// N counts deleted documents too (as the engine does until a merge).
+    var totalDocuments: Int
+
+    func score(id: String, terms: [String], field: String) -> Double {
+        guard let doc = docs.first(where: { $0.id == id }) else { return 0 }
+        let lens = docs.map { Double($0.fields[field]?.count ?? 0) }
+        let avg = lens.reduce(0, +) / Double(totalDocuments)
+        var s = 0.0
+        for t in terms {
+            let df = docs.filter { $0.fields[field]?.contains(t) ?? false }.count
+            guard df > 0 else { continue }
+            let idf = log(1 + (Double(totalDocuments) - Double(df) + 0.5) / (Double(df) + 0.5))
+            let tf = Double(doc.fields[field]?.filter { $0 == t }.count ?? 0)
+            let dl = Double(doc.fields[field]?.count ?? 0)
+            s += idf * tf / (tf + k1 * (1 - b + b * dl / avg))
+        }
+        return s
+    }
+}
+
+@Suite struct IndexTests {
+    let latin = AnalyzerConfiguration(segmenter: .whitespace, repairsExtractionArtifacts: false, foldsTraditional: false, emitsBigrams: false)
+
+    @Test func bm25MatchesAHandComputation() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, analyzer: latin)
+        try w.add(Document(id: "a", fields: ["body": "x y z"]))
+        try w.add(Document(id: "b", fields: ["body": "x x w"]))
+        try w.add(Document(id: "c", fields: ["body": "w w w w w w"]))
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        let res = try r.search(Query.text("x", field: "body"), options: SearchOptions(ranking: .plainBM25))
+        // N = 3, df(x) = 2, avgdl = 4; idf = ln(1 + 1.5/2.5).
+        let idf = log(1 + (3 - 2 + 0.5) / (2 + 0.5))
+        let a = idf * 1 / (1 + 1.2 * (1 - 0.75 + 0.75 * 3 / 4))
+        let bScore = idf * 2 / (2 + 1.2 * (1 - 0.75 + 0.75 * 3 / 4))
+        #expect(res.hits.map(\.id) == ["b", "a"])
+        #expect(abs(res.hits[0].score - bScore) < 1e-9)
+        #expect(abs(res.hits[1].score - a) < 1e-9)
+        #expect(res.totalHits == 2)
+    }
+
+    @Test func scoresMatchReferenceAcrossSegmentsAndDeletes() throws {
+        let dir = TemporaryDirectory()
+        var rng = SeededRandom(seed: 7)
+        let vocab = (0..<40).map { "w\($0)" }
+        var docs: [(id: String, fields: [String: [String]])] = []
+        let w = try IndexWriter(at: dir.path, analyzer: latin, options: .init(mergesAfterCommit: false))
+        for i in 0..<300 {
+            let n = 1 + Int(rng.next() % 30)
+            let words = (0..<n).map { _ in vocab[Int(rng.next() % UInt64(vocab.count)) % (5 + Int(rng.next() % 35))] }
+            let title = (0..<(1 + Int(rng.next() % 4))).map { _ in vocab[Int(rng.next() % 10)] }
+            try w.add(Document(id: "d\(i)", fields: ["body": words.joined(separator: " "), "title": title.joined(separator: " ")]))
+            docs.append(("d\(i)", ["body": words, "title": title]))
+            if i % 70 == 69 { try w.commit() }
+        }
+        for i in stride(from: 0, to: 300, by: 7) { try w.delete(id: "d\(i)") }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.segmentCount >= 4)
+        #expect(r.documentCount == 300 - 43)
+        let ref = ReferenceBM25(docs: docs, totalDocuments: 300)
+        for q in [["w1"], ["w2", "w3"], ["w0", "w17", "w33"], ["w5", "w5"]] {
+            let res = try r.search(Query.text(q.joined(separator: " "), field: nil),
+                                   options: SearchOptions(limit: 1000, highlights: false, ranking: .plainBM25))
+            for hit in res.hits {
+                let expected = ref.score(id: hit.id, terms: q, field: "body") + ref.score(id: hit.id, terms: q, field: "title")
+                #expect(abs(hit.score - expected) < 1e-4, "\(q) \(hit.id)")
+                #expect(Int(hit.id.dropFirst())! % 7 != 0)
+            }
+            let expectedHits = docs.enumerated().filter { i, d in
+                i % 7 != 0 && q.contains { t in d.fields["body"]!.contains(t) || d.fields["title"]!.contains(t) }
+            }.count
+            #expect(res.totalHits == expectedHits)
+        }
+    }
+
+    @Test func roundTripAfterReopenAndMerge() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(mergesAfterCommit: false))
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        let paragraphs = text.components(separatedBy: "\n  ").filter { !$0.isEmpty }
+        for (i, p) in paragraphs.enumerated() {
+            try w.add(Document(id: "p\(i)", fields: ["body": p, "period": i % 2 == 0 ? "2023Q3" : "2023Q4"]))
+            if i % 20 == 19 { try w.commit() }
+        }
+        try w.commit()
+        let before = try IndexReader(at: dir.path)
+        let q = "升规纳统"
+        let r1 = try before.search(q, options: SearchOptions(limit: 50))
+        #expect(r1.totalHits > 0)
+        #expect(before.segmentCount > 1)
+        try w.forceMerge(maxSegments: 1)
+        w.close()
+        let after = try IndexReader(at: dir.path)
+        #expect(after.segmentCount == 1)
+        let r2 = try after.search(q, options: SearchOptions(limit: 50))
+        #expect(r2.hits.map(\.id) == r1.hits.map(\.id))
+        for (a, b) in zip(r1.hits, r2.hits) {
+            #expect(abs(a.score - b.score) < 1e-9)
+            #expect(a.fields == b.fields)
+            #expect(a.highlights == b.highlights)
+        }
+        #expect(r1.facets.map(\.value) == r2.facets.map(\.value))
+        // The reader opened before the merge still sees its snapshot.
+        let again = try before.search(q, options: SearchOptions(limit: 50))
+        #expect(again == r1)
+        // Stored fields and positions survive: a phrase from the text is found.
+        let phrase = try after.search("\"升规纳统\"")
+        #expect(phrase.totalHits > 0)
+        #expect(phrase.hits.allSatisfy { $0.fields["body"]!.filter { !$0.isWhitespace }.contains("升规纳统") })
+    }
+
+    @Test func replaceByIDAndDelete() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, analyzer: latin)
+        try w.add(Document(id: "x", fields: ["body": "alpha"]))
+        try w.commit()
+        try w.add(Document(id: "x", fields: ["body": "beta"]))
+        try w.add(Document(id: "y", fields: ["body": "beta"]))
+        try w.add(Document(id: "y", fields: ["body": "gamma"]))  // duplicate in one batch: last wins
+        try w.commit()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.documentCount == 2)
+        #expect(try r.search("alpha").totalHits == 0)
+        #expect(try r.search("beta").hits.map(\.id) == ["x"])
+        #expect(try r.search("gamma").hits.map(\.id) == ["y"])
+        #expect(try w.delete(id: "x"))
+        #expect(try !w.delete(id: "nope"))
+        try w.commit()
+        #expect(try IndexReader(at: dir.path).documentCount == 1)
+        #expect(r.documentCount == 2)  // old snapshot
+    }
+
+    @Test func secondWriterIsLockedOut() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        #expect(throws: KiteError.indexLocked(path: dir.path)) { try IndexWriter(at: dir.path) }
+        w.close()
+        _ = try IndexWriter(at: dir.path)
+    }
+
+    @Test func analyzerMismatchIsAnError() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, analyzer: latin)
+        try w.add(Document(id: "x", fields: ["body": "alpha"]))
+        try w.commit()
+        w.close()
+        #expect(throws: KiteError.self) { try IndexWriter(at: dir.path) }
+        #expect(throws: KiteError.self) { try IndexReader(at: dir.path, analyzer: .default) }
+        #expect(try IndexReader(at: dir.path, analyzer: latin).documentCount == 1)
+    }
+
+    @Test func missingIndexIsAnError() throws {
+        #expect(throws: KiteError.indexNotFound(path: "/nonexistent/kite")) { try IndexReader(at: "/nonexistent/kite") }
+    }
+
+    @Test func booleanPhraseFieldAndKeywordQueries() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, analyzer: latin)
+        try w.add(Document(id: "1", fields: ["title": "red apple", "body": "a red apple fell", "period": "2019"]))
+        try w.add(Document(id: "2", fields: ["title": "green apple", "body": "apple red green", "period": "2023Q3"]))
+        try w.add(Document(id: "3", fields: ["title": "red car", "body": "fast car", "period": "2023"]))
+        try w.add(Document(id: "4", fields: ["title": "blue sky", "body": "sky", "period": "2026-02"]))
+        try w.commit()
+        let r = try IndexReader(at: dir.path)
+        func ids(_ q: String) throws -> Set<String> { Set(try r.search(q, options: SearchOptions(limit: 100)).hits.map(\.id)) }
+        #expect(try ids("apple") == ["1", "2"])
+        #expect(try ids("apple AND car") == [])
+        #expect(try ids("red AND apple") == ["1", "2"])
+        #expect(try ids("red -apple") == ["3"])
+        #expect(try ids("red NOT car") == ["1", "2"])
+        #expect(try ids("+red apple") == ["1", "2", "3"])
+        #expect(try ids("\"red apple\"") == ["1"])
+        #expect(try ids("title:red") == ["1", "3"])
+        #expect(try ids("title:(green OR blue)") == ["2", "4"])
+        #expect(try ids("apple period:2019") == ["1"])
+        #expect(try ids("period:[2019 TO 2023]") == ["1", "2", "3"])
+        let got = try ids("red period:[2023 TO *]"); let parsed = try QueryParser().parse("red period:[2023 TO *]"); #expect(got == ["2", "3"], "\(got) \(parsed)")
+        #expect(try ids("(red OR sky) AND NOT apple") == ["3", "4"])
+        let res = try r.search("red", options: SearchOptions(limit: 1))
+        #expect(res.totalHits == 3)
+        #expect(res.hits.count == 1)
+        #expect(res.facets.map(\.value) == ["2019", "2023", "2023Q3"])
+        #expect(res.hits[0].highlights["title"] != nil)
+    }
+
+    @Test func malformedQueriesThrowWithPosition() throws {
+        let p = QueryParser()
+        for (q, pos) in [("(a", 0), ("a)", 1), ("\"abc", 0), ("a AND", 2), ("OR a", 0), ("nope:x", 0), ("", 0),
+                         ("period:[2019 2023]", 7)] {
+            do {
+                _ = try p.parse(q)
+                Issue.record("\(q) parsed")
+            } catch let KiteError.badQuery(_, position) {
+                #expect(position == pos, "\(q)")
+            }
+        }
+        let deep = String(repeating: "(", count: 100) + "a" + String(repeating: ")", count: 100)
+        #expect(throws: KiteError.self) { try p.parse(deep) }
+    }
+}
+
+/// SplitMix64, for reproducible test data.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
