@@ -28,6 +28,6 @@ let package = Package(
             name: "KiteCLI",
             dependencies: ["Kite", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "KiteTests", dependencies: ["Kite"]),
+        .testTarget(name: "KiteTests", dependencies: ["Kite", "KiteCLI"]),
     ]
 )

@@ -1,11 +1,60 @@
 import ArgumentParser
+import Foundation
 import Kite
 
-@main
 struct KiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kite",
         abstract: "Full-text search for Chinese text: ICU words, BM25, on-disk segments.",
-        subcommands: [AnalyzeCommand.self]
+        discussion: "Exit status: 0 success (with or without hits), 1 usage error, 2 runtime error.",
+        subcommands: [SearchCommand.self, IndexCommand.self, StatsCommand.self, DeleteCommand.self, MergeCommand.self,
+                      CheckCommand.self, AnalyzeCommand.self, RunCommand.self]
     )
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try KiteCommand.parseAsRoot()
+            try command.run()
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch let error as CLIError {
+            fail(error.description)
+        } catch let error as KiteError {
+            fail(error.description)
+        } catch let error as IngestError {
+            fail(error.description)
+        } catch let error as AnalysisError {
+            fail(error.description)
+        } catch {
+            let code = KiteCommand.exitCode(for: error)
+            if code == .success || error is CleanExit { KiteCommand.exit(withError: error) }
+            FileHandle.standardError.write(Data((KiteCommand.fullMessage(for: error) + "\n").utf8))
+            exit(1)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("kite: \(message)\n".utf8))
+        exit(2)
+    }
+}
+
+/// Where the index is: `--index DIR`, or the default index of the bundled corpus.
+struct IndexLocation: ParsableArguments {
+    @Option(name: .long, help: "Index directory (default: an index of the bundled Corpus/ in the user's cache).")
+    var index: String?
+
+    var isDefault: Bool { index == nil }
+    var path: String { index ?? DefaultIndex.path }
+}
+
+func writeOut(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
+func writeErr(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+
+func jsonString(_ object: Any) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
 }

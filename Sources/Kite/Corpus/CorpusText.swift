@@ -1,0 +1,131 @@
+/// Small text helpers shared by the corpus readers (internal; no Foundation).
+enum CorpusText {
+    /// Whether a scalar is whitespace: Unicode's White_Space set (which includes U+3000 IDEOGRAPHIC SPACE and the
+    /// no-break spaces), plus U+FEFF, the byte-order mark.
+    @inline(__always)
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+        switch v {
+        case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    /// `text` without leading and trailing whitespace.
+    static func trimmed(_ text: Substring) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return text[text.endIndex...] }
+        let last = scalars.lastIndex(where: { !isSpace($0) }) ?? first
+        return Substring(scalars[first...last])
+    }
+
+    /// Whether `text` is empty or all whitespace.
+    static func isBlank(_ text: some StringProtocol) -> Bool {
+        text.unicodeScalars.allSatisfy(isSpace)
+    }
+
+    /// `text` with all whitespace (as ``isSpace(_:)``) removed.
+    static func removingWhitespace(_ text: some StringProtocol) -> String {
+        // On UTF-8 bytes: the non-ASCII white space characters are U+0085, U+00A0, U+1680, U+2000–U+200A,
+        // U+2028, U+2029, U+202F, U+205F, U+3000 and U+FEFF.
+        let utf8 = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        while i < utf8.count {
+            let b = utf8[i]
+            if b < 0x80 {
+                if !(b == 0x20 || (b >= 0x09 && b <= 0x0D)) { out.append(b) }
+                i += 1
+                continue
+            }
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            guard i + length <= utf8.count else {
+                out.append(contentsOf: utf8[i...])
+                break
+            }
+            let b1 = utf8[i + 1]
+            let isSpace: Bool
+            switch (b, length) {
+            case (0xC2, 2): isSpace = b1 == 0x85 || b1 == 0xA0
+            case (0xE1, 3): isSpace = b1 == 0x9A && utf8[i + 2] == 0x80
+            case (0xE2, 3):
+                let b2 = utf8[i + 2]
+                isSpace = (b1 == 0x80 && ((0x80...0x8A).contains(b2) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF))
+                    || (b1 == 0x81 && b2 == 0x9F)
+            case (0xE3, 3): isSpace = b1 == 0x80 && utf8[i + 2] == 0x80
+            case (0xEF, 3): isSpace = b1 == 0xBB && utf8[i + 2] == 0xBF
+            default: isSpace = false
+            }
+            if !isSpace { out.append(contentsOf: utf8[i..<(i + length)]) }
+            i += length
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The lines of `text` (split on `\n`, a trailing `\r` removed), keeping empty ones; with `maxSplits`, the
+    /// last element is the rest of the text, newlines and all.
+    static func lines(_ text: some StringProtocol, maxSplits: Int = .max) -> [Substring] {
+        let pieces = Substring(text).unicodeScalars.split(
+            separator: "\n", maxSplits: maxSplits, omittingEmptySubsequences: false)
+        return pieces.enumerated().map { index, piece in
+            let line = Substring(piece)
+            let isRest = index == maxSplits && index == pieces.count - 1
+            return !isRest && line.unicodeScalars.last == "\r" ? Substring(line.unicodeScalars.dropLast()) : line
+        }
+    }
+
+    /// Whether a scalar is CJK (ideographs, CJK punctuation, full-width forms, general punctuation such as “”—),
+    /// next to which a space or line break in PDF-extracted text is an artefact.
+    static func isWide(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x2010...0x206F,  // general punctuation: – — ‘ ’ “ ” … ‧
+            0x2E80...0x2FFF,  // radicals
+            0x3000...0x303F,  // CJK symbols and punctuation: 、。〈〉《》「」【】〔〕
+            0x3040...0x30FF,  // kana
+            0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF,  // ideographs
+            0xFE30...0xFE4F,  // CJK compatibility forms
+            0xFF00...0xFFEF,  // full-width forms: ，（）：；！？
+            0x20000...0x3FFFF:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func isDigitLike(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value >= 0x30 && scalar.value <= 0x39) || scalar == "." || scalar == "%"
+    }
+
+    /// Joins the broken lines of PDF-extracted text: removes line breaks and the stray spaces that extraction puts
+    /// between CJK characters ("工 作 圆 满" → "工作圆满") and inside numbers ("50 0 0" → "5000", "1 . 13" → "1.13").
+    /// A run of whitespace between two Latin letters becomes a single space; leading and trailing whitespace go.
+    static func joiningBrokenLines(_ text: some StringProtocol) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        var previous: Unicode.Scalar?
+        for scalar in text.unicodeScalars {
+            if isSpace(scalar) {
+                pendingSpace = previous != nil
+                continue
+            }
+            if pendingSpace, let previous {
+                let drop = isWide(previous) || isWide(scalar) || (isDigitLike(previous) && isDigitLike(scalar))
+                if !drop { out.append(" ") }
+            }
+            pendingSpace = false
+            out.append(scalar)
+            previous = scalar
+        }
+        return String(out)
+    }
+
+    /// The first sentence of joined text: up to (not including) the first 。！？, or all of it.
+    static func leadSentence(of joined: String) -> String {
+        if let end = joined.unicodeScalars.firstIndex(where: { $0 == "。" || $0 == "！" || $0 == "？" }) {
+            return String(joined.unicodeScalars[..<end])
+        }
+        return joined
+    }
+}

@@ -1,0 +1,109 @@
+/// Turns input files into documents: JSON Lines, plain text, or the report format of departmental work reports.
+///
+/// Malformed input is reported per line through `onError` (file and line), and ingestion continues with the next
+/// line; whether anything is then committed is the caller's decision (`kite index --strict` commits nothing).
+public struct Ingestion: Sendable {
+    /// How a file is read.
+    public enum Format: String, Hashable, Sendable, CaseIterable {
+        /// By extension: `.jsonl`/`.ndjson` as JSON Lines; other files as a report if they contain numbered
+        /// department sections with items, else as plain text.
+        case auto
+        /// One JSON object per line (see ``JSONLMapping``).
+        case jsonl
+        /// The whole file is one document (id = file name, title = first line).
+        case text
+        /// Departmental report: one document per numbered item (see ``ReportParser``).
+        case report
+    }
+
+    /// The format of the input files.
+    public var format: Format
+    /// The period of every document, overriding what titles, dates or file names say.
+    public var period: ReportPeriod?
+    /// How JSONL keys map to fields.
+    public var mapping: JSONLMapping
+    /// Split JSONL and text documents whose body is longer than this many characters into passages
+    /// (``PassageSplitter``); nil never splits.
+    public var passageThreshold: Int?
+
+    /// Creates ingestion settings; by default JSONL and text bodies over 5,000 characters become passages.
+    public init(format: Format = .auto, period: ReportPeriod? = nil, mapping: JSONLMapping = .default,
+                passageThreshold: Int? = 5_000) {
+        self.format = format
+        self.period = period
+        self.mapping = mapping
+        self.passageThreshold = passageThreshold
+    }
+
+    /// The format `auto` resolves to for `path` with contents `bytes`.
+    public func resolvedFormat(path: String, bytes: [UInt8]) -> Format {
+        if format != .auto { return format }
+        let lower = path.lowercased()
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .jsonl }
+        if let text = String(validating: bytes, as: UTF8.self),
+            ReportParser().parse(text).sections.contains(where: { !$0.items.isEmpty }) {
+            return .report
+        }
+        return .text
+    }
+
+    /// Reads `path` and calls `body` with each document; per-line problems go to `onError`.
+    ///
+    /// Throws when the file as a whole cannot be used (unreadable, or a text/report file that is not UTF-8), and
+    /// rethrows what `body` throws.
+    public func forEachDocument(
+        inFile path: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void
+    ) throws {
+        let bytes = try readFileBytes(atPath: path)
+        let format = resolvedFormat(path: path, bytes: bytes)
+        switch format {
+        case .jsonl, .auto:
+            var reader = JSONLinesReader(bytes: bytes, path: path)
+            while let result = reader.next() {
+                switch result {
+                case .failure(let error):
+                    onError(error)
+                case .success(let object):
+                    var doc = mapping.document(from: object)
+                    if let period { doc["period"] = period.description }
+                    try emit(doc, body)
+                }
+            }
+        case .text:
+            let text = try utf8Text(bytes, path: path)
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            var doc = Document(id: name, fields: ["body": text, "source": name])
+            if let first = CorpusText.lines(text).first(where: { !CorpusText.isBlank($0) }) {
+                doc["title"] = String(CorpusText.trimmed(first))
+            }
+            if let p = period ?? ReportPeriod.parse(fileName: name) { doc["period"] = p.description }
+            try emit(doc, body)
+        case .report:
+            let text = try utf8Text(bytes, path: path)
+            for doc in try ReportParser().documents(from: text, fileName: path, period: period) { try body(doc) }
+        }
+    }
+
+    private func emit(_ doc: Document, _ body: (Document) throws -> Void) throws {
+        if let threshold = passageThreshold, let text = doc["body"], text.unicodeScalars.count > threshold {
+            for passage in PassageSplitter().passages(of: doc) { try body(passage) }
+        } else {
+            try body(doc)
+        }
+    }
+
+    private func utf8Text(_ bytes: [UInt8], path: String) throws(IngestError) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        // Name the line of the first bad byte: decode characters until one fails.
+        var i = 0
+        var line = 1
+        while i < bytes.count {
+            let b = bytes[i]
+            let len = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0
+            if len == 0 || i + len > bytes.count || String(validating: bytes[i..<(i + len)], as: UTF8.self) == nil { break }
+            if b == 0x0A { line += 1 }
+            i += len
+        }
+        throw IngestError(path: path, line: line, reason: .invalidUTF8)
+    }
+}

@@ -1,0 +1,229 @@
+/// How a decoded JSON Lines object becomes a ``Document``.
+///
+/// Each role takes the first of its keys that holds a non-empty string or number:
+/// - the id (`id`, else the line number),
+/// - the `title` text field (`title`),
+/// - the `body` text field (`text`, else `body`), with web-page chrome stripped from its start
+///   (``PageChrome/strip(_:title:)``) unless ``stripsPageChrome`` is off,
+/// - the `period` keyword field (`period` as given, else derived from `date` by ``ReportPeriod/parse(date:)``:
+///   "2023" → `2023`, "2026-02-09" → `2026-02`, "" → none).
+///
+/// The remaining keys keep their names: those in ``keywordKeys`` are keyword fields, every other string or number
+/// is a stored field (the `date` too), and booleans and nested values are dropped. The schema decides how each
+/// field name is indexed; the mapping only decides names and values. Keys used for a role are not repeated, and a
+/// leftover key named `title`, `body` or `period` (e.g. `body` when `text` was the body) is dropped rather than
+/// overwrite a role's field.
+public struct JSONLMapping: Hashable, Sendable {
+    /// The keys tried for the id, in order; the line number is the fallback.
+    public var idKeys: [String]
+    /// The keys tried for the title, in order.
+    public var titleKeys: [String]
+    /// The keys tried for the body, in order.
+    public var bodyKeys: [String]
+    /// The keys tried for an explicit period, in order.
+    public var periodKeys: [String]
+    /// The keys tried for a date to derive the period from, in order.
+    public var dateKeys: [String]
+    /// The keys that become keyword fields.
+    public var keywordKeys: Set<String>
+    /// Whether keys that are neither roles nor keywords become stored fields.
+    public var storesOtherKeys: Bool
+    /// Whether web-page chrome is stripped from the start of the body.
+    public var stripsPageChrome: Bool
+
+    /// The default mapping of Kite's corpora.
+    public static let `default` = JSONLMapping()
+
+    /// Creates a mapping; the defaults are those of Kite's corpora.
+    public init(
+        idKeys: [String] = ["id"],
+        titleKeys: [String] = ["title"],
+        bodyKeys: [String] = ["text", "body"],
+        periodKeys: [String] = ["period"],
+        dateKeys: [String] = ["date"],
+        keywordKeys: Set<String> = ["source", "kind", "province", "category", "department"],
+        storesOtherKeys: Bool = true,
+        stripsPageChrome: Bool = true
+    ) {
+        self.idKeys = idKeys
+        self.titleKeys = titleKeys
+        self.bodyKeys = bodyKeys
+        self.periodKeys = periodKeys
+        self.dateKeys = dateKeys
+        self.keywordKeys = keywordKeys
+        self.storesOtherKeys = storesOtherKeys
+        self.stripsPageChrome = stripsPageChrome
+    }
+
+    /// The field names the roles write, which leftover keys may not take.
+    public static let roleFieldNames: Set<String> = ["title", "body", "period"]
+
+    /// The document for one decoded line.
+    public func document(from object: JSONLObject) -> Document {
+        var used: Set<String> = []
+        func first(_ keys: [String]) -> String? {
+            for key in keys {
+                if let text = object[key]?.scalarText, !CorpusText.isBlank(text) {
+                    used.insert(key)
+                    return text
+                }
+            }
+            return nil
+        }
+        let id = first(idKeys).map { String(CorpusText.trimmed(Substring($0))) } ?? String(object.line)
+        var fields: [String: String] = [:]
+        let title = first(titleKeys)
+        if let title { fields["title"] = title }
+        if var body = first(bodyKeys) {
+            if stripsPageChrome { body = PageChrome.strip(body, title: title) }
+            fields["body"] = body
+        }
+        if let period = first(periodKeys) {
+            fields["period"] = String(CorpusText.trimmed(Substring(period)))
+        } else {
+            for key in dateKeys {
+                if let date = object[key]?.scalarText, let period = ReportPeriod.parse(date: date) {
+                    fields["period"] = period.description
+                    break
+                }
+            }
+        }
+        for member in object.members where !used.contains(member.key) && !Self.roleFieldNames.contains(member.key) {
+            guard let text = member.value.scalarText, !CorpusText.isBlank(text) else { continue }
+            guard keywordKeys.contains(member.key) || storesOtherKeys else { continue }
+            fields[member.key] = text
+        }
+        return Document(id: id, fields: fields)
+    }
+}
+
+/// Web-page chrome at the start of scraped texts: the toolbar, font-size switch, breadcrumbs, source and time
+/// lines, and the repeated title, as in the 2026 provincial government work reports:
+///
+/// ```text
+/// 下载 / 打印 / 全屏 / 收藏 / 【字号： / 加大 / 还原 / 减小 / 】
+/// 2026年上海市政府工作报告
+/// ——2026年2月3日在上海市第十六届人民代表大会第四次会议上
+/// 来源：解放日报
+/// 时间：2026-02-09
+/// ```
+public enum PageChrome {
+    /// The header is at most this many lines long.
+    public static let maximumHeaderLines = 40
+
+    /// `text` without the chrome lines of its header; the text itself is left exactly as it was.
+    ///
+    /// The header is the lines before the salutation ("各位代表：") or the first line longer than 80 characters,
+    /// and at most ``maximumHeaderLines`` lines. In it, these lines go: toolbar words (下载, 打印, 全屏, 收藏, 分享,
+    /// 首页, …), a 【字号：/【字体： switch with its short option lines up to 】, label lines (来源：…, 时间：…,
+    /// 发布时间：…, 阅读量：…, 当前位置：…; with the next line too when the label stands alone), timestamps
+    /// ("2026-02-03 09:02:33"), breadcrumb separators (">") and the crumb after each, lines equal to `title`, and
+    /// repeats of an earlier header line. Other header lines (the occasion, the speaker) stay, in order. A text
+    /// whose header has no page furniture proper (toolbar, font switch, label or breadcrumb lines), only say its own
+    /// title and a date as first lines, is returned unchanged.
+    public static func strip(_ text: String, title: String? = nil) -> String {
+        // The header lines, and the rest of the text as one last element.
+        let lines = CorpusText.lines(text, maxSplits: maximumHeaderLines)
+        var headerEnd = min(lines.count, maximumHeaderLines)
+        for (index, line) in lines.prefix(headerEnd).enumerated() {
+            let trimmed = CorpusText.trimmed(line)
+            if trimmed.unicodeScalars.count > 80 || trimmed.utf8.starts(with: "各位代表".utf8) {
+                headerEnd = index
+                break
+            }
+        }
+        // Each header line without whitespace; nil for lines too long to be chrome.
+        let keys: [String?] = lines.prefix(headerEnd).map { line in
+            line.utf8.count <= 60 * 3 ? CorpusText.removingWhitespace(line) : nil
+        }
+        // Only a header with page furniture proper is touched (not one with just a title and a date).
+        guard keys.contains(where: { $0.flatMap(furniture) != nil }) else { return text }
+
+        let normalizedTitle = title.map(CorpusText.removingWhitespace)
+        var kept: [Substring] = []
+        var seen: Set<String> = []
+        var inFontSwitch = false
+        var expectingLabelValue = false
+        var afterSeparator = false
+        for (line, key) in zip(lines.prefix(headerEnd), keys) {
+            guard let key else {
+                kept.append(line)
+                (inFontSwitch, expectingLabelValue, afterSeparator) = (false, false, false)
+                continue
+            }
+            let isRepeat = !key.isEmpty && !seen.insert(key).inserted
+            let valueMayFollow = expectingLabelValue || afterSeparator
+            expectingLabelValue = false
+            afterSeparator = false
+            var drop = true
+            if inFontSwitch && (key == "】" || (1...4).contains(key.unicodeScalars.count)) {
+                inFontSwitch = key != "】"
+            } else {
+                inFontSwitch = false
+                switch furniture(key) {
+                case .fontSwitch(let closed): inFontSwitch = !closed
+                case .label(let hasValue): expectingLabelValue = !hasValue
+                case .separator: afterSeparator = true
+                case .toolbar: break
+                case nil:
+                    if !(isTimestamp(key) || key == normalizedTitle || isRepeat) {
+                        // The value under a bare label, or the crumb after a breadcrumb separator.
+                        drop = valueMayFollow && (1...30).contains(key.unicodeScalars.count)
+                    }
+                }
+            }
+            if !drop { kept.append(line) }
+        }
+        return (kept + lines[headerEnd...]).drop(while: { CorpusText.isBlank($0) }).joined(separator: "\n")
+    }
+
+    /// Kinds of page-furniture line.
+    private enum Furniture {
+        /// 【字号：… (closed if the 】 is on the same line).
+        case fontSwitch(closed: Bool)
+        /// 来源：…, 时间：… (whether the value is on the same line).
+        case label(hasValue: Bool)
+        /// A breadcrumb separator.
+        case separator
+        /// A toolbar word.
+        case toolbar
+    }
+
+    /// The kind of page furniture a header line (whitespace removed) is, if any; compares bytes, for speed.
+    private static func furniture(_ key: String) -> Furniture? {
+        let utf8 = key.utf8
+        guard !utf8.isEmpty else { return nil }
+        if utf8.starts(with: "【字号".utf8) || utf8.starts(with: "【字体".utf8) {
+            return .fontSwitch(closed: utf8.count > 3 && key.unicodeScalars.last == "】")
+        }
+        for label in labels where utf8.starts(with: label.utf8) {
+            let rest = utf8.dropFirst(label.utf8.count)
+            for colon in [":", "："] where rest.starts(with: colon.utf8) {
+                return .label(hasValue: rest.count > colon.utf8.count)
+            }
+        }
+        if separators.contains(where: { utf8.elementsEqual($0.utf8) }) { return .separator }
+        if toolbarWords.contains(where: { utf8.elementsEqual($0.utf8) }) { return .toolbar }
+        return nil
+    }
+
+    private static let toolbarWords = [
+        "下载", "打印", "全屏", "收藏", "分享", "分享:", "分享：", "首页", "加大", "还原", "减小", "】", "关闭", "关闭窗口",
+        "打印本页", "返回顶部", "返回", "纠错", "二维码", "扫一扫",
+    ]
+
+    private static let separators = [">", "›", "»", "＞", "/"]
+
+    private static let labels = [
+        "来源", "时间", "发布时间", "发表时间", "更新时间", "日期", "发布日期", "阅读量", "浏览量", "浏览次数", "访问量", "作者",
+        "编辑", "责任编辑", "责编", "您的位置", "当前位置", "您当前的位置", "字号", "字体", "分享到",
+    ]
+
+    /// A bare date or date-time: "2026-02-03 09:02:33", "2026年02月10日07时41分" (whitespace already removed).
+    private static func isTimestamp(_ key: String) -> Bool {
+        let scalars = Array(key.unicodeScalars)
+        guard scalars.count >= 8, scalars.count <= 25, scalars.prefix(4).allSatisfy({ ("0"..."9").contains($0) })
+        else { return false }
+        return scalars.allSatisfy { "0123456789-/:.年月日时分秒".unicodeScalars.contains($0) }
+    }
+}

@@ -1,0 +1,115 @@
+/// Sizes and counts of an index, for `kite stats`.
+public struct IndexStatistics: Hashable, Sendable, Codable {
+    /// Live documents.
+    public var documents: Int
+    /// Deleted documents still held by segments.
+    public var deletedDocuments: Int
+    /// Segments in the commit.
+    public var segments: Int
+    /// Distinct terms per text field, summed over segments (a term in two segments counts twice).
+    public var terms: [String: Int]
+    /// Bytes on disk per file kind (`tim`, `doc`, `pos`, `len`, `kwd`, `sto`, `del`, `manifest`).
+    public var bytesByKind: [String: Int]
+    /// The commit generation.
+    public var generation: UInt64
+    /// The analyzer fingerprint.
+    public var analyzer: String
+
+    /// Total bytes on disk.
+    public var totalBytes: Int { bytesByKind.values.reduce(0, +) }
+}
+
+/// What ``IndexReader/check()`` found.
+public struct CheckReport: Hashable, Sendable {
+    /// Files whose checksums were verified.
+    public var filesVerified: Int
+    /// Postings decoded (documents × terms).
+    public var postingsDecoded: Int
+    /// Problems found, each naming a file; empty when the index is sound.
+    public var problems: [String]
+
+    /// True when no problem was found.
+    public var isSound: Bool { problems.isEmpty }
+}
+
+extension IndexReader {
+    /// Counts and sizes.
+    public func statistics() -> IndexStatistics {
+        var bytes: [String: Int] = ["manifest": IndexDirectory.fileSize(path + "/" + Manifest.fileName)]
+        var terms: [String: Int] = [:]
+        for s in segments {
+            for kind in SegmentInfo.segmentFileKinds {
+                bytes[kind.fileExtension, default: 0] += IndexDirectory.fileSize(path + "/" + s.info.fileName(kind))
+            }
+            if s.info.deleteGeneration > 0 {
+                bytes["del", default: 0] += IndexDirectory.fileSize(path + "/" + s.info.fileName(.deletes))
+            }
+            for (f, name) in schema.textFields.enumerated() { terms[name, default: 0] += s.fields[f].termCount }
+        }
+        return IndexStatistics(documents: documentCount, deletedDocuments: deletedCount, segments: segments.count,
+                               terms: terms, bytesByKind: bytes, generation: generation,
+                               analyzer: analyzer.configuration.fingerprint)
+    }
+
+    /// Verifies every checksum and decodes every structure: term order, postings (documents in range and
+    /// increasing, frequencies matching positions), stored fields, keyword ordinals, field lengths against positions.
+    public func check() -> CheckReport {
+        var report = CheckReport(filesVerified: 1, postingsDecoded: 0, problems: [])
+        for s in segments {
+            do throws(KiteError) {
+                try s.verifyChecksums()
+                report.filesVerified += 6 + (s.info.deleteGeneration > 0 ? 1 : 0)
+                try checkSegment(s, &report)
+            } catch {
+                report.problems.append(error.description)
+            }
+        }
+        return report
+    }
+
+    private func checkSegment(_ s: SegmentReader, _ report: inout CheckReport) throws(KiteError) {
+        var positions: [Int32] = []
+        for f in schema.textFields.indices {
+            var previous: [UInt8]? = nil
+            var count = 0
+            var maxPosition = [Int32](repeating: -1, count: s.docCount)
+            try typed {
+                try s.forEachTerm(field: f) { term, info in
+                    let bytes = Array(term)
+                    if let p = previous, !p.lexicographicallyPrecedes(bytes) {
+                        throw KiteError.corrupt(file: s.terms.name, reason: "terms out of order")
+                    }
+                    guard String(validating: bytes, as: UTF8.self) != nil else {
+                        throw KiteError.corrupt(file: s.terms.name, reason: "term is not UTF-8")
+                    }
+                    previous = bytes
+                    count += 1
+                    let c = try s.postingsCursor(info)
+                    try c.start()
+                    var n = 0
+                    while c.doc != PostingsCursor.exhausted {
+                        positions.removeAll(keepingCapacity: true)
+                        try c.positions(into: &positions)
+                        guard positions.count == c.freq, zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 })
+                        else { throw KiteError.corrupt(file: s.positions.name, reason: "positions do not match frequencies") }
+                        if let last = positions.last, last > maxPosition[c.doc] { maxPosition[c.doc] = last }
+                        n += 1
+                        try c.next()
+                    }
+                    guard n == info.docFrequency else {
+                        throw KiteError.corrupt(file: s.postings.name, reason: "\(n) postings, dictionary says \(info.docFrequency)")
+                    }
+                    report.postingsDecoded += n
+                    return true
+                }
+            }
+            guard count == s.fields[f].termCount else {
+                throw .corrupt(file: s.terms.name, reason: "\(count) terms, index says \(s.fields[f].termCount)")
+            }
+            for d in 0..<s.docCount where Int(maxPosition[d]) >= Int(s.fieldLength(f, d)) && maxPosition[d] >= 0 {
+                throw .corrupt(file: s.lengthsFile.name, reason: "document \(d) has a position beyond its field length")
+            }
+        }
+        try typed { try s.forEachStoredDocument { _, _ in } }
+    }
+}

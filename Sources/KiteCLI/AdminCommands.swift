@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Kite
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Documents, segments, terms and bytes of an index.")
+    @OptionGroup var location: IndexLocation
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        let s = reader.statistics()
+        if json {
+            let obj: [String: Any] = ["documents": s.documents, "deletedDocuments": s.deletedDocuments, "segments": s.segments,
+                                      "terms": s.terms, "bytes": s.bytesByKind, "totalBytes": s.totalBytes,
+                                      "generation": s.generation, "analyzer": s.analyzer, "path": reader.path]
+            writeOut(try jsonString(obj) + "\n")
+            return
+        }
+        var out = "index       \(reader.path)\n"
+        out += "documents   \(s.documents)\ndeleted     \(s.deletedDocuments)\nsegments    \(s.segments)\n"
+        out += "terms       " + s.terms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+        out += "generation  \(s.generation)\nanalyzer    \(s.analyzer)\n"
+        out += "bytes       \(s.totalBytes) (" + s.bytesByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")\n"
+        writeOut(out)
+    }
+}
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete documents by id (one commit).")
+    @OptionGroup var location: IndexLocation
+    @Argument(help: "Document ids.") var ids: [String]
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        let writer = try IndexWriter(at: reader.path, schema: reader.schema, analyzer: reader.analyzer.configuration)
+        var found = 0
+        for id in ids where try writer.delete(id: id) { found += 1 }
+        try writer.commit()
+        writer.close()
+        writeOut("deleted \(found) of \(ids.count) ids\n")
+    }
+}
+
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "merge", abstract: "Merge segments, dropping deleted documents.")
+    @OptionGroup var location: IndexLocation
+    @Option(help: "Merge until at most this many segments remain.") var maxSegments = 1
+
+    func validate() throws {
+        guard maxSegments >= 1 else { throw ValidationError("--max-segments must be at least 1") }
+    }
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        let before = reader.segmentCount
+        let writer = try IndexWriter(at: reader.path, schema: reader.schema, analyzer: reader.analyzer.configuration)
+        try writer.forceMerge(maxSegments: maxSegments)
+        writer.close()
+        let after = try IndexReader(at: reader.path)
+        writeOut("segments \(before) → \(after.segmentCount), documents \(after.documentCount), deleted \(after.deletedCount)\n")
+    }
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Verify every checksum and invariant; exit status 0 only if the index is sound.")
+    @OptionGroup var location: IndexLocation
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        let report = reader.check()
+        if json {
+            writeOut(try jsonString(["sound": report.isSound, "filesVerified": report.filesVerified,
+                                     "postingsDecoded": report.postingsDecoded, "problems": report.problems]) + "\n")
+        } else if report.isSound {
+            writeOut("ok: \(report.filesVerified) files verified, \(report.postingsDecoded) postings decoded, \(reader.documentCount) documents\n")
+        } else {
+            for p in report.problems { writeErr("kite: \(p)\n") }
+        }
+        if !report.isSound { throw ExitCode(2) }
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import Kite
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search an index (default: the bundled government reports).",
+        discussion: """
+            Query syntax: words (OR by default, more matches rank first), "quoted phrases", AND / OR / NOT, +must, \
+            -mustnot, (groups), title:word, period:2023Q3, period:[2019 TO 2023].
+            """)
+
+    @Argument(help: "The query.") var query: String
+    @OptionGroup var location: IndexLocation
+    @Option(help: "Number of hits to show.") var limit = 10
+    @Option(help: "Only documents of this period (e.g. 2023Q3, 2019, 2026-02).") var period: String?
+    @Option(help: "Only periods from this one on (inclusive).") var from: String?
+    @Option(help: "Only periods up to this one (inclusive; 2023 includes 2023Q3).") var to: String?
+    @Flag(help: "Print JSON (hits with offsets, counts per period).") var json = false
+    @Flag(help: "Print hit counts per period as a bar chart.") var byPeriod = false
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must not be negative") }
+        if period != nil && (from != nil || to != nil) { throw ValidationError("--period excludes --from/--to") }
+    }
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        var q = try QueryParser(schema: reader.schema).parse(query)
+        if let period {
+            q = .boolean([Query.Clause(.must, q), Query.Clause(.filter, .keyword(field: "period", value: period))])
+        } else if from != nil || to != nil {
+            q = .boolean([Query.Clause(.must, q), Query.Clause(.filter, .range(field: "period", lower: from, upper: to))])
+        }
+        let results = try reader.search(q, options: SearchOptions(limit: limit))
+        if json {
+            writeOut(try jsonString(jsonObject(results)) + "\n")
+            return
+        }
+        let color = isatty(STDOUT_FILENO) == 1
+        var out = ""
+        if byPeriod {
+            out += periodChart(results, color: color)
+        }
+        if !byPeriod || limit > 0 {
+            for (i, hit) in results.hits.enumerated() {
+                let period = hit.fields["period"] ?? "-"
+                let who = hit.fields["department"] ?? hit.fields["province"] ?? ""
+                let title = hit.fields["title"] ?? ""
+                let head = [who, title].filter { !$0.isEmpty }.joined(separator: " — ")
+                let score = String(format: "%.3f", hit.score)
+                if color {
+                    let rank = "\u{1B}[1m\(i + 1).\u{1B}[0m"
+                    let meta = "\u{1B}[2m\(score)\u{1B}[0m  \u{1B}[36m\(hit.id)\u{1B}[0m  \u{1B}[33m\(period)\u{1B}[0m"
+                    out += rank + " " + meta + "  " + head + "\n"
+                } else {
+                    out += "\(i + 1). \(score)  \(hit.id)  \(period)  \(head)\n"
+                }
+                if let body = hit.fields["body"] {
+                    let snippet = Snippet(text: body, highlights: hit.highlights["body"] ?? [], maxCharacters: 90)
+                    out += "   " + render(snippet, color: color) + "\n"
+                }
+            }
+            let shown = results.hits.count
+            out += "\(results.totalHits) hits" + (shown < results.totalHits ? ", top \(shown) shown" : "") + "\n"
+        }
+        writeOut(out)
+    }
+
+    private func render(_ s: Snippet, color: Bool) -> String {
+        var bytes = Array(s.text.utf8)
+        for r in s.highlights.reversed() {
+            let (open, close) = color ? ("\u{1B}[1;31m", "\u{1B}[0m") : ("[", "]")
+            bytes.insert(contentsOf: Array(close.utf8), at: r.upperBound)
+            bytes.insert(contentsOf: Array(open.utf8), at: r.lowerBound)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func periodChart(_ r: SearchResults, color: Bool) -> String {
+        guard let maxCount = r.facets.map(\.count).max(), maxCount > 0 else { return "no hits in any period\n" }
+        let width = 40
+        let labelWidth = r.facets.map { $0.value.count }.max() ?? 4
+        var out = ""
+        for f in r.facets {
+            let n = max(1, Int((Double(f.count) / Double(maxCount) * Double(width)).rounded()))
+            let bar = String(repeating: "█", count: n)
+            let label = f.value.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+            out += color ? "\(label)  \u{1B}[32m\(bar)\u{1B}[0m \(f.count)\n" : "\(label)  \(bar) \(f.count)\n"
+        }
+        out += "\(r.totalHits) hits in \(r.facets.count) periods\n"
+        return out
+    }
+
+    private func jsonObject(_ r: SearchResults) -> [String: Any] {
+        let hits: [[String: Any]] = r.hits.map { h in
+            var highlights: [String: Any] = [:]
+            for (field, ranges) in h.highlights { highlights[field] = ranges.map { [$0.lowerBound, $0.upperBound] } }
+            var obj: [String: Any] = ["id": h.id, "score": h.score, "fields": h.fields, "highlights": highlights]
+            if let body = h.fields["body"] {
+                let s = Snippet(text: body, highlights: h.highlights["body"] ?? [])
+                obj["snippet"] = ["text": s.text, "highlights": s.highlights.map { [$0.lowerBound, $0.upperBound] }]
+            }
+            return obj
+        }
+        return ["query": query, "totalHits": r.totalHits, "hits": hits,
+                "periods": r.facets.map { ["period": $0.value, "count": $0.count] }]
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Search every query of a TSV file (qid TAB text) and write a TREC run.")
+    @OptionGroup var location: IndexLocation
+    @Option(help: "Queries: one 'qid<TAB>text' per line.") var queries: String
+    @Option(help: "Where to write the run (qid Q0 docid rank score kite).") var output: String
+    @Option(help: "Hits per query.") var limit = 100
+    @Flag(help: "Parse queries with the query syntax (default: each line is plain text).") var parse = false
+    @Option(help: "BM25 k1.") var k1: Double?
+    @Option(help: "BM25 b.") var b: Double?
+    @Option(help: "Weight of rescue bigrams in queries (0 disables).") var bigramWeight: Double?
+    @Option(help: "Weight of the proximity (phrase) bonus (0 disables).") var phraseWeight: Double?
+    @Option(help: "Title field boost.") var titleBoost: Double?
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        guard let data = FileManager.default.contents(atPath: queries), let text = String(data: data, encoding: .utf8) else {
+            throw CLIError.runtime("cannot read queries file \(queries)")
+        }
+        var ranking = Ranking.default
+        if let k1 { ranking.k1 = k1 }
+        if let b { ranking.b = b }
+        if let bigramWeight { ranking.bigramWeight = bigramWeight }
+        if let phraseWeight { ranking.phraseWeight = phraseWeight }
+        if let titleBoost { ranking.fieldBoosts["title"] = titleBoost }
+        let options = SearchOptions(limit: limit, facetField: nil, highlights: false, ranking: ranking)
+        var out = ""
+        var count = 0
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2 else { throw CLIError.runtime("\(queries):\(n + 1): expected 'qid<TAB>text'") }
+            let qid = String(parts[0])
+            let q: Query = parse ? try QueryParser(schema: reader.schema).parse(String(parts[1])) : .text(String(parts[1]), field: nil)
+            let results = try reader.search(q, options: options)
+            for (rank, hit) in results.hits.enumerated() {
+                out += "\(qid) Q0 \(hit.id) \(rank + 1) \(String(format: "%.6f", hit.score)) kite\n"
+            }
+            count += 1
+        }
+        guard FileManager.default.createFile(atPath: output, contents: Data(out.utf8)) else {
+            throw CLIError.runtime("cannot write \(output)")
+        }
+        writeErr("\(count) queries → \(output)\n")
+    }
+}

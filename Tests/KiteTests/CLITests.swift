@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+@testable import Kite
+
+/// Runs the built `kite` binary as a subprocess.
+struct KiteProcess {
+    static var binary: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [dir.appendingPathComponent("kite").path,
+                          dir.deletingLastPathComponent().appendingPathComponent("kite").path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    static var repository: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    @discardableResult
+    static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        // Read before waiting so that a full pipe cannot block the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    let corpus = KiteProcess.repository + "/Corpus"
+
+    @Test func analyzeWordsPrintsSighanFormat() throws {
+        let r = try KiteProcess.run(["analyze", "--words"], stdin: "工 作 圆 满 完 成\n潍坊市统计局\n")
+        #expect(r.status == 0)
+        #expect(r.stdout == "工作  圆满  完成\n潍  坊  市  统计  局\n")
+    }
+
+    @Test func indexSearchAcrossPeriods() throws {
+        let dir = TemporaryDirectory()
+        let index = dir.sub("idx")
+        let built = try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt",
+                                         corpus + "/gov-work-reports-provincial-2026.jsonl", "--index", index])
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("indexed"))
+
+        let hit = try KiteProcess.run(["search", "升规纳统", "--index", index, "--limit", "3"])
+        #expect(hit.status == 0)
+        let first = hit.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.contains("2023Q3/59/2") && first.contains("市统计局") && first.contains("2023Q3"), "\(hit.stdout)")
+
+        let json = try KiteProcess.run(["search", "升规纳统", "--index", index, "--json"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let hits = try #require(obj["hits"] as? [[String: Any]])
+        #expect(hits.first?["id"] as? String == "2023Q3/59/2")
+        let fields = try #require(hits.first?["fields"] as? [String: String])
+        #expect(fields["department"] == "市统计局")
+        let highlights = try #require(hits.first?["highlights"] as? [String: [[Int]]])
+        let body = Array(fields["body"]!.utf8)
+        for r in highlights["body"] ?? [] {
+            let s = String(decoding: body[r[0]..<r[1]], as: UTF8.self).filter { !$0.isWhitespace }
+            #expect(["升规纳统", "升规", "纳统", "升", "规", "纳", "统", "规纳"].contains(s) || s.count > 1, "\(s)")
+        }
+        let periods = try #require(obj["periods"] as? [[String: Any]])
+        #expect(periods.contains { $0["period"] as? String == "2023Q3" })
+
+        let filtered = try KiteProcess.run(["search", "统计", "--index", index, "--period", "2026-02", "--json", "--limit", "50"])
+        let fobj = try #require(try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [String: Any])
+        let fhits = try #require(fobj["hits"] as? [[String: Any]])
+        #expect(!fhits.isEmpty)
+        #expect(fhits.allSatisfy { ($0["fields"] as? [String: String])?["period"] == "2026-02" })
+
+        let chart = try KiteProcess.run(["search", "统计", "--index", index, "--by-period", "--limit", "0"])
+        #expect(chart.status == 0)
+        #expect(chart.stdout.contains("2023Q3") && chart.stdout.contains("█"))
+
+        let check = try KiteProcess.run(["check", "--index", index])
+        #expect(check.status == 0, "\(check.stderr)")
+        let stats = try KiteProcess.run(["stats", "--index", index, "--json"])
+        let sobj = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect((sobj["documents"] as? Int ?? 0) > 100)
+    }
+
+    @Test func errorsExitWithStatusAndOneLine() throws {
+        let dir = TemporaryDirectory()
+        let missing = try KiteProcess.run(["search", "统计", "--index", dir.sub("nothing")])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("kite: no index at"))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+
+        let index = dir.sub("idx")
+        try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt", "--index", index])
+        let bad = try KiteProcess.run(["search", "(统计", "--index", index])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad query at"))
+
+        let usage = try KiteProcess.run(["search"])
+        #expect(usage.status == 1)
+        let unknown = try KiteProcess.run(["frobnicate"])
+        #expect(unknown.status == 1)
+    }
+
+    @Test func malformedInputIsReportedAndStrictCommitsNothing() throws {
+        let dir = TemporaryDirectory()
+        let index = dir.sub("idx")
+        let input = dir.sub("in.jsonl")
+        try """
+            {"id": "a", "title": "统计工作", "text": "升规纳统"}
+            {"id": "b", "text": "broken
+            {"id": "c", "text": "高质量发展"}
+
+            """.write(toFile: input, atomically: true, encoding: .utf8)
+        let strict = try KiteProcess.run(["index", input, "--index", index, "--strict"])
+        #expect(strict.status == 2)
+        #expect(strict.stderr.contains("in.jsonl:2"))
+        #expect(try KiteProcess.run(["stats", "--index", index]).status == 2)  // nothing committed
+
+        let lenient = try KiteProcess.run(["index", input, "--index", index])
+        #expect(lenient.status == 0)
+        #expect(lenient.stderr.contains("in.jsonl:2"))
+        let stats = try KiteProcess.run(["stats", "--index", index, "--json"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+        #expect(obj["documents"] as? Int == 2)
+
+        let binary = dir.sub("bad.txt")
+        try Data([0xE5, 0xB7, 0xA5, 0x0A, 0xFF, 0x0A]).write(to: URL(fileURLWithPath: binary))
+        let nonUTF8 = try KiteProcess.run(["index", binary, "--index", index, "--strict"])
+        #expect(nonUTF8.status == 2)
+        #expect(nonUTF8.stderr.contains("bad.txt:2"))
+    }
+
+    @Test func runWritesATrecRun() throws {
+        let dir = TemporaryDirectory()
+        let index = dir.sub("idx")
+        try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt", "--index", index])
+        let queries = dir.sub("q.tsv")
+        try "q1\t升规纳统\nq2\t农综区 (推进)\n".write(toFile: queries, atomically: true, encoding: .utf8)
+        let run = try KiteProcess.run(["run", "--index", index, "--queries", queries, "--output", dir.sub("run.txt")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = try String(contentsOfFile: dir.sub("run.txt"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("q1 Q0 2023Q3/59/2 1 ") == true)
+        #expect(lines.contains { $0.hasPrefix("q2 Q0") })
+    }
+}
