@@ -34,6 +34,7 @@ public struct IngestError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A report has no period: none was given, and neither its title nor its file name carries one.
         case missingPeriod
 
+        /// A short English phrase for the reason, e.g. "invalid escape sequence".
         public var description: String {
             switch self {
             case .notAnObject: return "not a JSON object"

@@ -5,7 +5,8 @@
 /// - the `title` text field (`title`),
 /// - the `body` text field (`text`, else `body`), with web-page chrome stripped from its start
 ///   (``PageChrome/strip(_:title:)``) unless ``stripsPageChrome`` is off,
-/// - the `period` keyword field (`period` as given, else derived from `date` by ``ReportPeriod/parse(date:)``:
+/// - the `period` keyword field (`period` as given, in canonical form if it is a ``ReportPeriod``, else derived
+///   from `date` by ``ReportPeriod/parse(date:)``:
 ///   "2023" → `2023`, "2026-02-09" → `2026-02`, "" → none).
 ///
 /// The remaining keys keep their names: those in ``keywordKeys`` are keyword fields, every other string or number
@@ -78,8 +79,9 @@ public struct JSONLMapping: Hashable, Sendable {
             if stripsPageChrome { body = PageChrome.strip(body, title: title) }
             fields["body"] = body
         }
-        if let period = first(periodKeys) {
-            fields["period"] = String(CorpusText.trimmed(Substring(period)))
+        if let given = first(periodKeys) {
+            let period = String(CorpusText.trimmed(Substring(given)))
+            fields["period"] = ReportPeriod(period)?.description ?? period  // "2023q3" → "2023Q3"
         } else {
             for key in dateKeys {
                 if let date = object[key]?.scalarText, let period = ReportPeriod.parse(date: date) {
@@ -122,18 +124,21 @@ public enum PageChrome {
     /// whose header has no page furniture proper (toolbar, font switch, label or breadcrumb lines), only say its own
     /// title and a date as first lines, is returned unchanged.
     public static func strip(_ text: String, title: String? = nil) -> String {
-        // The header lines, and the rest of the text as one last element.
-        let lines = CorpusText.lines(text, maxSplits: maximumHeaderLines)
-        var headerEnd = min(lines.count, maximumHeaderLines)
-        for (index, line) in lines.prefix(headerEnd).enumerated() {
+        // The header lines, found lazily (the header usually ends within a few lines), and where the rest starts.
+        var header: [Substring] = []
+        var restStart: String.Index? = text.startIndex
+        let utf8 = text.utf8
+        while header.count < maximumHeaderLines, let start = restStart, start < text.endIndex {
+            let newline = utf8[start...].firstIndex(of: 0x0A)
+            var line = text[start..<(newline ?? text.endIndex)]
+            if line.utf8.last == 0x0D { line = line.dropLast() }
             let trimmed = CorpusText.trimmed(line)
-            if trimmed.unicodeScalars.count > 80 || trimmed.utf8.starts(with: "各位代表".utf8) {
-                headerEnd = index
-                break
-            }
+            if trimmed.unicodeScalars.count > 80 || trimmed.utf8.starts(with: "各位代表".utf8) { break }
+            header.append(line)
+            restStart = newline.map(utf8.index(after:))
         }
         // Each header line without whitespace; nil for lines too long to be chrome.
-        let keys: [String?] = lines.prefix(headerEnd).map { line in
+        let keys: [String?] = header.map { line in
             line.utf8.count <= 60 * 3 ? CorpusText.removingWhitespace(line) : nil
         }
         // Only a header with page furniture proper is touched (not one with just a title and a date).
@@ -145,7 +150,7 @@ public enum PageChrome {
         var inFontSwitch = false
         var expectingLabelValue = false
         var afterSeparator = false
-        for (line, key) in zip(lines.prefix(headerEnd), keys) {
+        for (line, key) in zip(header, keys) {
             guard let key else {
                 kept.append(line)
                 (inFontSwitch, expectingLabelValue, afterSeparator) = (false, false, false)
@@ -174,7 +179,8 @@ public enum PageChrome {
             }
             if !drop { kept.append(line) }
         }
-        return (kept + lines[headerEnd...]).drop(while: { CorpusText.isBlank($0) }).joined(separator: "\n")
+        if let restStart { kept.append(text[restStart...]) }
+        return kept.drop(while: { CorpusText.isBlank($0) }).joined(separator: "\n")
     }
 
     /// Kinds of page-furniture line.

@@ -161,6 +161,7 @@ public struct JSONLinesReader: Sequence, IteratorProtocol, Sendable {
     ) -> Result<JSONLObject, IngestError>? {
         guard let base = line.baseAddress else { return nil }
         var decoder = LineDecoder(base: base, end: line.count, nested: nested, scratch: scratch)
+        scratch = []  // the decoder holds the only reference, so the buffer is reused without copying
         defer { scratch = decoder.scratch }
         do {
             guard let members = try decoder.decodeObjectLine() else { return nil }

@@ -98,8 +98,10 @@ public struct ParsedReport: Hashable, Sendable {
 /// an Arabic number, optional spaces and `.`, `．` or `、` ("  1 .在党建引领…") and run to the next item or section.
 ///
 /// To tell headings and items from broken body lines that happen to start with a number ("39.7%。", "10 . 6 2亿元"),
-/// section numbers must increase, a heading must follow a blank line or a finished sentence, item numbers must run
-/// 1, 2, 3… within their section, and a `.` item marker followed by a digit counts only on an indented line.
+/// section numbers must increase, a heading must follow a blank line, a finished sentence or the title line, item
+/// numbers must run 1, 2, 3… within their section, and a `.` item marker followed by a digit counts only on an
+/// indented line. Text in a section before its first numbered item (七十二 of the seed file has no numbered items)
+/// becomes item 0; text before the first section is the preamble.
 public struct ReportParser: Sendable {
     /// The longest department name accepted in a heading, in characters.
     public var maximumHeadingLength: Int
@@ -164,6 +166,7 @@ public struct ReportParser: Sendable {
         }
 
         var i = 0
+        var afterTitle = false
         while i < lines.count {
             let line = lines[i]
             if let period = periodOfTitleLine(lines, at: i) {
@@ -171,10 +174,12 @@ public struct ReportParser: Sendable {
                     title = String(CorpusText.trimmed(line))
                     titlePeriod = period
                 }
+                afterTitle = true
                 i += 1
                 continue
             }
-            if let heading = heading(of: lines, at: i, after: section?.number ?? sections.last?.number) {
+            defer { afterTitle = false }
+            if let heading = heading(of: lines, at: i, after: section?.number ?? sections.last?.number, afterTitle: afterTitle) {
                 finishSection()
                 var department = heading.name
                 var next = i + 1
@@ -215,35 +220,47 @@ public struct ReportParser: Sendable {
 
     // MARK: - Line classification
 
-    /// The period of a title line at `index`: a short line standing alone between blank lines (or the text's ends),
-    /// without sentence punctuation, that names a period (``ReportPeriod/parse(title:)``).
+    /// The period of a title line at `index`: a short line standing alone between blank lines (or the text's ends,
+    /// or right before a section heading), without sentence punctuation, that names a period
+    /// (``ReportPeriod/parse(title:)``).
     private func periodOfTitleLine(_ lines: [Substring], at index: Int) -> ReportPeriod? {
         let text = CorpusText.trimmed(lines[index])
         guard !text.isEmpty, text.count <= 40,
             index == 0 || CorpusText.isBlank(lines[index - 1]),
-            index + 1 == lines.count || CorpusText.isBlank(lines[index + 1]),
+            index + 1 == lines.count || CorpusText.isBlank(lines[index + 1])
+                || headingParts(CorpusText.trimmed(lines[index + 1])) != nil,
             !text.unicodeScalars.contains(where: { "。，；！？、".unicodeScalars.contains($0) })
         else { return nil }
         return ReportPeriod.parse(title: String(text))
     }
 
     /// A section heading at `index`: numeral + 、 + name, with a number above the previous section's, after a
-    /// blank line, a finished sentence or the start of the text.
-    private func heading(of lines: [Substring], at index: Int, after previous: Int?) -> (number: Int, name: String)? {
-        let text = CorpusText.trimmed(lines[index])
-        guard let numeral = ChineseNumeral.prefix(of: text) else { return nil }
-        let afterNumeral = text.unicodeScalars.index(text.startIndex, offsetBy: numeral.length)
-        guard afterNumeral < text.endIndex, text.unicodeScalars[afterNumeral] == "、" else { return nil }
-        let name = CorpusText.removingWhitespace(Substring(text.unicodeScalars[text.unicodeScalars.index(after: afterNumeral)...]))
-        guard !name.isEmpty, name.count <= maximumHeadingLength,
-            !name.unicodeScalars.contains(where: { "。；！？".unicodeScalars.contains($0) }),
-            numeral.value > (previous ?? 0)
-        else { return nil }
-        if index > 0 {
+    /// blank line, a finished sentence, a title line or the start of the text.
+    private func heading(of lines: [Substring], at index: Int, after previous: Int?, afterTitle: Bool)
+        -> (number: Int, name: String)?
+    {
+        guard let heading = headingParts(CorpusText.trimmed(lines[index])), heading.number > (previous ?? 0) else {
+            return nil
+        }
+        if index > 0 && !afterTitle {
             let before = CorpusText.trimmed(lines[index - 1])
             guard before.isEmpty || before.unicodeScalars.last.map({ "。！？；：”」）)".unicodeScalars.contains($0) }) == true
             else { return nil }
         }
+        return heading
+    }
+
+    /// The number and name of a line shaped like a section heading (numeral + 、 + a short name), whatever its
+    /// context.
+    private func headingParts(_ text: Substring) -> (number: Int, name: String)? {
+        guard let numeral = ChineseNumeral.prefix(of: text) else { return nil }
+        let scalars = text.unicodeScalars
+        let afterNumeral = scalars.index(scalars.startIndex, offsetBy: numeral.length)
+        guard afterNumeral < scalars.endIndex, scalars[afterNumeral] == "、" else { return nil }
+        let name = CorpusText.removingWhitespace(Substring(scalars[scalars.index(after: afterNumeral)...]))
+        guard !name.isEmpty, name.count <= maximumHeadingLength,
+            !name.unicodeScalars.contains(where: { "。；！？".unicodeScalars.contains($0) })
+        else { return nil }
         return (numeral.value, name)
     }
 
