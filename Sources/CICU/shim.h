@@ -2,4 +2,3 @@
 #include <unicode/ubrk.h>
 #include <unicode/unorm2.h>
 #include <unicode/utrans.h>
-#include <unicode/ucnv.h>

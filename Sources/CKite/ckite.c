@@ -4,8 +4,6 @@
 #include <unicode/ubrk.h>
 #include <unicode/unorm2.h>
 #include <unicode/utrans.h>
-#include <unicode/ucnv.h>
-#include <unicode/ucnv_err.h>
 #include <zlib.h>
 
 int32_t kite_icu_major_version(void) { return U_ICU_VERSION_MAJOR_NUM; }
@@ -58,17 +56,6 @@ int32_t kite_transliterate(const char *transform_id, uint16_t *text, int32_t len
     utrans_close(t);
     *status = (int32_t)err;
     return limit;
-}
-
-int32_t kite_encodable(const char *charset, const uint16_t *text, int32_t len) {
-    UErrorCode err = U_ZERO_ERROR;
-    UConverter *c = ucnv_open(charset, &err);
-    if (U_FAILURE(err)) return 0;
-    ucnv_setFromUCallBack(c, UCNV_FROM_U_CALLBACK_STOP, NULL, NULL, NULL, &err);
-    char out[64];
-    ucnv_fromUChars(c, out, sizeof out, (const UChar *)text, len, &err);
-    ucnv_close(c);
-    return U_FAILURE(err) ? 0 : 1;
 }
 
 uint32_t kite_crc32(uint32_t crc, const void *bytes, size_t len) {

@@ -134,7 +134,7 @@ struct RunCommand: ParsableCommand {
         if let bigramWeight { ranking.bigramWeight = bigramWeight }
         if let phraseWeight { ranking.phraseWeight = phraseWeight }
         if let titleBoost { ranking.fieldBoosts["title"] = titleBoost }
-        let options = SearchOptions(limit: limit, facetField: nil, highlights: false, ranking: ranking)
+        let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking)
         var out = ""
         var count = 0
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {

@@ -46,9 +46,37 @@ func corpusText(_ name: String) throws -> String {
     }
 
     @Test func foldsTraditionalToSimplifiedOnlyWhenAsked() throws {
-        #expect(try words("國際經濟").joined() == "国际经济")
+        #expect(try words("國際經濟") == ["国际", "经济"])
+        #expect(try words("後來") == ["后来"])
         let keep = AnalyzerConfiguration(foldsTraditional: false)
         #expect(try words("國際", keep).joined() == "國際")
+        // Folding applies after segmentation, so simplified text segments exactly as without it.
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        let folded = try Analyzer().segments(of: text)
+        let plain = try Analyzer(keep).segments(of: text)
+        #expect(folded == plain)
+        // Query and document fold alike: 显著 (simplified) and 顯著 (traditional) meet.
+        #expect(try words("显著") == words("顯著"))
+    }
+
+    @Test func traditionalTableMatchesICU() throws {
+        var input: [UInt16] = []
+        var chars: [UInt16] = []
+        for range in [0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF] {
+            for c in range { input.append(UInt16(c)); input.append(0x0A); chars.append(UInt16(c)) }
+        }
+        let out = CharacterFolding.transliterate(input, id: "Traditional-Simplified")
+        let pieces = out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        #expect(pieces.count == chars.count)
+        var mismatches = 0
+        var mapped = 0
+        for (c, piece) in zip(chars, pieces) {
+            let expected = piece.count == 1 ? piece.first! : c
+            if expected != c { mapped += 1 }
+            if TraditionalSimplified.table[Int(c)] != expected { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(mapped == 2853)
     }
 
     @Test func mixedChineseLatinAndDigits() throws {
@@ -80,7 +108,7 @@ func corpusText(_ name: String) throws -> String {
     @Test func offsetsSliceTheOriginalText() throws {
         let text = try corpusText("weifang-2023q3-key-work.txt")
         let bytes = Array(text.utf8)
-        let terms = try analyzer.terms(in: text)
+        let terms = try Analyzer(AnalyzerConfiguration(foldsTraditional: false)).terms(in: text)
         #expect(terms.count > 5000)
         var lastPosition = -1
         for t in terms {

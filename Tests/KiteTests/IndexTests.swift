@@ -140,6 +140,25 @@ struct ReferenceBM25 {
         try w.commit()
         #expect(try IndexReader(at: dir.path).documentCount == 1)
         #expect(r.documentCount == 2)  // old snapshot
+        // "y" was replaced inside one batch: its segment holds a deleted and a live copy; delete finds the live one.
+        #expect(try IndexReader(at: dir.path).document(id: "y")?["body"] == "gamma")
+        w.close()
+        // A new writer deletes from segments that have no delete file yet, and replaces across sessions.
+        let w2 = try IndexWriter(at: dir.path, analyzer: latin)
+        try w2.add(Document(id: "z", fields: ["body": "delta"]))
+        try w2.commit()
+        w2.close()
+        let w3 = try IndexWriter(at: dir.path, analyzer: latin)
+        #expect(try w3.delete(id: "z"))
+        #expect(try w3.delete(id: "y"))
+        try w3.add(Document(id: "x2", fields: ["body": "beta"]))
+        try w3.commit()
+        w3.close()
+        let final = try IndexReader(at: dir.path)
+        #expect(final.documentCount == 1)
+        #expect(try final.search("gamma").totalHits == 0)
+        #expect(try final.search("delta").totalHits == 0)
+        #expect(try final.check().isSound)
     }
 
     @Test func secondWriterIsLockedOut() throws {

@@ -1,4 +1,4 @@
-// Plain, unversioned C entry points over ICU 72's renamed C API and zlib.
+// Plain, unversioned C entry points over ICU's version-renamed C API and zlib.
 // Swift cannot call ICU directly (every function is a macro such as ubrk_open -> ubrk_open_72),
 // so this file exposes the handful of calls Kite needs. No logic lives here.
 #ifndef CKITE_H
@@ -26,9 +26,6 @@ int32_t kite_wordbreak_rule_status(kite_wordbreak *bi);
 int32_t kite_nfkc_casefold(const uint16_t *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status);
 /// Applies the ICU transform `transform_id` (e.g. "Traditional-Simplified") in place; returns the new length.
 int32_t kite_transliterate(const char *transform_id, uint16_t *text, int32_t len, int32_t cap, int32_t *status);
-
-/// 1 when `len` UTF-16 units convert to the ICU charset `charset` (e.g. "GB2312") without substitution, else 0.
-int32_t kite_encodable(const char *charset, const uint16_t *text, int32_t len);
 
 /// zlib CRC-32 of `len` bytes, continuing from `crc` (start with 0).
 uint32_t kite_crc32(uint32_t crc, const void *bytes, size_t len);

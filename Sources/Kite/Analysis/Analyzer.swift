@@ -122,28 +122,68 @@ struct TokenInfo {
 final class TokenStream {
     let configuration: AnalyzerConfiguration
     private let folding: CharacterFolding
+    /// Traditional → simplified per code unit, applied to terms after segmentation (nil: no folding).
+    private let simplify: [UInt16]?
     private var breaker: OpaquePointer?
-    /// Normalized UTF-16 text and, per unit, the original UTF-8 byte range it came from.
-    private var units: [UInt16] = []
-    private var sourceStart: [Int32] = []
-    private var sourceEnd: [Int32] = []
-    private var termBytes: [UInt8] = []
+    /// Normalized UTF-16 text and, per unit, the original UTF-8 byte range it came from. Raw buffers, reused
+    /// across calls and grown as needed: this is the hot path, so no array bookkeeping per character.
+    private var units: UnsafeMutablePointer<UInt16>
+    private var sourceStart: UnsafeMutablePointer<Int32>
+    private var sourceEnd: UnsafeMutablePointer<Int32>
+    private var capacity: Int
+    private var count = 0
+    private var termBytes: UnsafeMutablePointer<UInt8>
+    private var termCapacity: Int
 
     init(_ configuration: AnalyzerConfiguration) throws(AnalysisError) {
         self.configuration = configuration
-        self.folding = CharacterFolding.shared(simplify: configuration.foldsTraditional)
+        self.folding = CharacterFolding.shared
+        self.simplify = configuration.foldsTraditional ? TraditionalSimplified.table : nil
         if configuration.segmenter == .icu {
             var status: Int32 = 0
             breaker = kite_wordbreak_open("zh", &status)
             if breaker == nil { throw .icuFailure(code: status) }
         }
-        units.reserveCapacity(1 << 16)
-        sourceStart.reserveCapacity(1 << 16)
-        sourceEnd.reserveCapacity(1 << 16)
-        termBytes.reserveCapacity(256)
+        capacity = 1 << 16
+        units = .allocate(capacity: capacity)
+        sourceStart = .allocate(capacity: capacity)
+        sourceEnd = .allocate(capacity: capacity)
+        termCapacity = 1024
+        termBytes = .allocate(capacity: termCapacity)
     }
 
-    deinit { kite_wordbreak_close(breaker) }
+    deinit {
+        kite_wordbreak_close(breaker)
+        units.deallocate()
+        sourceStart.deallocate()
+        sourceEnd.deallocate()
+        termBytes.deallocate()
+    }
+
+    /// Makes room for at least `needed` units, keeping the first `count`.
+    private func reserve(_ needed: Int) {
+        guard needed > capacity else { return }
+        var c = capacity
+        while c < needed { c *= 2 }
+        func grow<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: c)
+            q.moveInitialize(from: p, count: count)
+            p.deallocate()
+            return q
+        }
+        units = grow(units)
+        sourceStart = grow(sourceStart)
+        sourceEnd = grow(sourceEnd)
+        capacity = c
+    }
+
+    @inline(__always)
+    private func append(_ unit: UInt16, _ start: Int32, _ end: Int32) {
+        units[count] = unit
+        sourceStart[count] = start
+        sourceEnd[count] = end
+        count += 1
+    }
 
     /// Per-thread cache of token streams, one per configuration.
     static func make(_ configuration: AnalyzerConfiguration) throws(AnalysisError) -> TokenStream {
@@ -205,9 +245,9 @@ final class TokenStream {
 
     /// Decodes and validates UTF-8, repairs extraction artefacts and folds characters into `units`.
     private func normalize(_ text: UnsafeRawBufferPointer) throws(AnalysisError) {
-        units.removeAll(keepingCapacity: true)
-        sourceStart.removeAll(keepingCapacity: true)
-        sourceEnd.removeAll(keepingCapacity: true)
+        count = 0
+        // Every character yields at most one unit per UTF-8 byte, except expansions, which reserve for themselves.
+        reserve(text.count + 64)
         let repair = configuration.repairsExtractionArtifacts
         let bytes = text.bindMemory(to: UInt8.self)
         let n = bytes.count
@@ -215,8 +255,8 @@ final class TokenStream {
         var prev = Class.none, prevPrev = Class.none
         var pendingSpace = false
         var spaceStart: Int32 = 0, spaceEnd: Int32 = 0
-        let table = folding.table
-        let expansions = folding.expansions
+        try folding.table.withUnsafeBufferPointer { (table: UnsafeBufferPointer<UInt32>) throws(AnalysisError) in
+        try folding.expansions.withUnsafeBufferPointer { (expansions: UnsafeBufferPointer<UInt16>) throws(AnalysisError) in
         while i < n {
             let b0 = bytes[i]
             var cp: UInt32
@@ -251,35 +291,42 @@ final class TokenStream {
                 continue
             }
             // Fold the character.
-            var first: UInt32
+            let first: UInt32
             if cp < 0x10000 {
                 let entry = table[Int(cp)]
                 if entry & 0x8000_0000 == 0 {
                     first = entry
-                    if pendingSpace { flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd); pendingSpace = false }
-                    units.append(UInt16(truncatingIfNeeded: entry))
-                    sourceStart.append(start); sourceEnd.append(end)
+                    if pendingSpace {
+                        flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd)
+                        pendingSpace = false
+                    }
+                    append(UInt16(truncatingIfNeeded: entry), start, end)
                 } else {
-                    let count = Int((entry >> 24) & 0x7F)
-                    if count == 0 { continue }  // removed by normalization (default ignorables)
+                    let k = Int((entry >> 24) & 0x7F)
+                    if k == 0 { continue }  // removed by normalization (default ignorables)
                     let offset = Int(entry & 0xFF_FFFF)
                     first = UInt32(expansions[offset])
-                    if pendingSpace { flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd); pendingSpace = false }
-                    for k in 0..<count {
-                        units.append(expansions[offset + k])
-                        sourceStart.append(start); sourceEnd.append(end)
+                    if pendingSpace {
+                        flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd)
+                        pendingSpace = false
                     }
+                    reserve(count + k + (n - i) + 64)
+                    for j in 0..<k { append(expansions[offset + j], start, end) }
                 }
             } else {
                 first = cp
-                if pendingSpace { flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd); pendingSpace = false }
+                if pendingSpace {
+                    flushSpace(before: first, prev: prev, prevPrev: prevPrev, repair: repair, spaceStart, spaceEnd)
+                    pendingSpace = false
+                }
                 let v = cp - 0x10000
-                units.append(UInt16(0xD800 + (v >> 10))); units.append(UInt16(0xDC00 + (v & 0x3FF)))
-                sourceStart.append(start); sourceEnd.append(end)
-                sourceStart.append(start); sourceEnd.append(end)
+                append(UInt16(0xD800 + (v >> 10)), start, end)
+                append(UInt16(0xDC00 + (v & 0x3FF)), start, end)
             }
             prevPrev = prev
             prev = TokenStream.classify(first)
+        }
+        }
         }
     }
 
@@ -295,8 +342,7 @@ final class TokenStream {
             if prev == .digit && (cur == .digit || cur == .dot) { return }
             if prev == .dot && prevPrev == .digit && cur == .digit { return }
         }
-        units.append(0x20)
-        sourceStart.append(start); sourceEnd.append(end)
+        append(0x20, start, end)
     }
 
     // MARK: Segmentation
@@ -304,7 +350,7 @@ final class TokenStream {
     private func segmentWhitespace(_ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) {
         var position: Int32 = 0
         var start = 0
-        let n = units.count
+        let n = count
         var k = 0
         while k <= n {
             if k == n || units[k] == 0x20 {
@@ -319,8 +365,8 @@ final class TokenStream {
     }
 
     private func segmentICU(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) throws(AnalysisError) {
-        guard !units.isEmpty, let breaker else { return }
-        let status = units.withUnsafeBufferPointer { kite_wordbreak_set_text(breaker, $0.baseAddress, Int32($0.count)) }
+        guard count > 0, let breaker else { return }
+        let status = kite_wordbreak_set_text(breaker, units, Int32(count))
         if status > 0 { throw .icuFailure(code: status) }
         let bigrams = configuration.emitsBigrams && !allSegments
         var position: Int32 = 0
@@ -371,29 +417,38 @@ final class TokenStream {
     private func emitTerm(
         _ start: Int, _ end: Int, position: Int32, bigram: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
     ) {
-        termBytes.removeAll(keepingCapacity: true)
+        if (end - start) * 3 > termCapacity {
+            termBytes.deallocate()
+            termCapacity = (end - start) * 3
+            termBytes = .allocate(capacity: termCapacity)
+        }
+        let out = termBytes
+        var n = 0
         var k = start
+        // Traditional → simplified applies to the term only: segmentation has seen the text as written.
+        let fold = simplify
         while k < end {
-            let u = UInt32(units[k])
+            let u = fold.map { UInt32($0[Int(units[k])]) } ?? UInt32(units[k])
             k += 1
             if u < 0x80 {
-                termBytes.append(UInt8(u))
+                out[n] = UInt8(u); n += 1
             } else if u < 0x800 {
-                termBytes.append(UInt8(0xC0 | (u >> 6))); termBytes.append(UInt8(0x80 | (u & 0x3F)))
+                out[n] = UInt8(0xC0 | (u >> 6)); out[n + 1] = UInt8(0x80 | (u & 0x3F)); n += 2
             } else if u & 0xFC00 == 0xD800, k < end, units[k] & 0xFC00 == 0xDC00 {
                 let cp = 0x10000 + ((u - 0xD800) << 10) + (UInt32(units[k]) - 0xDC00)
                 k += 1
-                termBytes.append(UInt8(0xF0 | (cp >> 18))); termBytes.append(UInt8(0x80 | ((cp >> 12) & 0x3F)))
-                termBytes.append(UInt8(0x80 | ((cp >> 6) & 0x3F))); termBytes.append(UInt8(0x80 | (cp & 0x3F)))
+                out[n] = UInt8(0xF0 | (cp >> 18)); out[n + 1] = UInt8(0x80 | ((cp >> 12) & 0x3F))
+                out[n + 2] = UInt8(0x80 | ((cp >> 6) & 0x3F)); out[n + 3] = UInt8(0x80 | (cp & 0x3F))
+                n += 4
             } else {
                 let v = (u & 0xF800) == 0xD800 ? 0xFFFD : u  // lone surrogate cannot occur from valid input
-                termBytes.append(UInt8(0xE0 | (v >> 12))); termBytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-                termBytes.append(UInt8(0x80 | (v & 0x3F)))
+                out[n] = UInt8(0xE0 | (v >> 12)); out[n + 1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+                out[n + 2] = UInt8(0x80 | (v & 0x3F))
+                n += 3
             }
         }
-        let info = TokenInfo(
-            position: position, start: sourceStart[start], end: sourceEnd[end - 1], isBigram: bigram)
-        termBytes.withUnsafeBufferPointer { emit($0, info) }
+        let info = TokenInfo(position: position, start: sourceStart[start], end: sourceEnd[end - 1], isBigram: bigram)
+        emit(UnsafeBufferPointer(start: out, count: n), info)
     }
 }
 

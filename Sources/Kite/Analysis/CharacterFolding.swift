@@ -1,24 +1,21 @@
 import CKite
 
 /// A per-code-point table of what normalization makes of each BMP character: NFKC with case folding (full-width
-/// letters and digits to ASCII, Latin to lower case), then optionally traditional → simplified.
+/// letters and digits to ASCII, Latin to lower case). Traditional → simplified folding is applied later, to the
+/// segmented words (see ``TraditionalSimplified``), so that ICU segments the text as written.
 ///
 /// Built once per process from ICU (whole-table calls, not per character), so that folding costs one table lookup
 /// per character on the hot path. Characters outside the BMP pass through unchanged; normalization is per character,
-/// so combining sequences are not composed (irrelevant for Chinese, documented in ARCHITECTURE.md); for the same
-/// reason, traditional → simplified folds only characters that are not themselves in GB 2312 (著 stays 著).
+/// so combining sequences are not composed (irrelevant for Chinese, documented in ARCHITECTURE.md).
 struct CharacterFolding: Sendable {
     /// Per BMP code point: bit 31 clear → the low 16 bits are the single replacement unit; bit 31 set → bits 0–23
     /// are an offset into `expansions` and bits 24–30 a length (0 = the character is removed).
     let table: [UInt32]
     let expansions: [UInt16]
 
-    static let plain = CharacterFolding(simplify: false)
-    static let simplifying = CharacterFolding(simplify: true)
+    static let shared = CharacterFolding()
 
-    static func shared(simplify: Bool) -> CharacterFolding { simplify ? simplifying : plain }
-
-    private init(simplify: Bool) {
+    private init() {
         // All BMP code points except NUL and surrogates, each followed by a NUL separator that blocks composition.
         var input: [UInt16] = []
         input.reserveCapacity(2 * 65536)
@@ -28,24 +25,7 @@ struct CharacterFolding: Sendable {
             input.append(0)
             codePoints.append(UInt16(cp))
         }
-        var pieces = CharacterFolding.normalizeSeparated(input)
-        if simplify, pieces.count == codePoints.count {
-            var joined: [UInt16] = []
-            joined.reserveCapacity(input.count + 1024)
-            for p in pieces { joined.append(contentsOf: p); joined.append(0) }
-            let simplified = CharacterFolding.transliterate(joined, id: "Traditional-Simplified")
-            let split = CharacterFolding.split(simplified)
-            if split.count == pieces.count {
-                // Per-character folding cannot see context, so a character that is itself standard simplified
-                // Chinese (in GB 2312, e.g. 著, 乾) is left alone; only characters outside it are folded (國 → 国).
-                for k in 0..<pieces.count where split[k] != pieces[k] {
-                    let isSimplified = pieces[k].withUnsafeBufferPointer {
-                        kite_encodable("GB2312", $0.baseAddress, Int32($0.count)) == 1
-                    }
-                    if !isSimplified { pieces[k] = split[k] }
-                }
-            }
-        }
+        let pieces = CharacterFolding.normalizeSeparated(input)
         var table = [UInt32](repeating: 0, count: 0x10000)
         for i in 0..<0x10000 { table[i] = UInt32(i) }
         var expansions: [UInt16] = []
@@ -75,7 +55,7 @@ struct CharacterFolding: Sendable {
         return split(Array(out[0..<Int(n)]))
     }
 
-    private static func transliterate(_ input: [UInt16], id: String) -> [UInt16] {
+    static func transliterate(_ input: [UInt16], id: String) -> [UInt16] {
         var buffer = input + [UInt16](repeating: 0, count: input.count)
         var status: Int32 = 0
         let n = buffer.withUnsafeMutableBufferPointer { buf in

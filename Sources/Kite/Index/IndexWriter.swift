@@ -129,7 +129,7 @@ public final class IndexWriter {
     private func deleteFromSegments(id: String) -> Bool {
         var found = false
         for i in segments.indices {
-            if let d = segments[i].reader.document(withID: id), segments[i].deletes.insert(d) {
+            for d in segments[i].reader.documents(withID: id) where segments[i].deletes.insert(d) {
                 segments[i].dirty = true
                 found = true
             }
@@ -174,7 +174,8 @@ public final class IndexWriter {
         try flush()
         let target = max(1, maxSegments)
         if segments.count > target || (target == 1 && segments.contains { $0.deletes.count > 0 }) {
-            let order = segments.indices.sorted { segments[$0].info.docCount < segments[$1].info.docCount }
+            let order = segments.indices.sorted { segments[$0].info.docCount - segments[$0].deletes.count
+                < segments[$1].info.docCount - segments[$1].deletes.count }
             try merge(Array(order.prefix(segments.count - target + 1)))
         }
         try publish()

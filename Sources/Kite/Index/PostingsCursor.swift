@@ -109,6 +109,7 @@ final class PostingsCursor {
         } else {
             for k in 0..<n {
                 let v = try r.vint()
+                guard v >> 1 < UInt64(docCount) else { throw .corrupt(file: fileName, reason: "document delta out of range") }
                 prev += Int(v >> 1) + 1
                 guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
                 docs[k] = UInt32(prev)

@@ -173,6 +173,8 @@ final class SegmentBuilder {
                     docs.append(d)
                     freqs.append(tf)
                 }
+                // A term interned by a document whose analysis then failed has no postings.
+                if docs.isEmpty { continue }
                 try table.withTerm(Int(termID)) { term in
                     try docs.withUnsafeBufferPointer { d in
                         try freqs.withUnsafeBufferPointer { fq in

@@ -235,7 +235,7 @@ final class SegmentReader: @unchecked Sendable {
             }
             deletes = set
         } else {
-            deletes = DeleteSet(docCount: 0)
+            deletes = DeleteSet(docCount: info.docCount)
         }
     }
 
@@ -266,15 +266,18 @@ final class SegmentReader: @unchecked Sendable {
         return o == UInt32.max ? nil : Int(o)
     }
 
-    /// The document with external id `id`, if present (deleted or not).
-    func document(withID id: String) -> Int? {
+    /// The documents with external id `id`, deleted or not. More than one when a document was replaced while
+    /// still in the writer's buffer: the segment then holds both, the older one marked deleted.
+    func documents(withID id: String) -> [Int] {
         var lo = 0, hi = sortedIDs.count
         let key = Array(id.utf8)
         while lo < hi {
             let mid = (lo + hi) / 2
             if sortedIDs[mid].utf8.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
         }
-        return lo < sortedIDs.count && sortedIDs[lo] == id ? Int(sortedIDDocs[lo]) : nil
+        var out: [Int] = []
+        while lo < sortedIDs.count && sortedIDs[lo] == id { out.append(Int(sortedIDDocs[lo])); lo += 1 }
+        return out
     }
 
     /// Ids by document.

@@ -291,7 +291,7 @@ final class SegmentFilesWriter {
             if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
             let n = records.withUnsafeBytes { src in
                 compressed.withUnsafeMutableBytes { dst in
-                    kite_deflate(src.baseAddress! + byteStart, raw, dst.baseAddress, dst.count, 6)
+                    kite_deflate(src.baseAddress! + byteStart, raw, dst.baseAddress, dst.count, 1)
                 }
             }
             guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }

@@ -118,7 +118,7 @@ public final class IndexReader: Sendable {
         for entry in ranked {
             let (si, local) = locate(entry.doc)
             let segment = segments[si]
-            let fields = try typed { try segment.storedFields(local) }
+            let fields = options.storedFields || options.highlights ? try typed { try segment.storedFields(local) } : [:]
             var highlights: [String: [Range<Int>]] = [:]
             if options.highlights {
                 for name in schema.textFields {
@@ -129,7 +129,8 @@ public final class IndexReader: Sendable {
                     if !ranges.isEmpty { highlights[name] = ranges }
                 }
             }
-            hits.append(Hit(id: segment.id(of: local) ?? "", score: entry.score, fields: fields, highlights: highlights))
+            hits.append(Hit(id: segment.id(of: local) ?? "", score: entry.score,
+                            fields: options.storedFields ? fields : [:], highlights: highlights))
         }
         let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
         return SearchResults(totalHits: total, hits: hits, facets: facets)
@@ -164,7 +165,7 @@ public final class IndexReader: Sendable {
     /// The stored fields of the live document with external id `id`, if any.
     public func document(id: String) throws(KiteError) -> [String: String]? {
         for segment in segments.reversed() {
-            if let d = segment.document(withID: id), !segment.deletes.contains(d) {
+            for d in segment.documents(withID: id) where !segment.deletes.contains(d) {
                 return try typed { try segment.storedFields(d) }
             }
         }

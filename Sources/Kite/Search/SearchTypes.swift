@@ -43,14 +43,17 @@ public struct SearchOptions: Hashable, Sendable {
     public var facetField: String?
     /// Whether to compute highlight ranges for the returned hits.
     public var highlights: Bool
+    /// Whether to load the hits' stored fields (off when only ids and scores are wanted, as for TREC runs).
+    public var storedFields: Bool
     /// Ranking settings.
     public var ranking: Ranking
 
     /// Creates options: the top 10, with `period` counts and highlights, default ranking.
     public init(
         limit: Int = 10, offset: Int = 0, facetField: String? = "period", highlights: Bool = true,
-        ranking: Ranking = .default
+        storedFields: Bool = true, ranking: Ranking = .default
     ) {
+        self.storedFields = storedFields
         self.limit = limit
         self.offset = offset
         self.facetField = facetField
