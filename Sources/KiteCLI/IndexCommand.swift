@@ -19,6 +19,8 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Also commit every N documents (for very long runs).") var commitEvery: Int?
     @Option(help: "Split bodies longer than this many characters into passages (0: never).") var passagesOver = 5_000
     @Option(help: "RAM budget of the writer in MB before it flushes a segment.") var ramBudget = 256
+    @Option(help: "Analysis threads, each filling its own segment (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Rebuild the default index of the bundled corpus.") var rebuildDefault = false
     @OptionGroup var analysis: AnalysisOptions
 
@@ -27,6 +29,7 @@ struct IndexCommand: ParsableCommand {
         if let period, ReportPeriod(period) == nil { throw ValidationError("--period \(period) is not a period (2023, 2023Q3, 2023H1, 2023-09)") }
         if let n = commitEvery, n < 1 { throw ValidationError("--commit-every must be at least 1") }
         if ramBudget < 1 { throw ValidationError("--ram-budget must be at least 1 MB") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -38,7 +41,7 @@ struct IndexCommand: ParsableCommand {
                                   passageThreshold: passagesOver > 0 ? passagesOver : nil)
         let summary = try Indexer.run(
             files: try Indexer.expand(paths), into: location.path, analyzer: analysis.configuration,
-            ingestion: ingestion, strict: strict, commitEvery: commitEvery, ramBudget: ramBudget << 20)
+            ingestion: ingestion, strict: strict, commitEvery: commitEvery, ramBudget: ramBudget << 20, threads: threads)
         writeErr(summary + "\n")
     }
 }
@@ -74,9 +77,9 @@ enum Indexer {
         return files
     }
 
-    static func openWriter(_ path: String, analyzer: AnalyzerConfiguration, ramBudget: Int) throws -> IndexWriter {
+    static func openWriter(_ path: String, analyzer: AnalyzerConfiguration, ramBudget: Int, threads: Int) throws -> IndexWriter {
         do {
-            return try IndexWriter(at: path, analyzer: analyzer, options: .init(ramBudget: ramBudget))
+            return try IndexWriter(at: path, analyzer: analyzer, options: .init(ramBudget: ramBudget, threads: threads))
         } catch let KiteError.configurationMismatch(p, _, found) {
             throw CLIError.runtime("index at \(p) was built with \(found); pass the same analysis options or use another --index")
         }
@@ -84,9 +87,9 @@ enum Indexer {
 
     static func run(
         files: [String], into path: String, analyzer: AnalyzerConfiguration, ingestion: Ingestion, strict: Bool,
-        commitEvery: Int?, ramBudget: Int, progressLabel: String = "indexing"
+        commitEvery: Int?, ramBudget: Int, threads: Int = 1, progressLabel: String = "indexing"
     ) throws -> String {
-        let writer = try openWriter(path, analyzer: analyzer, ramBudget: ramBudget)
+        let writer = try openWriter(path, analyzer: analyzer, ramBudget: ramBudget, threads: threads)
         let totalBytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         let progress = Progress(totalBytes: totalBytes, label: progressLabel)
         var documents = 0
@@ -224,7 +227,8 @@ enum DefaultIndex {
         writeErr("building the default index of \(corpus) in \(target)\n")
         let summary = try Indexer.run(
             files: try corpusFiles(), into: building, analyzer: .default, ingestion: Ingestion(), strict: false,
-            commitEvery: nil, ramBudget: 256 << 20, progressLabel: "default index")
+            commitEvery: nil, ramBudget: 256 << 20, threads: ProcessInfo.processInfo.activeProcessorCount,
+            progressLabel: "default index")
         try stamp.write(toFile: building + "/" + stampName, atomically: true, encoding: .utf8)
         try? FileManager.default.removeItem(atPath: target)
         try FileManager.default.moveItem(atPath: building, toPath: target)

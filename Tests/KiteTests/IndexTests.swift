@@ -161,6 +161,31 @@ struct ReferenceBM25 {
         #expect(try final.check().isSound)
     }
 
+    @Test func threadedWriterMatchesSingleThreaded() throws {
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        let paragraphs = text.components(separatedBy: "\n  ").filter { !$0.isEmpty }
+        var results: [[String: Double]] = []
+        for threads in [1, 3] {
+            let dir = TemporaryDirectory()
+            let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 200_000, threads: threads))
+            for (i, p) in paragraphs.enumerated() { try w.add(Document(id: "p\(i % 50)", fields: ["body": p])) }
+            try w.delete(id: "p7")
+            try w.commit()
+            #expect(w.liveDocumentCount == 49)
+            w.close()
+            let r = try IndexReader(at: dir.path)
+            #expect(r.documentCount == 49)
+            #expect(r.check().isSound)
+            var scores: [String: Double] = [:]
+            for hit in try r.search("统计 工作 潍坊", options: SearchOptions(limit: 100)).hits {
+                scores[hit.id] = (hit.score * 1e6).rounded() / 1e6
+            }
+            results.append(scores)
+        }
+        #expect(results[0] == results[1])
+        #expect(!results[0].isEmpty)
+    }
+
     @Test func secondWriterIsLockedOut() throws {
         let dir = TemporaryDirectory()
         let w = try IndexWriter(at: dir.path)

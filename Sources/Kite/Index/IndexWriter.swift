@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -19,12 +20,17 @@ public final class IndexWriter {
         public var mergeFactor: Int
         /// Whether commits run the merge policy.
         public var mergesAfterCommit: Bool
+        /// Analysis threads: each fills its own in-memory segment, as tantivy does (1: analyze on the caller's
+        /// thread). With more than one, `add` hands documents to the threads and returns; an analysis failure
+        /// then surfaces at the next `add` or `commit` and the writer must be closed.
+        public var threads: Int
 
         /// Creates options; the defaults suit most corpora.
-        public init(ramBudget: Int = 256 << 20, mergeFactor: Int = 10, mergesAfterCommit: Bool = true) {
+        public init(ramBudget: Int = 256 << 20, mergeFactor: Int = 10, mergesAfterCommit: Bool = true, threads: Int = 1) {
             self.ramBudget = ramBudget
             self.mergeFactor = max(2, mergeFactor)
             self.mergesAfterCommit = mergesAfterCommit
+            self.threads = max(1, min(threads, 64))
         }
     }
 
@@ -44,10 +50,36 @@ public final class IndexWriter {
         var dirty: Bool
     }
 
+    /// One in-memory segment and, with several threads, the serial queue that fills it.
+    private final class Slot: @unchecked Sendable {
+        var builder: SegmentBuilder
+        let queue: DispatchQueue?
+        /// Bounds the documents queued ahead of the analysis thread.
+        let room = DispatchSemaphore(value: 64)
+        /// Documents handed to this slot since its last flush (their local numbers are 0..<enqueued).
+        var enqueued = 0
+        /// Local documents replaced or deleted while buffered (writer's thread only).
+        var deleted: Set<UInt32> = []
+        /// A failure on the analysis thread (read after draining the queue).
+        var failure: Error?
+
+        init(builder: SegmentBuilder, threaded: Bool, index: Int) {
+            self.builder = builder
+            queue = threaded ? DispatchQueue(label: "kite.analysis.\(index)") : nil
+        }
+
+        /// Waits until every queued document is analyzed.
+        func drain() { queue?.sync {} }
+    }
+
     private var lockFD: Int32
     private var manifest: Manifest
     private var segments: [Live] = []
-    private var builder: SegmentBuilder
+    private var slots: [Slot] = []
+    private var nextSlot = 0
+    /// Buffered documents by id: slot and local document.
+    private var buffered: [String: (slot: Int, doc: UInt32)] = [:]
+    private var addsSinceMemoryCheck = 0
     private var closed = false
     private var pendingChanges = false
 
@@ -85,7 +117,10 @@ public final class IndexWriter {
                     keywordFieldCount: schema.keywordFields.count)
                 segments.append(Live(info: info, reader: reader, deletes: reader.deletes, dirty: false))
             }
-            builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+            for i in 0..<options.threads {
+                let b = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+                slots.append(Slot(builder: b, threaded: options.threads > 1, index: i))
+            }
         } catch {
             Glibc.close(lockFD)
             throw error
@@ -98,7 +133,7 @@ public final class IndexWriter {
 
     /// Documents in the committed index plus those added since, minus deletes.
     public var liveDocumentCount: Int {
-        segments.reduce(0) { $0 + $1.info.docCount - $1.deletes.count } + builder.liveCount
+        segments.reduce(0) { $0 + $1.info.docCount - $1.deletes.count } + slots.reduce(0) { $0 + $1.enqueued - $1.deleted.count }
     }
 
     /// Adds `document`, replacing any document with the same id (committed or not).
@@ -109,17 +144,48 @@ public final class IndexWriter {
         for (name, value) in document.fields where value.utf8.count >= Int(Int32.max) {
             throw .invalidDocument(id: document.id, reason: "field \(name) is larger than 2 GiB")
         }
-        try typed { try builder.add(document) }
+        let index = nextSlot
+        let slot = slots[index]
+        nextSlot = (nextSlot + 1) % slots.count
+        if let queue = slot.queue {
+            if let failure = slot.failure { throw typedError(failure) }
+            slot.room.wait()
+            queue.async {
+                defer { slot.room.signal() }
+                guard slot.failure == nil else { return }
+                do { try slot.builder.add(document) } catch { slot.failure = error }
+            }
+        } else {
+            try typed { try slot.builder.add(document) }
+        }
+        let local = UInt32(slot.enqueued)
+        slot.enqueued += 1
+        if let old = buffered[document.id] { slots[old.slot].deleted.insert(old.doc) }
+        buffered[document.id] = (index, local)
         deleteFromSegments(id: document.id)
         pendingChanges = true
-        if builder.memoryBytes >= options.ramBudget { try flush() }
+        addsSinceMemoryCheck += 1
+        if addsSinceMemoryCheck >= 64 {
+            addsSinceMemoryCheck = 0
+            var bytes = 0
+            for s in slots { if let q = s.queue { q.sync { bytes += s.builder.memoryBytes } } else { bytes += s.builder.memoryBytes } }
+            if bytes >= options.ramBudget { try flush() }
+        }
+    }
+
+    private func typedError(_ error: Error) -> KiteError {
+        (error as? KiteError) ?? ((error as? AnalysisError).map { .analysis($0) } ?? .corrupt(file: "", reason: "\(error)"))
     }
 
     /// Deletes the document with `id`, if any; returns whether one was found.
     @discardableResult
     public func delete(id: String) throws(KiteError) -> Bool {
         guard !closed else { throw .writerClosed }
-        let inBuffer = builder.delete(id: id)
+        var inBuffer = false
+        if let old = buffered.removeValue(forKey: id) {
+            slots[old.slot].deleted.insert(old.doc)
+            inBuffer = true
+        }
         let inSegments = deleteFromSegments(id: id)
         if inBuffer || inSegments { pendingChanges = true }
         return inBuffer || inSegments
@@ -137,17 +203,45 @@ public final class IndexWriter {
         return found
     }
 
-    /// Writes the buffered documents as a segment (not yet committed).
+    /// Writes the buffered documents as segments (not yet committed), one per slot, in parallel.
     private func flush() throws(KiteError) {
-        guard builder.docCount > 0 else { return }
-        let info = try typed { try builder.flush(to: path, id: SegmentID.make()) }
-        let reader = try SegmentReader(
-            directory: path, info: info, textFieldCount: schema.textFields.count,
-            keywordFieldCount: schema.keywordFields.count)
-        var deletes = DeleteSet(docCount: info.docCount)
-        for d in builder.deleted { deletes.insert(Int(d)) }
-        segments.append(Live(info: info, reader: reader, deletes: deletes, dirty: !deletes.words.allSatisfy { $0 == 0 }))
-        builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+        for slot in slots { slot.drain() }
+        for slot in slots { if let failure = slot.failure { throw typedError(failure) } }
+        let full = slots.filter { $0.enqueued > 0 }
+        guard !full.isEmpty else { return }
+        let path = self.path
+        final class Results: @unchecked Sendable {
+            var items: [Result<SegmentInfo, Error>?]
+            let lock = Mutex()
+            init(_ n: Int) { items = Array(repeating: nil, count: n) }
+        }
+        let results = Results(full.count)
+        if full.count == 1 {
+            results.items[0] = Result { try full[0].builder.flush(to: path, id: SegmentID.make()) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: full.count) { i in
+                let r = Result { try full[i].builder.flush(to: path, id: SegmentID.make()) }
+                results.lock.withLock { results.items[i] = r }
+            }
+        }
+        for (slot, result) in zip(full, results.items) {
+            let info: SegmentInfo
+            switch result {
+            case .success(let i)?: info = i
+            case .failure(let e)?: throw typedError(e)
+            case nil: throw .corrupt(file: "", reason: "flush did not run")
+            }
+            let reader = try SegmentReader(
+                directory: path, info: info, textFieldCount: schema.textFields.count,
+                keywordFieldCount: schema.keywordFields.count)
+            var deletes = DeleteSet(docCount: info.docCount)
+            for d in slot.deleted { deletes.insert(Int(d)) }
+            segments.append(Live(info: info, reader: reader, deletes: deletes, dirty: deletes.count > 0))
+            slot.builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+            slot.enqueued = 0
+            slot.deleted = []
+        }
+        buffered.removeAll(keepingCapacity: true)
     }
 
     /// Flushes buffered documents and publishes everything added or deleted so far as one atomic commit.
@@ -231,6 +325,7 @@ public final class IndexWriter {
     public func rollback() {
         guard !closed else { return }
         closed = true
+        for slot in slots { slot.drain() }
         IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles)
         Glibc.close(lockFD)
     }

@@ -1,15 +1,19 @@
-/// The writer's in-memory segment: documents are analyzed into flat (term, doc, position) token records per field,
-/// which `flush` sorts by term with a counting sort and encodes. Memory grows ~12 bytes per token plus the term
-/// arena and stored text, which is what the RAM budget counts.
+/// The writer's in-memory segment: documents are analyzed into flat token records per field — one `UInt64`
+/// (term id << 32 | position) per token, with each document's end recorded — which `flush` sorts by term with a
+/// counting sort and encodes. Memory grows ~8 bytes per token plus the term arena and stored text, which is what
+/// the RAM budget counts.
+///
+/// A builder belongs to one thread at a time. Which of its documents are replaced or deleted is the writer's
+/// business (``IndexWriter``); the builder only numbers documents in the order they arrive.
 final class SegmentBuilder {
     let schema: Schema
     let analyzer: AnalyzerConfiguration
     private let stream: TokenStream
 
     private var terms: [TermTable]
-    private var tokenTerm: [[UInt32]]
-    private var tokenDoc: [[UInt32]]
-    private var tokenPosition: [[UInt32]]
+    private var tokens: [[UInt64]]
+    /// Per field, the token count after each document (document d's tokens are `ends[d-1]..<ends[d]`).
+    private var tokenEnds: [[Int]]
     private var lengths: [[UInt32]]
     private(set) var ids: [String] = []
     private var keywords: [[String?]]
@@ -17,12 +21,6 @@ final class SegmentBuilder {
     private var storedNameIndex: [String: Int] = [:]
     private var stored = ByteWriter(capacity: 1 << 20)
     private var storedEnds: [Int] = []
-    /// Local doc of each id still live in this buffer.
-    private(set) var liveDocByID: [String: UInt32] = [:]
-    /// Documents replaced or deleted while still in this buffer.
-    private(set) var deleted: Set<UInt32> = []
-    private let keywordIndex: [String: Int]
-    private let textIndex: [String: Int]
 
     init(schema: Schema, analyzer: AnalyzerConfiguration) throws {
         self.schema = schema
@@ -30,76 +28,63 @@ final class SegmentBuilder {
         do { stream = try TokenStream(analyzer) } catch { throw KiteError.analysis(error) }
         let f = schema.textFields.count
         terms = (0..<f).map { _ in TermTable() }
-        tokenTerm = Array(repeating: [], count: f)
-        tokenDoc = Array(repeating: [], count: f)
-        tokenPosition = Array(repeating: [], count: f)
+        tokens = Array(repeating: [], count: f)
+        tokenEnds = Array(repeating: [], count: f)
         lengths = Array(repeating: [], count: f)
         keywords = Array(repeating: [], count: schema.keywordFields.count)
-        var k: [String: Int] = [:]
-        for (i, n) in schema.keywordFields.enumerated() { k[n] = i }
-        keywordIndex = k
-        var t: [String: Int] = [:]
-        for (i, n) in schema.textFields.enumerated() { t[n] = i }
-        textIndex = t
     }
 
     var docCount: Int { ids.count }
-    var liveCount: Int { ids.count - deleted.count }
 
     /// Approximate bytes held, for the RAM budget.
     var memoryBytes: Int {
         var total = stored.bytes.capacity + storedEnds.capacity * 8 + ids.count * 64
         for f in 0..<terms.count {
-            total += terms[f].memoryBytes + tokenTerm[f].capacity * 12 + lengths[f].capacity * 4
+            total += terms[f].memoryBytes + tokens[f].capacity * 8 + tokenEnds[f].capacity * 8 + lengths[f].capacity * 4
         }
         return total + keywords.count * ids.count * 16
     }
 
-    /// Analyzes and buffers `document`; a buffered document with the same id is marked deleted.
+    /// Analyzes and buffers `document` as the next local document; on failure the buffer is unchanged.
     func add(_ document: Document) throws {
-        let doc = UInt32(ids.count)
-        // Analyze first, so that a failure leaves the buffer unchanged.
-        var fieldTokens = 0
-        let marks = tokenTerm.map(\.count)
-        for (f, name) in schema.textFields.enumerated() {
-            guard let value = document.fields[name], !value.isEmpty else { lengths[f].append(0); continue }
-            var length: UInt32 = 0
-            var utf8 = value
-            do {
+        var newLengths: [UInt32] = []
+        let marks = tokens.map(\.count)
+        do {
+            for (f, name) in schema.textFields.enumerated() {
+                guard let value = document.fields[name], !value.isEmpty else { newLengths.append(0); continue }
+                var length: UInt32 = 0
+                var utf8 = value
+                var table = terms[f]
+                var list = tokens[f]
+                terms[f] = TermTable(capacity: 1)
+                tokens[f] = []
+                defer { terms[f] = table; tokens[f] = list }
                 try utf8.withUTF8 { (buf: UnsafeBufferPointer<UInt8>) throws in
-                    let raw = UnsafeRawBufferPointer(buf)
-                    var table = terms[f]
-                    var tt = tokenTerm[f], td = tokenDoc[f], tp = tokenPosition[f]
-                    terms[f] = TermTable(capacity: 1); tokenTerm[f] = []; tokenDoc[f] = []; tokenPosition[f] = []
-                    defer { terms[f] = table; tokenTerm[f] = tt; tokenDoc[f] = td; tokenPosition[f] = tp }
                     do {
-                        try stream.analyze(raw) { term, info in
-                            tt.append(table.intern(term))
-                            td.append(doc)
-                            tp.append(UInt32(info.position))
+                        try stream.analyze(UnsafeRawBufferPointer(buf)) { term, info in
+                            list.append(UInt64(table.intern(term)) << 32 | UInt64(UInt32(bitPattern: info.position)))
                             if !info.isBigram { length = UInt32(info.position) + 1 }
                         }
                     } catch let error as AnalysisError {
                         throw KiteError.analysis(error)
                     }
                 }
-            } catch {
-                // Roll back tokens already added for this document.
-                for g in 0..<tokenTerm.count {
-                    tokenTerm[g].removeLast(tokenTerm[g].count - marks[g])
-                    tokenDoc[g].removeLast(tokenDoc[g].count - marks[g])
-                    tokenPosition[g].removeLast(tokenPosition[g].count - marks[g])
-                }
-                for g in 0..<f { lengths[g].removeLast() }
-                throw error
+                newLengths.append(length)
             }
-            fieldTokens += 1
-            lengths[f].append(length)
+        } catch {
+            // Roll back tokens already added for this document (interned terms may stay: they get no postings).
+            for g in 0..<tokens.count { tokens[g].removeLast(tokens[g].count - marks[g]) }
+            throw error
+        }
+        for f in 0..<schema.textFields.count {
+            lengths[f].append(newLengths[f])
+            tokenEnds[f].append(tokens[f].count)
         }
         for (k, name) in schema.keywordFields.enumerated() {
             keywords[k].append(document.fields[name])
         }
         var record: [(name: Int, value: String)] = []
+        record.reserveCapacity(document.fields.count)
         for (name, value) in document.fields.sorted(by: { $0.key < $1.key }) {
             let idx: Int
             if let i = storedNameIndex[name] { idx = i } else {
@@ -111,21 +96,10 @@ final class SegmentBuilder {
         }
         StoredRecord.append(record, to: &stored)
         storedEnds.append(stored.count)
-        if let old = liveDocByID[document.id] { deleted.insert(old) }
-        liveDocByID[document.id] = doc
         ids.append(document.id)
     }
 
-    /// Marks the buffered document with `id` deleted; true if there was one.
-    @discardableResult
-    func delete(id: String) -> Bool {
-        guard let doc = liveDocByID.removeValue(forKey: id) else { return false }
-        deleted.insert(doc)
-        return true
-    }
-
-    /// Writes the buffered documents as a new segment in `directory` and returns its info (with deletes applied
-    /// by the caller through the returned deleted set).
+    /// Writes the buffered documents as a new segment in `directory` and returns its info.
     func flush(to directory: String, id: UInt64) throws -> SegmentInfo {
         let docCount = ids.count
         let writer = try SegmentFilesWriter(
@@ -135,29 +109,31 @@ final class SegmentBuilder {
             writer.beginField(lengths: lengths[f])
             let table = terms[f]
             let n = table.count
+            let total = tokens[f].count
             // Counting sort of tokens by term id (stable: doc and position order are kept).
             var starts = [Int](repeating: 0, count: n + 1)
-            for t in tokenTerm[f] { starts[Int(t) + 1] += 1 }
-            for i in 0..<n { starts[i + 1] += starts[i] }
-            var fill = starts
-            let total = tokenTerm[f].count
             var sortedDoc = [UInt32](repeating: 0, count: total)
             var sortedPos = [UInt32](repeating: 0, count: total)
-            tokenTerm[f].withUnsafeBufferPointer { tt in
-                tokenDoc[f].withUnsafeBufferPointer { td in
-                    tokenPosition[f].withUnsafeBufferPointer { tp in
-                        for i in 0..<total {
-                            let t = Int(tt[i])
-                            let at = fill[t]
-                            sortedDoc[at] = td[i]
-                            sortedPos[at] = tp[i]
-                            fill[t] = at + 1
-                        }
+            tokens[f].withUnsafeBufferPointer { tk in
+                for t in tk { starts[Int(t >> 32) + 1] += 1 }
+                for i in 0..<n { starts[i + 1] += starts[i] }
+                var fill = starts
+                var i = 0
+                for (d, end) in tokenEnds[f].enumerated() {
+                    while i < end {
+                        let t = Int(tk[i] >> 32)
+                        let at = fill[t]
+                        sortedDoc[at] = UInt32(d)
+                        sortedPos[at] = UInt32(truncatingIfNeeded: tk[i])
+                        fill[t] = at + 1
+                        i += 1
                     }
                 }
             }
             for termID in table.sortedIDs() {
                 let s = starts[Int(termID)], e = starts[Int(termID) + 1]
+                // A term interned by a document whose analysis then failed has no postings.
+                if s == e { continue }
                 docs.removeAll(keepingCapacity: true)
                 freqs.removeAll(keepingCapacity: true)
                 positions.removeAll(keepingCapacity: true)
@@ -173,8 +149,6 @@ final class SegmentBuilder {
                     docs.append(d)
                     freqs.append(tf)
                 }
-                // A term interned by a document whose analysis then failed has no postings.
-                if docs.isEmpty { continue }
                 try table.withTerm(Int(termID)) { term in
                     try docs.withUnsafeBufferPointer { d in
                         try freqs.withUnsafeBufferPointer { fq in
