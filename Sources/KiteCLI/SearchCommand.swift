@@ -122,6 +122,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Weight of rescue bigrams in queries (0 disables).") var bigramWeight: Double?
     @Option(help: "Weight of the proximity (phrase) bonus (0 disables).") var phraseWeight: Double?
     @Option(help: "Title field boost.") var titleBoost: Double?
+    @Option(help: "Weight of single-character query words covered by rescue bigrams.") var runUnigramWeight: Double?
+    @Option(help: "Exponent of the query-coverage factor (0 disables).") var coordination: Double?
 
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
@@ -134,6 +136,8 @@ struct RunCommand: ParsableCommand {
         if let bigramWeight { ranking.bigramWeight = bigramWeight }
         if let phraseWeight { ranking.phraseWeight = phraseWeight }
         if let titleBoost { ranking.fieldBoosts["title"] = titleBoost }
+        if let runUnigramWeight { ranking.runUnigramWeight = runUnigramWeight }
+        if let coordination { ranking.coordination = coordination }
         let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking)
         var out = ""
         var count = 0

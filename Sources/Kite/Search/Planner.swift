@@ -10,8 +10,9 @@ struct Planner {
     }
 
     indirect enum Plan {
-        /// Sum of term scores, plus optional phrase bonuses; matches any term.
-        case text(terms: [WeightedTerm], phrases: [PhrasePlan])
+        /// Sum of term scores, plus optional phrase bonuses; matches any term. `total` is the sum of all term
+        /// weights (for the coverage factor).
+        case text(terms: [WeightedTerm], phrases: [PhrasePlan], total: Double)
         /// Required phrase.
         case phrase(PhrasePlan)
         case keyword(field: Int, accept: @Sendable (String) -> Bool)
@@ -76,26 +77,40 @@ struct Planner {
             if terms.isEmpty { return .none }
             var perField: [Plan] = []
             for f in try fields(fieldName) {
-                var counts: [String: (count: Int, bigram: Bool)] = [:]
+                // Positions covered by a rescue bigram (its first character's and the next).
+                var covered = Set<Int>()
+                if ranking.bigramWeight > 0 {
+                    for t in terms where t.kind == .bigram { covered.insert(t.position); covered.insert(t.position + 1) }
+                }
+                var counts: [String: (weight: Double, bigram: Bool)] = [:]
                 var order: [String] = []
                 for t in terms {
                     if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
+                    let factor = t.kind == .bigram ? ranking.bigramWeight
+                        : (covered.contains(t.position) ? ranking.runUnigramWeight : 1)
                     if counts[t.text] == nil { order.append(t.text); counts[t.text] = (0, t.kind == .bigram) }
-                    counts[t.text]!.count += 1
+                    counts[t.text]!.weight += factor
                 }
                 var weighted: [WeightedTerm] = []
+                var total = 0.0
                 for text in order {
                     let bytes = Array(text.utf8)
-                    let (count, bigram) = counts[text]!
-                    let w = try idf(f, bytes) * Double(count) * boost(f) * (bigram ? ranking.bigramWeight : 1)
+                    let w = try idf(f, bytes) * counts[text]!.weight * boost(f)
+                    total += w
                     if w > 0 { weighted.append(WeightedTerm(field: f, term: bytes, weight: w)) }
                 }
+                // Proximity: each pair of adjacent words also scores as a two-word phrase (the ordered-window
+                // feature of the sequential dependence model), so words found together outrank words far apart.
                 var phrases: [PhrasePlan] = []
-                let words = terms.filter { $0.kind == .word }
-                if ranking.phraseWeight > 0 && words.count > 1, let p = try phrasePlan(words, field: f, scale: ranking.phraseWeight) {
-                    phrases.append(p)
+                if ranking.phraseWeight > 0 {
+                    let words = terms.filter { $0.kind == .word }
+                    var seen = Set<[String]>()
+                    for (a, b) in zip(words, words.dropFirst()) where b.position == a.position + 1 {
+                        guard seen.insert([a.text, b.text]).inserted else { continue }
+                        if let p = try phrasePlan([a, b], field: f, scale: ranking.phraseWeight) { phrases.append(p) }
+                    }
                 }
-                if !weighted.isEmpty { perField.append(.text(terms: weighted, phrases: phrases)) }
+                if !weighted.isEmpty { perField.append(.text(terms: weighted, phrases: phrases, total: total)) }
             }
             return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
         case .phrase(let text, let fieldName):
@@ -106,7 +121,7 @@ struct Planner {
                 if words.count == 1 {
                     let bytes = Array(words[0].text.utf8)
                     let w = try idf(f, bytes) * boost(f)
-                    perField.append(w > 0 ? .text(terms: [WeightedTerm(field: f, term: bytes, weight: w)], phrases: []) : .none)
+                    perField.append(w > 0 ? .text(terms: [WeightedTerm(field: f, term: bytes, weight: w)], phrases: [], total: w) : .none)
                 } else if let p = try phrasePlan(words, field: f, scale: 1) {
                     perField.append(.phrase(p))
                 }
@@ -153,7 +168,7 @@ struct Planner {
             return EmptyScorer()
         case .all:
             return AllScorer(count: segment.docCount)
-        case .text(let terms, let phrases):
+        case .text(let terms, let phrases, let total):
             var children: [Scorer] = []
             for t in terms {
                 guard let info = try typed({ try t.term.withUnsafeBytes { try segment.lookup(field: t.field, term: $0) } })
@@ -162,7 +177,10 @@ struct Planner {
                                                bm25: bm25(t.field), segment: segment, field: t.field))
             }
             if children.isEmpty { return EmptyScorer() }
-            let base: Scorer = children.count == 1 ? children[0] : DisjunctionScorer(children)
+            var base: Scorer = children.count == 1 ? children[0] : DisjunctionScorer(children)
+            if ranking.coordination > 0 && children.count > 1 {
+                base = CoverageScorer(children, total: total, exponent: ranking.coordination)
+            }
             var bonus: [Scorer] = []
             for p in phrases { if let s = try phraseScorer(p, segment: segment) { bonus.append(s) } }
             if bonus.isEmpty { return base }

@@ -1,8 +1,9 @@
 /// A parsed query, before it is analyzed against an index. Build one directly, or parse a query string with
 /// ``QueryParser``.
 public indirect enum Query: Hashable, Sendable {
-    /// Free text, analyzed; `field` nil means every text field. A word the analyzer splits into several terms
-    /// matches any of them, and documents where they stand together (as a phrase) rank first.
+    /// Free text, analyzed; `field` nil means every text field. Text the analyzer splits into several terms
+    /// matches any of them (more matches rank higher, as BM25 sums), and adjacent words found together score a
+    /// proximity bonus, so documents where they stand as written rank first.
     case text(String, field: String?)
     /// A quoted phrase: all its words, adjacent and in order.
     case phrase(String, field: String?)

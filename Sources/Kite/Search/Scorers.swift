@@ -171,6 +171,31 @@ final class DisjunctionScorer: Scorer {
     override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
 }
 
+/// A disjunction of term scorers whose summed score is scaled by the document's coverage of the query:
+/// (sum of the weights of the terms it contains / sum of all the query's term weights)^exponent.
+final class CoverageScorer: Scorer {
+    let disjunction: DisjunctionScorer
+    let weights: [Double]
+    let total: Double
+    let exponent: Double
+    init(_ children: [Scorer], total: Double, exponent: Double) {
+        disjunction = DisjunctionScorer(children)
+        weights = children.map(\.maxScore)
+        self.total = max(total, 1e-12)
+        self.exponent = exponent
+        super.init()
+        doc = disjunction.doc
+    }
+    override func next() throws(KiteError) { try disjunction.next(); doc = disjunction.doc }
+    override func advance(to target: Int) throws(KiteError) { try disjunction.advance(to: target); doc = disjunction.doc }
+    override func score() throws(KiteError) -> Double {
+        var matched = 0.0
+        for (c, w) in zip(disjunction.children, weights) where c.doc == doc { matched += w }
+        return try disjunction.score() * pow(min(1, matched / total), exponent)
+    }
+    override var maxScore: Double { disjunction.maxScore }
+}
+
 /// Matches documents matching every child; scores are summed (children marked non-scoring add nothing).
 final class ConjunctionScorer: Scorer {
     let children: [Scorer]

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Kite
+
+/// The ranking behaviour the relevance gains depend on (README.md, "Relevance").
+@Suite struct RankingTests {
+    func index(_ docs: [(String, String)]) throws -> (TemporaryDirectory, IndexReader) {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        for (id, body) in docs { try w.add(Document(id: id, fields: ["body": body])) }
+        try w.commit()
+        w.close()
+        return (dir, try IndexReader(at: dir.path))
+    }
+
+    @Test func unknownWordTogetherOutranksItsCharactersApart() throws {
+        // Same length, same characters: only adjacency differs.
+        let (_, r) = try index([
+            ("apart", "潍河边的人来到坊子区参加会议今天"),
+            ("together", "潍坊的人来到河边区参加会议今天子"),
+            ("other", "青岛的人来到河边区参加会议今天了"),
+        ])
+        let hits = try r.search("潍坊").hits
+        #expect(hits.first?.id == "together")
+        #expect(hits.map(\.id).contains("apart"))
+        #expect(hits.count == 2)
+        // The lead comes from the rescue bigram and the proximity bonus: plain BM25 gives a smaller one, if any.
+        let plain = try r.search(Query.text("潍坊", field: nil), options: SearchOptions(ranking: .plainBM25)).hits
+        func gap(_ h: [Hit]) -> Double {
+            (h.first { $0.id == "together" }?.score ?? 0) - (h.first { $0.id == "apart" }?.score ?? 0)
+        }
+        #expect(gap(hits) > gap(plain) + 0.1)
+    }
+
+    @Test func outOfVocabularyTermFindsTheReportItemFirst() throws {
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        let docs = try ReportParser().documents(from: text, fileName: "weifang-2023q3-key-work.txt")
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        for d in docs { try w.add(d) }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        let hits = try r.search("升规纳统").hits
+        #expect(hits.first?.id == "2023Q3/59/2")
+        #expect(hits.first?.fields["department"] == "市统计局")
+    }
+
+    @Test func adjacentQueryWordsOutrankScatteredOnes() throws {
+        let (_, r) = try index([
+            ("scattered", "统计 数据 表明 我们 的 工作 很 好"),
+            ("adjacent", "统计 工作 数据 表明 我们 的 很 好"),
+        ])
+        let hits = try r.search("统计工作").hits
+        #expect(hits.map(\.id) == ["adjacent", "scattered"])
+        #expect(hits[0].score > hits[1].score)
+    }
+
+    @Test func traditionalDocumentsMatchSimplifiedQueries() throws {
+        let (_, r) = try index([("trad", "國務院政府工作報告"), ("simp", "国务院政府工作报告"), ("none", "人民代表大会")])
+        #expect(Set(try r.search("政府工作报告").hits.map(\.id)) == ["trad", "simp"])
+        #expect(Set(try r.search("政府工作報告").hits.map(\.id)) == ["trad", "simp"])
+    }
+
+    @Test func defaultRankingDiffersFromPlainBM25AsDocumented() {
+        #expect(Ranking.default.k1 == 0.5 && Ranking.default.b == 0.9)
+        #expect(Ranking.plainBM25.k1 == 1.2 && Ranking.plainBM25.b == 0.75)
+        #expect(Ranking.plainBM25.bigramWeight == 0 && Ranking.plainBM25.phraseWeight == 0)
+    }
+}
