@@ -40,6 +40,12 @@ func corpusText(_ name: String) throws -> String {
         #expect(try words("工 作 圆 满", raw) == ["工", "作", "圆", "满"])
     }
 
+    @Test func segmentsKeepEveryCharacterOnce() throws {
+        // ℃ normalizes to two units (°c); the SIGHAN output must still show it once.
+        let segs = try analyzer.segments(of: "温度3℃／－8℃")
+        #expect(segs.joined() == "温度3℃／－8℃")
+    }
+
     @Test func normalizesWidthAndCase() throws {
         #expect(try words("ＡＢＣ１２３") == ["abc123"])
         #expect(try words("QFLP") == ["qflp"])

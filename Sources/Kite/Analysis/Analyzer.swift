@@ -96,8 +96,14 @@ public struct Analyzer: Sendable {
         let stream = try TokenStream.make(configuration)
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(AnalysisError) in
+                // A character that normalization expanded (℃ → °c) may be cut in two by the segmenter: both pieces
+                // map to the same source bytes, which belong to the first.
+                var covered = 0
                 try stream.analyze(raw, allSegments: true) { _, info in
-                    var s = String(decoding: raw[Int(info.start)..<Int(info.end)], as: UTF8.self)
+                    let start = max(Int(info.start), covered), end = Int(info.end)
+                    guard start < end else { return }
+                    covered = end
+                    var s = String(decoding: raw[start..<end], as: UTF8.self)
                     s.removeAll { $0.isWhitespace }
                     if !s.isEmpty { out.append(s) }
                 }
