@@ -62,6 +62,34 @@ import Testing
         #expect(Set(try r.search("政府工作報告").hits.map(\.id)) == ["trad", "simp"])
     }
 
+    @Test func windowedScoringEqualsDocumentAtATime() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 300_000, mergesAfterCommit: false))
+        let text = try corpusText("gov-work-reports-provincial-2026.jsonl")
+        var reader = JSONLinesReader(bytes: Array(text.utf8))
+        var n = 0
+        while let line = reader.next(), n < 12 {
+            for d in PassageSplitter().passages(of: JSONLMapping.default.document(from: try line.get())) { try w.add(d) }
+            n += 1
+        }
+        for i in stride(from: 0, to: 400, by: 9) { try w.delete(id: "prov-2026-上海市#\(i)") }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.segmentCount > 1)
+        for q in ["高质量发展", "科技创新 人才", "升规纳统", "title:报告 民生", "新质生产力 数字经济 乡村振兴"] {
+            var a = SearchOptions(limit: 50)
+            var b = a
+            a.windowedScoring = true
+            b.windowedScoring = false
+            let x = try r.search(q, options: a), y = try r.search(q, options: b)
+            #expect(x.totalHits == y.totalHits && x.totalHits > 0, "\(q)")
+            #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(q)")
+            for (h1, h2) in zip(x.hits, y.hits) { #expect(abs(h1.score - h2.score) < 1e-9) }
+            #expect(x.facets.map(\.count) == y.facets.map(\.count))
+        }
+    }
+
     @Test func defaultRankingDiffersFromPlainBM25AsDocumented() {
         #expect(Ranking.default.k1 == 0.5 && Ranking.default.b == 0.9)
         #expect(Ranking.plainBM25.k1 == 1.2 && Ranking.plainBM25.b == 0.75)

@@ -93,20 +93,30 @@ public final class IndexReader: Sendable {
         let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
         var facetCounts: [String: Int] = [:]
         for (si, segment) in segments.enumerated() {
-            let scorer = try planner.scorer(plan, segment: segment)
             var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
             let deletes = segment.deletes
-            while scorer.doc != PostingsCursor.exhausted {
-                let d = scorer.doc
-                if !deletes.contains(d) {
+            let base = bases[si]
+            if options.windowedScoring, let windowed = try planner.windowedScorer(plan, segment: segment) {
+                try windowed.run { (d: Int, s: Double) throws(KiteError) in
+                    guard !deletes.contains(d) else { return }
                     total += 1
                     if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
-                    if k > 0 {
-                        let s = try scorer.score()
-                        heap.offer(score: s, doc: bases[si] + d)
-                    }
+                    if k > 0 { heap.offer(score: s, doc: base + d) }
                 }
-                try scorer.next()
+            } else {
+                let scorer = try planner.scorer(plan, segment: segment)
+                while scorer.doc != PostingsCursor.exhausted {
+                    let d = scorer.doc
+                    if !deletes.contains(d) {
+                        total += 1
+                        if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
+                        if k > 0 {
+                            let s = try scorer.score()
+                            heap.offer(score: s, doc: base + d)
+                        }
+                    }
+                    try scorer.next()
+                }
             }
             if let f = facetField {
                 for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }

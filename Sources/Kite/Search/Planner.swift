@@ -228,6 +228,31 @@ struct Planner {
         }
     }
 
+    /// A window-at-a-time scorer for `plan` when it is a plain disjunction of terms (one or several fields, with
+    /// proximity bonuses, without the coverage factor); nil for other shapes.
+    func windowedScorer(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> WindowedScorer? {
+        guard ranking.coordination == 0 else { return nil }
+        let parts: [Plan]
+        switch plan {
+        case .text: parts = [plan]
+        case .fields(let plans): parts = plans
+        default: return nil
+        }
+        var terms: [WindowedScorer.Term] = []
+        var bonuses: [Scorer] = []
+        for part in parts {
+            guard case .text(let weighted, let phrases, _) = part else { return nil }
+            for t in weighted {
+                guard let info = try typed({ try t.term.withUnsafeBytes { try segment.lookup(field: t.field, term: $0) } })
+                else { continue }
+                terms.append(WindowedScorer.Term(cursor: try segment.postingsCursor(info), weight: t.weight,
+                                                 field: t.field, bm25: bm25(t.field)))
+            }
+            for p in phrases { if let s = try phraseScorer(p, segment: segment) { bonuses.append(s) } }
+        }
+        return try WindowedScorer(segment: segment, terms: terms, bonuses: bonuses)
+    }
+
     private func phraseScorer(_ p: PhrasePlan, segment: SegmentReader) throws(KiteError) -> Scorer? {
         var cursors: [PostingsCursor] = []
         for t in p.terms {

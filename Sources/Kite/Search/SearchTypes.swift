@@ -61,6 +61,8 @@ public struct SearchOptions: Hashable, Sendable {
     public var storedFields: Bool
     /// Ranking settings.
     public var ranking: Ranking
+    /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
+    var windowedScoring = true
 
     /// Creates options: the top 10, with `period` counts and highlights, default ranking.
     public init(
