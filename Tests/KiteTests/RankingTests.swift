@@ -77,7 +77,7 @@ import Testing
         w.close()
         let r = try IndexReader(at: dir.path)
         #expect(r.segmentCount > 1)
-        for q in ["高质量发展", "科技创新 人才", "升规纳统", "title:报告 民生", "新质生产力 数字经济 乡村振兴"] {
+        for q in ["高质量发展", "科技创新 人才", "升规纳统", "title:报告 民生", "新质生产力 数字经济 乡村振兴", "(就业 OR 民生) 养老"] {
             var a = SearchOptions(limit: 50)
             var b = a
             a.windowedScoring = true

@@ -232,12 +232,18 @@ struct Planner {
     /// proximity bonuses, without the coverage factor); nil for other shapes.
     func windowedScorer(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> WindowedScorer? {
         guard ranking.coordination == 0 else { return nil }
-        let parts: [Plan]
-        switch plan {
-        case .text: parts = [plan]
-        case .fields(let plans): parts = plans
-        default: return nil
+        // Flatten: a should-only boolean of text plans (the default operator) is one big disjunction too.
+        var parts: [Plan] = []
+        func flatten(_ p: Plan) -> Bool {
+            switch p {
+            case .text: parts.append(p); return true
+            case .none: return true
+            case .fields(let plans): return plans.allSatisfy(flatten)
+            case .boolean(let clauses): return clauses.allSatisfy { $0.0 == .should && flatten($0.1) }
+            default: return false
+            }
         }
+        guard flatten(plan), !parts.isEmpty else { return nil }
         var terms: [WindowedScorer.Term] = []
         var bonuses: [Scorer] = []
         for part in parts {

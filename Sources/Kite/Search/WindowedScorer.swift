@@ -15,22 +15,31 @@ final class WindowedScorer {
     private let segment: SegmentReader
     private let terms: [Term]
     private let bonuses: [Scorer]
-    private var accumulator: [Double]
-    private var matched: [UInt64]
+    // Raw buffers: this loop runs once per posting, so no array bookkeeping or exclusivity checks in it.
+    private let accumulator: UnsafeMutablePointer<Double>
+    private let matched: UnsafeMutablePointer<UInt64>
 
     init(segment: SegmentReader, terms: [Term], bonuses: [Scorer]) throws(KiteError) {
         self.segment = segment
         self.terms = terms
         self.bonuses = bonuses
-        accumulator = [Double](repeating: 0, count: WindowedScorer.windowSize)
-        matched = [UInt64](repeating: 0, count: WindowedScorer.windowSize / 64)
+        accumulator = .allocate(capacity: WindowedScorer.windowSize)
+        accumulator.initialize(repeating: 0, count: WindowedScorer.windowSize)
+        matched = .allocate(capacity: WindowedScorer.windowSize / 64)
+        matched.initialize(repeating: 0, count: WindowedScorer.windowSize / 64)
         for t in terms { try t.cursor.start() }
+    }
+
+    deinit {
+        accumulator.deallocate()
+        matched.deallocate()
     }
 
     /// Calls `collect` with every matching document, in increasing order, and its score.
     func run(_ collect: (Int, Double) throws(KiteError) -> Void) throws(KiteError) {
         let size = WindowedScorer.windowSize
         let docCount = segment.docCount
+        let accumulator = self.accumulator, matched = self.matched
         while true {
             var first = PostingsCursor.exhausted
             for t in terms where t.cursor.doc < first { first = t.cursor.doc }
