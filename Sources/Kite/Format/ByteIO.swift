@@ -79,6 +79,13 @@ struct ByteReader {
 
     mutating func f64() throws(KiteError) -> Double { Double(bitPattern: try u64()) }
 
+    /// A u64 offset or count that must be at most `limit` (a file size, say), as `Int`.
+    mutating func u64(max limit: Int) throws(KiteError) -> Int {
+        let v = try u64()
+        guard v <= UInt64(limit) else { throw corrupt("value \(v) exceeds \(limit) at \(offset - 8)") }
+        return Int(v)
+    }
+
     @inline(__always) mutating func vint() throws(KiteError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0

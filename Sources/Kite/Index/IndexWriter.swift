@@ -78,7 +78,7 @@ public final class IndexWriter {
     private var slots: [Slot] = []
     private var nextSlot = 0
     /// Buffered documents by id: slot and local document.
-    private var buffered: [String: (slot: Int, doc: UInt32)] = [:]
+    private var buffered: [IDKey: (slot: Int, doc: UInt32)] = [:]
     private var addsSinceMemoryCheck = 0
     private var closed = false
     private var pendingChanges = false
@@ -160,8 +160,9 @@ public final class IndexWriter {
         }
         let local = UInt32(slot.enqueued)
         slot.enqueued += 1
-        if let old = buffered[document.id] { slots[old.slot].deleted.insert(old.doc) }
-        buffered[document.id] = (index, local)
+        let key = IDKey(document.id)
+        if let old = buffered[key] { slots[old.slot].deleted.insert(old.doc) }
+        buffered[key] = (index, local)
         deleteFromSegments(id: document.id)
         pendingChanges = true
         addsSinceMemoryCheck += 1
@@ -182,7 +183,7 @@ public final class IndexWriter {
     public func delete(id: String) throws(KiteError) -> Bool {
         guard !closed else { throw .writerClosed }
         var inBuffer = false
-        if let old = buffered.removeValue(forKey: id) {
+        if let old = buffered.removeValue(forKey: IDKey(id)) {
             slots[old.slot].deleted.insert(old.doc)
             inBuffer = true
         }
@@ -334,4 +335,11 @@ public final class IndexWriter {
     public func close() {
         rollback()
     }
+}
+
+/// An id as its UTF-8 bytes: ids are compared byte for byte (as the segment's sorted id table is), not as
+/// canonically equivalent Strings ("é" and "e\u{301}" are different ids).
+struct IDKey: Hashable {
+    let bytes: [UInt8]
+    init(_ id: String) { bytes = Array(id.utf8) }
 }

@@ -102,7 +102,7 @@ final class SegmentReader: @unchecked Sendable {
         positionsBody = try FileFormat.validate(positions.bytes, kind: .positions, segment: info.id, name: positions.name, verifyChecksum: false)
         guard tb.count >= 8 else { throw .corrupt(file: terms.name, reason: "no term index") }
         var r = ByteReader(terms.bytes, from: tb.upperBound - 8, to: tb.upperBound, file: terms.name)
-        let indexOffset = Int(try r.u64())
+        let indexOffset = try r.u64(max: terms.bytes.count)
         guard indexOffset >= tb.lowerBound, indexOffset <= tb.upperBound - 8 else {
             throw .corrupt(file: terms.name, reason: "term index offset \(indexOffset) out of range")
         }
@@ -113,7 +113,7 @@ final class SegmentReader: @unchecked Sendable {
         }
         var fields: [FieldTerms] = []
         for _ in 0..<fieldCount {
-            let termCount = Int(try r.u64())
+            let termCount = try r.u64(max: Int(UInt32.max) * 64)
             let sum = try r.u64()
             let with = Int(try r.u32())
             let blocks = try r.vint(max: r.remaining)
@@ -122,7 +122,7 @@ final class SegmentReader: @unchecked Sendable {
                 let n = try r.vint(max: r.remaining)
                 first.append(contentsOf: try r.bytes(n))
                 starts.append(first.count)
-                let off = Int(try r.u64())
+                let off = try r.u64(max: terms.bytes.count)
                 guard off >= tb.lowerBound, off < indexOffset, offsets.last.map({ off > $0 }) ?? true else {
                     throw .corrupt(file: terms.name, reason: "term block offset \(off) out of order or range")
                 }
@@ -198,7 +198,7 @@ final class SegmentReader: @unchecked Sendable {
         let dataStart = r.offset
         guard sb.count >= 8 else { throw .corrupt(file: storedFile.name, reason: "no block index") }
         var t = ByteReader(storedFile.bytes, from: sb.upperBound - 8, to: sb.upperBound, file: storedFile.name)
-        let sIndex = Int(try t.u64())
+        let sIndex = try t.u64(max: storedFile.bytes.count)
         guard sIndex >= dataStart, sIndex <= sb.upperBound - 8 else {
             throw .corrupt(file: storedFile.name, reason: "block index offset out of range")
         }
@@ -206,7 +206,7 @@ final class SegmentReader: @unchecked Sendable {
         let blockCount = try t.vint(max: t.remaining)
         var blocks: [(Int, Int, Int, Int)] = []
         for _ in 0..<blockCount {
-            let first = Int(try t.u32()), off = Int(try t.u64()), c = Int(try t.u32()), raw = Int(try t.u32())
+            let first = Int(try t.u32()), off = try t.u64(max: storedFile.bytes.count), c = Int(try t.u32()), raw = Int(try t.u32())
             guard first < max(kDocs, 1), off >= dataStart, off + c <= sIndex, raw < 1 << 31 else {
                 throw .corrupt(file: storedFile.name, reason: "stored block out of range")
             }
@@ -275,8 +275,9 @@ final class SegmentReader: @unchecked Sendable {
             let mid = (lo + hi) / 2
             if sortedIDs[mid].utf8.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
         }
+        // Ids are bytes: compare them as bytes, not as canonically equivalent Strings.
         var out: [Int] = []
-        while lo < sortedIDs.count && sortedIDs[lo] == id { out.append(Int(sortedIDDocs[lo])); lo += 1 }
+        while lo < sortedIDs.count && sortedIDs[lo].utf8.elementsEqual(id.utf8) { out.append(Int(sortedIDDocs[lo])); lo += 1 }
         return out
     }
 

@@ -85,6 +85,7 @@ public final class IndexReader: Sendable {
 
     /// Searches `query`: BM25 with index-wide statistics, top-k, facet counts and highlights.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
+        try Planner.validateLimits(query)
         let planner = Planner(reader: self, ranking: options.ranking)
         let plan = try planner.plan(query)
         let k = max(0, options.limit) + max(0, options.offset)

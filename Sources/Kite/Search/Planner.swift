@@ -63,10 +63,44 @@ struct Planner {
     }
 
     private func analyze(_ text: String) throws(KiteError) -> [AnalyzedTerm] {
-        do { return try reader.analyzer.terms(in: text) } catch { throw .analysis(error) }
+        let terms: [AnalyzedTerm]
+        do { terms = try reader.analyzer.terms(in: text) } catch { throw .analysis(error) }
+        guard terms.count <= Planner.maxTermsPerClause else {
+            throw .badQuery(message: "more than \(Planner.maxTermsPerClause) terms in one clause", position: 0)
+        }
+        return terms
     }
 
     private func boost(_ field: Int) -> Double { ranking.fieldBoosts[reader.schema.textFields[field]] ?? 1 }
+
+    /// Most terms one text clause may analyze into, and most clauses and nesting in one query (the parser's limits,
+    /// enforced here too for queries built directly).
+    static let maxTermsPerClause = 4_096
+
+    /// Checks a query built in code against the parser's limits before any work is done.
+    static func validateLimits(_ query: Query) throws(KiteError) {
+        var clauses = 0
+        func walk(_ q: Query, _ depth: Int) throws(KiteError) {
+            guard depth <= QueryParser.maxDepth + 2 else {
+                throw .badQuery(message: "query nested deeper than \(QueryParser.maxDepth)", position: 0)
+            }
+            switch q {
+            case .boolean(let cs):
+                for c in cs { try walk(c.query, depth + 1) }
+            case .text(let t, _), .phrase(let t, _):
+                clauses += 1
+                guard t.utf8.count <= QueryParser.maxLength * 4 else {
+                    throw .badQuery(message: "query text longer than \(QueryParser.maxLength) characters", position: 0)
+                }
+            default:
+                clauses += 1
+            }
+            if clauses > QueryParser.maxClauses {
+                throw .badQuery(message: "more than \(QueryParser.maxClauses) clauses", position: 0)
+            }
+        }
+        try walk(query, 0)
+    }
 
     func plan(_ query: Query) throws(KiteError) -> Plan {
         switch query {
@@ -131,7 +165,7 @@ struct Planner {
             guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
                 throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
             }
-            return .keyword(field: f, accept: { $0 == value })
+            return .keyword(field: f, accept: { $0.utf8.elementsEqual(value.utf8) })
         case .range(let name, let lower, let upper):
             guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
                 throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)

@@ -196,16 +196,18 @@ public struct QueryParser: Sendable {
     private func parseUnary(_ s: inout State, field: String?, depth: Int) throws(KiteError) -> Query.Clause {
         let t = s.peek
         switch t.token {
-        case .plus:
+        case .plus, .minus, .not:
             _ = s.take()
-            let inner = try parseUnary(&s, field: field, depth: depth)
-            guard inner.occur == .should else { throw .badQuery(message: "doubled operator", position: t.position) }
-            return Query.Clause(.must, inner.query)
-        case .minus, .not:
-            _ = s.take()
-            let inner = try parseUnary(&s, field: field, depth: depth)
-            guard inner.occur == .should else { throw .badQuery(message: "doubled operator", position: t.position) }
-            return Query.Clause(.mustNot, inner.query)
+            // An operator applies to one primary; a second operator right after it is an error (checked before
+            // descending, so that a long run of operators cannot recurse deeply).
+            switch s.peek.token {
+            case .plus, .minus, .not:
+                throw .badQuery(message: "doubled operator", position: s.peek.position)
+            default:
+                break
+            }
+            let inner = try parsePrimary(&s, field: field, depth: depth)
+            return Query.Clause(t.token == .plus ? .must : .mustNot, inner)
         default:
             return Query.Clause(.should, try parsePrimary(&s, field: field, depth: depth))
         }
