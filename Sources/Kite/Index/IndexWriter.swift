@@ -62,6 +62,11 @@ public final class IndexWriter {
         var deleted: Set<UInt32> = []
         /// A failure on the analysis thread (read after draining the queue).
         var failure: Error?
+        /// Shared between the writer's thread and the analysis thread: UTF-8 bytes queued but not yet analyzed,
+        /// and the builder's memory after its last document.
+        let lock = Mutex()
+        var queuedBytes = 0
+        var memory = 0
 
         init(builder: SegmentBuilder, threaded: Bool, index: Int) {
             self.builder = builder
@@ -76,7 +81,6 @@ public final class IndexWriter {
     private var manifest: Manifest
     private var segments: [Live] = []
     private var slots: [Slot] = []
-    private var nextSlot = 0
     /// Buffered documents by id: slot and local document.
     private var buffered: [IDKey: (slot: Int, doc: UInt32)] = [:]
     private var addsSinceMemoryCheck = 0
@@ -144,19 +148,35 @@ public final class IndexWriter {
         for (name, value) in document.fields where value.utf8.count >= Int(Int32.max) {
             throw .invalidDocument(id: document.id, reason: "field \(name) is larger than 2 GiB")
         }
-        let index = nextSlot
+        var index = 0
+        if slots.count > 1 {
+            // The slot with the least text waiting, so that one long document does not hold the others up.
+            var least = Int.max
+            for (i, s) in slots.enumerated() {
+                let q = s.lock.withLock { s.queuedBytes }
+                if q < least { least = q; index = i }
+            }
+        }
         let slot = slots[index]
-        nextSlot = (nextSlot + 1) % slots.count
         if let queue = slot.queue {
-            if let failure = slot.failure { throw typedError(failure) }
+            if let failure = slot.lock.withLock({ slot.failure }) { throw typedError(failure) }
+            let size = document.fields.values.reduce(0) { $0 + $1.utf8.count }
+            slot.lock.withLock { slot.queuedBytes += size }
             slot.room.wait()
             queue.async {
                 defer { slot.room.signal() }
-                guard slot.failure == nil else { return }
-                do { try slot.builder.add(document) } catch { slot.failure = error }
+                guard slot.lock.withLock({ slot.failure }) == nil else { return }
+                do {
+                    try slot.builder.add(document)
+                    let memory = slot.builder.memoryBytes
+                    slot.lock.withLock { slot.queuedBytes -= size; slot.memory = memory }
+                } catch {
+                    slot.lock.withLock { slot.failure = error }
+                }
             }
         } else {
             try typed { try slot.builder.add(document) }
+            slot.memory = slot.builder.memoryBytes
         }
         let local = UInt32(slot.enqueued)
         slot.enqueued += 1
@@ -168,8 +188,7 @@ public final class IndexWriter {
         addsSinceMemoryCheck += 1
         if addsSinceMemoryCheck >= 64 {
             addsSinceMemoryCheck = 0
-            var bytes = 0
-            for s in slots { if let q = s.queue { q.sync { bytes += s.builder.memoryBytes } } else { bytes += s.builder.memoryBytes } }
+            let bytes = slots.reduce(0) { total, s in total + s.lock.withLock { s.memory } }
             if bytes >= options.ramBudget { try flush() }
         }
     }
@@ -207,7 +226,7 @@ public final class IndexWriter {
     /// Writes the buffered documents as segments (not yet committed), one per slot, in parallel.
     private func flush() throws(KiteError) {
         for slot in slots { slot.drain() }
-        for slot in slots { if let failure = slot.failure { throw typedError(failure) } }
+        for slot in slots { if let failure = slot.lock.withLock({ slot.failure }) { throw typedError(failure) } }
         let full = slots.filter { $0.enqueued > 0 }
         guard !full.isEmpty else { return }
         let path = self.path
@@ -241,6 +260,7 @@ public final class IndexWriter {
             slot.builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
             slot.enqueued = 0
             slot.deleted = []
+            slot.memory = 0
         }
         buffered.removeAll(keepingCapacity: true)
     }
