@@ -207,7 +207,8 @@ final class SegmentReader: @unchecked Sendable {
         var blocks: [(Int, Int, Int, Int)] = []
         for _ in 0..<blockCount {
             let first = Int(try t.u32()), off = try t.u64(max: storedFile.bytes.count), c = Int(try t.u32()), raw = Int(try t.u32())
-            guard first < max(kDocs, 1), off >= dataStart, off + c <= sIndex, raw < 1 << 31 else {
+            // zlib cannot expand more than ~1032:1, so a larger raw length is damage (and must not be allocated).
+            guard first < max(kDocs, 1), off >= dataStart, off + c <= sIndex, raw < 1 << 31, raw <= c * 1032 + 64 else {
                 throw .corrupt(file: storedFile.name, reason: "stored block out of range")
             }
             blocks.append((first, off, c, raw))
