@@ -124,6 +124,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Title field boost.") var titleBoost: Double?
     @Option(help: "Weight of single-character query words covered by rescue bigrams.") var runUnigramWeight: Double?
     @Option(help: "Exponent of the query-coverage factor (0 disables).") var coordination: Double?
+    @Option(help: "Weight of the whole-text phrase bonus for texts of 3-8 words (0 disables).") var fullPhraseWeight: Double?
 
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
@@ -138,6 +139,7 @@ struct RunCommand: ParsableCommand {
         if let titleBoost { ranking.fieldBoosts["title"] = titleBoost }
         if let runUnigramWeight { ranking.runUnigramWeight = runUnigramWeight }
         if let coordination { ranking.coordination = coordination }
+        if let fullPhraseWeight { ranking.fullPhraseWeight = fullPhraseWeight }
         let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking)
         var out = ""
         var count = 0

@@ -56,6 +56,15 @@ import Testing
         #expect(hits[0].score > hits[1].score)
     }
 
+    @Test func queryTextFoundWholeOutranksItsWordsApart() throws {
+        let (_, r) = try index([
+            ("parts", "安全生产和生产质量是新的工作力量，生产要抓"),
+            ("whole", "加快发展新质生产力，推动产业升级和新动能"),
+        ])
+        #expect(try r.search("新质生产力").hits.first?.id == "whole")
+        #expect(Ranking.default.fullPhraseWeight > 0)
+    }
+
     @Test func traditionalDocumentsMatchSimplifiedQueries() throws {
         let (_, r) = try index([("trad", "國務院政府工作報告"), ("simp", "国务院政府工作报告"), ("none", "人民代表大会")])
         #expect(Set(try r.search("政府工作报告").hits.map(\.id)) == ["trad", "simp"])

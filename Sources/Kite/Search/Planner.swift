@@ -143,6 +143,12 @@ struct Planner {
                         guard seen.insert([a.text, b.text]).inserted else { continue }
                         if let p = try phrasePlan([a, b], field: f, scale: ranking.phraseWeight) { phrases.append(p) }
                     }
+                    // And the whole text as written, when it is longer than a pair (新质生产力 as one phrase).
+                    if ranking.fullPhraseWeight > 0, words.count > 2, words.count <= 8,
+                        zip(words, words.dropFirst()).allSatisfy({ $1.position == $0.position + 1 }),
+                        let p = try phrasePlan(words, field: f, scale: ranking.fullPhraseWeight) {
+                        phrases.append(p)
+                    }
                 }
                 if !weighted.isEmpty { perField.append(.text(terms: weighted, phrases: phrases, total: total)) }
             }

@@ -17,22 +17,27 @@ public struct Ranking: Hashable, Sendable {
     /// Weight of a query's single-character words where the rescue bigrams cover them (潍 and 坊 of 潍坊),
     /// relative to other words: the bigrams carry the unknown word, the characters alone are mostly noise.
     public var runUnigramWeight: Double
+    /// Weight of a further proximity bonus for a query text of 3–8 words found whole, as written (0: off).
+    public var fullPhraseWeight: Double
     /// Exponent of the query coverage factor: a text clause's score is multiplied by (idf-weighted fraction of
     /// its terms the document contains)^coordination, favouring documents that match more of the query (0: off).
     public var coordination: Double
 
     /// Kite's default ranking, tuned on the three yardsticks (README.md, "Relevance"): quick term-frequency
     /// saturation (k1 0.5) with strong length normalization (b 0.9), rescue bigrams at half weight and the
-    /// single characters they cover at half weight, and a light proximity bonus for adjacent query words.
-    public static let `default` = Ranking(k1: 0.5, b: 0.9, bigramWeight: 0.5, phraseWeight: 0.25, runUnigramWeight: 0.5)
+    /// single characters they cover at half weight, a light proximity bonus for adjacent query words, and a bonus
+    /// for a short query text found whole.
+    public static let `default` = Ranking(
+        k1: 0.5, b: 0.9, bigramWeight: 0.5, phraseWeight: 0.25, runUnigramWeight: 0.5, fullPhraseWeight: 0.5)
 
     /// Creates ranking settings. Every parameter defaults to plain BM25 (k1 1.2, b 0.75, no bigram terms, no
     /// proximity); ``default`` is Kite's tuned ranking (see README.md for the measurements behind it).
     public init(
         k1: Double = 1.2, b: Double = 0.75, fieldB: [String: Double] = [:], fieldBoosts: [String: Double] = [:],
         bigramWeight: Double = 0, phraseWeight: Double = 0, runUnigramWeight: Double = 1,
-        coordination: Double = 0
+        coordination: Double = 0, fullPhraseWeight: Double = 0
     ) {
+        self.fullPhraseWeight = fullPhraseWeight
         self.runUnigramWeight = runUnigramWeight
         self.coordination = coordination
         self.k1 = k1
