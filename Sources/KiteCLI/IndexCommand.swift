@@ -28,6 +28,9 @@ struct IndexCommand: ParsableCommand {
         if paths.isEmpty && !rebuildDefault { throw ValidationError("give files or directories to index, or --rebuild-default") }
         if let period, ReportPeriod(period) == nil { throw ValidationError("--period \(period) is not a period (2023, 2023Q3, 2023H1, 2023-09)") }
         if let n = commitEvery, n < 1 { throw ValidationError("--commit-every must be at least 1") }
+        if strict && commitEvery != nil {
+            throw ValidationError("--strict commits nothing on an input error, so it cannot be combined with --commit-every")
+        }
         if ramBudget < 1 { throw ValidationError("--ram-budget must be at least 1 MB") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
@@ -101,7 +104,7 @@ enum Indexer {
                 try ingestion.forEachDocument(inFile: file, { doc in
                     try writer.add(doc)
                     documents += 1
-                    if let n = commitEvery, documents % n == 0, errors.isEmpty || !strict { try writer.commit() }
+                    if let n = commitEvery, documents % n == 0 { try writer.commit() }
                     if documents % 64 == 0 { progress.update(documents: documents, bytes: doneBytes) }
                 }, onError: { error in
                     errors.append(error)

@@ -67,15 +67,7 @@ enum Merger {
                     heads[i] += 1
                 }
                 if docs.isEmpty { continue }
-                try term.withUnsafeBufferPointer { t in
-                    try docs.withUnsafeBufferPointer { d in
-                        try freqs.withUnsafeBufferPointer { fq in
-                            try positions.withUnsafeBufferPointer { p in
-                                try writer.addTerm(t, docs: d, freqs: fq, positions: p)
-                            }
-                        }
-                    }
-                }
+                try term.withUnsafeBufferPointer { t in try writer.addTerm(t, docs: docs, freqs: freqs, positions: positions) }
             }
             try writer.endField()
         }

@@ -150,13 +150,7 @@ final class SegmentBuilder {
                     freqs.append(tf)
                 }
                 try table.withTerm(Int(termID)) { term in
-                    try docs.withUnsafeBufferPointer { d in
-                        try freqs.withUnsafeBufferPointer { fq in
-                            try positions.withUnsafeBufferPointer { p in
-                                try writer.addTerm(term, docs: d, freqs: fq, positions: p)
-                            }
-                        }
-                    }
+                    try writer.addTerm(term, docs: docs, freqs: freqs, positions: positions)
                 }
             }
             try writer.endField()

@@ -75,6 +75,15 @@ final class SegmentFilesWriter {
         previousTerm = []
     }
 
+    /// Adds one term's postings from arrays (see the buffer-pointer form).
+    func addTerm(_ term: UnsafeBufferPointer<UInt8>, docs: [UInt32], freqs: [UInt32], positions: [UInt32]) throws {
+        try docs.withUnsafeBufferPointer { d in
+            try freqs.withUnsafeBufferPointer { f in
+                try positions.withUnsafeBufferPointer { p in try addTerm(term, docs: d, freqs: f, positions: p) }
+            }
+        }
+    }
+
     /// Adds one term's postings: strictly increasing doc ids, their frequencies, and all positions, doc by doc.
     func addTerm(
         _ term: UnsafeBufferPointer<UInt8>, docs: UnsafeBufferPointer<UInt32>, freqs tfs: UnsafeBufferPointer<UInt32>,
