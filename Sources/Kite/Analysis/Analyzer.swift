@@ -129,7 +129,7 @@ final class TokenStream {
     let configuration: AnalyzerConfiguration
     private let folding: CharacterFolding
     /// Traditional → simplified per code unit, applied to terms after segmentation (nil: no folding).
-    private let simplify: [UInt16]?
+    private let simplify: UnsafePointer<UInt16>?
     private var breaker: OpaquePointer?
     /// Normalized UTF-16 text and, per unit, the original UTF-8 byte range it came from. Raw buffers, reused
     /// across calls and grown as needed: this is the hot path, so no array bookkeeping per character.
@@ -144,7 +144,7 @@ final class TokenStream {
     init(_ configuration: AnalyzerConfiguration) throws(AnalysisError) {
         self.configuration = configuration
         self.folding = CharacterFolding.shared
-        self.simplify = configuration.foldsTraditional ? TraditionalSimplified.table : nil
+        self.simplify = configuration.foldsTraditional ? TraditionalSimplified.units : nil
         if configuration.segmenter == .icu {
             var status: Int32 = 0
             breaker = kite_wordbreak_open("zh", &status)
@@ -434,7 +434,7 @@ final class TokenStream {
         // Traditional → simplified applies to the term only: segmentation has seen the text as written.
         let fold = simplify
         while k < end {
-            let u = fold.map { UInt32($0[Int(units[k])]) } ?? UInt32(units[k])
+            let u = UInt32(fold?[Int(units[k])] ?? units[k])
             k += 1
             if u < 0x80 {
                 out[n] = UInt8(u); n += 1

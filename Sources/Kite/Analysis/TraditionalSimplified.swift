@@ -104,6 +104,13 @@ enum TraditionalSimplified {
         龔龚龕龛龜龟
         """
 
+    /// ``table`` as a raw pointer for the analyzer's inner loop; allocated once and kept for the process's life.
+    nonisolated(unsafe) static let units: UnsafePointer<UInt16> = {
+        let p = UnsafeMutablePointer<UInt16>.allocate(capacity: 0x10000)
+        table.withUnsafeBufferPointer { p.initialize(from: $0.baseAddress!, count: 0x10000) }
+        return UnsafePointer(p)
+    }()
+
     /// Per BMP code unit, its simplified form (itself when unchanged).
     static let table: [UInt16] = {
         var t = (0..<0x10000).map { UInt16($0) }
