@@ -8,7 +8,7 @@ struct KiteCommand: ParsableCommand {
         abstract: "Full-text search for Chinese text: ICU words, BM25, on-disk segments.",
         discussion: "Exit status: 0 success (with or without hits), 1 usage error, 2 runtime error.",
         subcommands: [SearchCommand.self, IndexCommand.self, StatsCommand.self, DeleteCommand.self, MergeCommand.self,
-                      CheckCommand.self, AnalyzeCommand.self, RunCommand.self]
+                      CheckCommand.self, AnalyzeCommand.self, RunCommand.self, BenchCommand.self]
     )
 }
 

@@ -146,6 +146,16 @@ struct KiteProcess {
         #expect(nonUTF8.stderr.contains("bad.txt:2"))
     }
 
+    @Test func benchReportsKiteAgainstTheICUFloor() throws {
+        let r = try KiteProcess.run(["bench", corpus + "/gov-work-reports-provincial-2026.jsonl", "--threads", "2", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["documents"] as? Int == 31)
+        #expect((obj["icuWords"] as? Int ?? 0) > 100_000)
+        #expect((obj["ratioToICU"] as? Double ?? 0) > 0)
+        #expect((obj["indexBytes"] as? Int ?? 0) > 0)
+    }
+
     @Test func runWritesATrecRun() throws {
         let dir = TemporaryDirectory()
         let index = dir.sub("idx")
