@@ -27,6 +27,9 @@ struct Planner {
         var terms: [[UInt8]]
         var offsets: [Int32]
         var weight: Double
+        /// Whether the phrase frequency is length-normalized (BM25's b); the whole-text bonus is not, so that a
+        /// long passage that contains the query as written is not outscored by a short one with its parts.
+        var lengthNormalized = true
     }
 
     func bm25(_ field: Int) -> BM25Field {
@@ -146,7 +149,8 @@ struct Planner {
                     // And the whole text as written, when it is longer than a pair (新质生产力 as one phrase).
                     if ranking.fullPhraseWeight > 0, words.count > 2, words.count <= 8,
                         zip(words, words.dropFirst()).allSatisfy({ $1.position == $0.position + 1 }),
-                        let p = try phrasePlan(words, field: f, scale: ranking.fullPhraseWeight) {
+                        var p = try phrasePlan(words, field: f, scale: ranking.fullPhraseWeight) {
+                        p.lengthNormalized = false
                         phrases.append(p)
                     }
                 }
@@ -306,7 +310,9 @@ struct Planner {
             else { return nil }
             cursors.append(try segment.postingsCursor(info))
         }
-        return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: bm25(p.field),
+        var model = bm25(p.field)
+        if !p.lengthNormalized { model.b = 0 }
+        return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: model,
                                 segment: segment, field: p.field)
     }
 
