@@ -244,6 +244,12 @@ public final class IndexWriter {
                 results.lock.withLock { results.items[i] = r }
             }
         }
+        // Buffered ids of the slots whose documents are now in segments must go, even if another slot's flush
+        // fails: a later replace or delete of those ids then finds them in the segments, not in a new buffer.
+        var flushedSlots = Set<Int>()
+        defer {
+            if !flushedSlots.isEmpty { buffered = buffered.filter { !flushedSlots.contains($0.value.slot) } }
+        }
         for (slot, result) in zip(full, results.items) {
             let info: SegmentInfo
             switch result {
@@ -257,12 +263,12 @@ public final class IndexWriter {
             var deletes = DeleteSet(docCount: info.docCount)
             for d in slot.deleted { deletes.insert(Int(d)) }
             segments.append(Live(info: info, reader: reader, deletes: deletes, dirty: deletes.count > 0))
+            if let index = slots.firstIndex(where: { $0 === slot }) { flushedSlots.insert(index) }
             slot.builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
             slot.enqueued = 0
             slot.deleted = []
             slot.memory = 0
         }
-        buffered.removeAll(keepingCapacity: true)
     }
 
     /// Flushes buffered documents and publishes everything added or deleted so far as one atomic commit.
