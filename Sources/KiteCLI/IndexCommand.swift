@@ -232,7 +232,7 @@ enum DefaultIndex {
             files: try corpusFiles(), into: building, analyzer: .default, ingestion: Ingestion(), strict: false,
             commitEvery: nil, ramBudget: 256 << 20, threads: ProcessInfo.processInfo.activeProcessorCount,
             progressLabel: "default index")
-        try stamp.write(toFile: building + "/" + stampName, atomically: true, encoding: .utf8)
+        try stamp.write(toFile: building + "/" + stampName, atomically: false, encoding: .utf8)
         try? FileManager.default.removeItem(atPath: target)
         try FileManager.default.moveItem(atPath: building, toPath: target)
         writeErr(summary + "\n")

@@ -126,7 +126,7 @@ struct KiteProcess {
             {"id": "b", "text": "broken
             {"id": "c", "text": "高质量发展"}
 
-            """.write(toFile: input, atomically: true, encoding: .utf8)
+            """.write(toFile: input, atomically: false, encoding: .utf8)
         let strict = try KiteProcess.run(["index", input, "--index", index, "--strict"])
         #expect(strict.status == 2)
         #expect(strict.stderr.contains("in.jsonl:2"))
@@ -161,7 +161,7 @@ struct KiteProcess {
         let index = dir.sub("idx")
         try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt", "--index", index])
         let queries = dir.sub("q.tsv")
-        try "q1\t升规纳统\nq2\t农综区 (推进)\n".write(toFile: queries, atomically: true, encoding: .utf8)
+        try "q1\t升规纳统\nq2\t农综区 (推进)\n".write(toFile: queries, atomically: false, encoding: .utf8)
         let run = try KiteProcess.run(["run", "--index", index, "--queries", queries, "--output", dir.sub("run.txt")])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = try String(contentsOfFile: dir.sub("run.txt"), encoding: .utf8).split(separator: "\n")

@@ -300,7 +300,7 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
         var files: [String] = []
         for f in 0..<(docs.count / 6) {
             let path = tmp.sub(String(format: "part-%02d.jsonl", f))
-            try RelCorpus.jsonl(docs[(f * 6)..<((f + 1) * 6)]).write(toFile: path, atomically: true, encoding: .utf8)
+            try RelCorpus.jsonl(docs[(f * 6)..<((f + 1) * 6)]).write(toFile: path, atomically: false, encoding: .utf8)
             files.append(path)
         }
 
@@ -364,7 +364,7 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
         let rest = Array(docs[committed...])
         if !rest.isEmpty {
             let restFile = tmp.sub("rest.jsonl")
-            try RelCorpus.jsonl(rest).write(toFile: restFile, atomically: true, encoding: .utf8)
+            try RelCorpus.jsonl(rest).write(toFile: restFile, atomically: false, encoding: .utf8)
             let resumed = try KiteProcess.run(["index", restFile, "--index", dir, "--passages-over", "0"])
             #expect(resumed.status == 0, "\(resumed.stderr)")
         }
@@ -490,7 +490,7 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
         let base = tmp.sub("base")
         let first = RelCorpus.documents(60)
         let baseFile = tmp.sub("base.jsonl")
-        try RelCorpus.jsonl(first).write(toFile: baseFile, atomically: true, encoding: .utf8)
+        try RelCorpus.jsonl(first).write(toFile: baseFile, atomically: false, encoding: .utf8)
         let built = try KiteProcess.run(["index", baseFile, "--index", base, "--passages-over", "0"])
         try #require(built.status == 0, "\(built.stderr)")
         let baseReader = try IndexReader(at: base)
@@ -500,7 +500,7 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
         let added = RelCorpus.documents(80, prefix: "n", paragraphOffset: 500)
         let replaced = RelCorpus.documents(20, paragraphOffset: 900)
         let moreFile = tmp.sub("more.jsonl")
-        try RelCorpus.jsonl(added + replaced).write(toFile: moreFile, atomically: true, encoding: .utf8)
+        try RelCorpus.jsonl(added + replaced).write(toFile: moreFile, atomically: false, encoding: .utf8)
         let afterIDs = baseIDs.union(added.map(\.id))
 
         var failed = 0, succeeded = 0
@@ -1476,7 +1476,7 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
         var files: [String] = []
         for f in 0..<4 {
             let path = tmp.sub("in-\(f).jsonl")
-            try RelCorpus.jsonl(docs[(f * 150)..<((f + 1) * 150)]).write(toFile: path, atomically: true, encoding: .utf8)
+            try RelCorpus.jsonl(docs[(f * 150)..<((f + 1) * 150)]).write(toFile: path, atomically: false, encoding: .utf8)
             files.append(path)
         }
         let child = try RelChild(["index"] + files + ["--index", dir, "--commit-every", "\(n)", "--passages-over", "0"],
