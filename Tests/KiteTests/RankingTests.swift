@@ -71,7 +71,8 @@ import Testing
         #expect(Set(try r.search("政府工作報告").hits.map(\.id)) == ["trad", "simp"])
     }
 
-    @Test func windowedScoringEqualsDocumentAtATime() throws {
+    /// An index of provincial report passages in several segments, with deletes.
+    func provincialIndex() throws -> (TemporaryDirectory, IndexReader) {
         let dir = TemporaryDirectory()
         let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 300_000, mergesAfterCommit: false))
         let text = try corpusText("gov-work-reports-provincial-2026.jsonl")
@@ -84,7 +85,11 @@ import Testing
         for i in stride(from: 0, to: 400, by: 9) { try w.delete(id: "prov-2026-上海市#\(i)") }
         try w.commit()
         w.close()
-        let r = try IndexReader(at: dir.path)
+        return (dir, try IndexReader(at: dir.path))
+    }
+
+    @Test func windowedScoringEqualsDocumentAtATime() throws {
+        let (_, r) = try provincialIndex()
         #expect(r.segmentCount > 1)
         for q in ["高质量发展", "科技创新 人才", "升规纳统", "title:报告 民生", "新质生产力 数字经济 乡村振兴", "(就业 OR 民生) 养老"] {
             var a = SearchOptions(limit: 50)
@@ -97,6 +102,44 @@ import Testing
             for (h1, h2) in zip(x.hits, y.hits) { #expect(abs(h1.score - h2.score) < 1e-9) }
             #expect(x.facets.map(\.count) == y.facets.map(\.count))
         }
+    }
+
+    /// Top-k without exact counts (MaxScore and block-max skipping) returns the same hits, with the same scores, as
+    /// scoring every match — for OR, AND and mixed queries, both scorers, both rankings, several k and offsets.
+    @Test func topHitsWithoutCountsEqualExhaustiveSearch() throws {
+        let (_, r) = try provincialIndex()
+        let queries = [
+            "发展", "高质量发展", "科技创新 人才", "升规纳统", "新质生产力 数字经济 乡村振兴", "(就业 OR 民生) 养老",
+            "经济 社会 发展 建设 推进", "+发展 +经济", "+推进 +建设 +改革", "+科技 创新", "title:报告 民生",
+            "\"高质量发展\" 创新", "发展 -经济", "period:2026 发展 改革",
+        ]
+        var skipped: [Bool: Int] = [true: 0, false: 0]
+        for ranking in [Ranking.default, .plainBM25] {
+            for q in queries {
+                for (limit, offset) in [(10, 0), (3, 0), (5, 5), (1, 0)] {
+                    for windowed in [true, false] {
+                        var exact = SearchOptions(limit: limit, offset: offset, facetField: nil, highlights: false,
+                                                  storedFields: false, ranking: ranking)
+                        exact.windowedScoring = windowed
+                        var top = exact
+                        top.countsAllHits = false
+                        let x = try r.search(q, options: exact), y = try r.search(q, options: top)
+                        #expect(x.totalHitsIsExact && !y.totalHitsIsExact)
+                        #expect(y.totalHits <= x.totalHits)
+                        #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(q) k=\(limit) windowed=\(windowed)")
+                        for (h1, h2) in zip(x.hits, y.hits) { #expect(abs(h1.score - h2.score) < 1e-9) }
+                        skipped[windowed, default: 0] += x.totalHits - y.totalHits
+                    }
+                }
+            }
+        }
+        // Both scorers skipped documents (else this test would prove nothing).
+        #expect(skipped[true]! > 0 && skipped[false]! > 0, "\(skipped)")
+        print("RankingTests: documents skipped by top-k search: windowed \(skipped[true]!), document at a time \(skipped[false]!)")
+        // Facet counts need every match, so asking for them keeps the count exact.
+        let faceted = try r.search("发展", options: SearchOptions(countsAllHits: false))
+        let all = try r.search("发展").totalHits
+        #expect(faceted.totalHitsIsExact && faceted.totalHits == all)
     }
 
     @Test func defaultRankingDiffersFromPlainBM25AsDocumented() {

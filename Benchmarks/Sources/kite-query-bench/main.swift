@@ -2,10 +2,12 @@
 //
 // In-process per-query latency of a Kite index, measured the way compare/run.sh measures the peers: QUERIES has one
 // query per line, words separated by spaces. Each query runs as OR (`w1 w2 w3`, Kite's default operator) and as AND
-// (`+w1 +w2 +w3`), top-K (default 10), no facets, highlights or stored fields, one thread. One warm-up pass over all
-// queries, then N timed passes (default 5); a query's latency is its median over the passes (ContinuousClock around
-// the search call, query parsing and planning included). Prints one JSON line:
-//   {"or":{"p50_us":…,"p95_us":…,"mean_us":…,"queries_with_hits":…,"total_hits_top10":…},"and":{…},…}
+// (`+w1 +w2 +w3`), top-K (default 10), no facets, highlights or stored fields, one thread; each twice: counting every
+// match ("or", "and": exact total hits, as tantivy's search with count=True) and top-K only ("or_top", "and_top":
+// SearchOptions.countsAllHits off, so MaxScore / block-max skipping may leave out documents that cannot enter the
+// top K). One warm-up pass over all queries, then N timed passes (default 5); a query's latency is its median over
+// the passes (ContinuousClock around the search call, query parsing and planning included). Prints one JSON line:
+//   {"or":{"p50_us":…,"p95_us":…,"mean_us":…,"queries_with_hits":…,"total_hits_top10":…},"and":{…},"or_top":{…},…}
 import Foundation
 import Kite
 
@@ -105,10 +107,18 @@ func main() {
     guard !queries.isEmpty else { fail("no queries in \(settings.queries)") }
     let options = SearchOptions(
         limit: settings.limit, facetField: nil, highlights: false, storedFields: false, ranking: settings.ranking)
-    let orResult = measure(queries.map { $0.joined(separator: " ") }, reader: reader, options: options, reps: settings.reps)
-    let andResult = measure(
-        queries.map { $0.map { "+" + $0 }.joined(separator: " ") }, reader: reader, options: options, reps: settings.reps)
-    print("{\"or\":\(orResult),\"and\":\(andResult),\"queries\":\(queries.count),\"reps\":\(settings.reps)"
+    var topOnly = options
+    topOnly.countsAllHits = false
+    let orQueries = queries.map { $0.joined(separator: " ") }
+    let andQueries = queries.map { $0.map { "+" + $0 }.joined(separator: " ") }
+    var modes: [String] = []
+    for (name, strings, opts) in [
+        ("or", orQueries, options), ("and", andQueries, options), ("or_top", orQueries, topOnly),
+        ("and_top", andQueries, topOnly),
+    ] {
+        modes.append("\"\(name)\":" + measure(strings, reader: reader, options: opts, reps: settings.reps))
+    }
+    print("{" + modes.joined(separator: ",") + ",\"queries\":\(queries.count),\"reps\":\(settings.reps)"
         + ",\"ranking\":\"\(settings.rankingName)\",\"documents\":\(reader.documentCount)"
         + ",\"segments\":\(reader.segmentCount)}")
 }

@@ -64,7 +64,10 @@ final class PostingsCursor {
     @inline(__always) func blockMaxFreq(_ b: Int) -> UInt32 { skipU32(b, 3) }
     @inline(__always) func blockMinLength(_ b: Int) -> UInt32 { skipU32(b, 4) }
     var currentBlock: Int { block }
-    var blocks: Int { max(blockCount, 1) }
+    /// Whether the list has skip entries (and so per-block maxima); short lists are one block without them.
+    var hasBlockMaxima: Bool { blockCount > 0 }
+    /// Number of skip entries (0 for a short list).
+    var skipEntryCount: Int { blockCount }
 
     /// Moves to the first posting.
     func start() throws(KiteError) {
@@ -154,6 +157,22 @@ final class PostingsCursor {
         var b = max(block, 0)
         while b < blockCount && blockLastDoc(b) < target { b += 1 }
         return b < blockCount ? b : nil
+    }
+
+    /// The largest of `bound(maxFreq, minLength)` over the blocks from the current one through the one holding
+    /// `end` (nil for a short list without skip entries): an upper bound of the term's score for the documents
+    /// from the current one to `end`, read from the skip data without decoding a block.
+    @inline(__always)
+    func blockMaximum(upTo end: Int, _ bound: (UInt32, UInt32) -> Double) -> Double? {
+        guard blockCount > 0 else { return nil }
+        var b = max(block, 0)
+        var m = 0.0
+        while b < blockCount {
+            m = max(m, bound(blockMaxFreq(b), blockMinLength(b)))
+            if blockLastDoc(b) >= end { break }
+            b += 1
+        }
+        return m
     }
 
     /// Term frequency in the current document.

@@ -93,12 +93,13 @@ public final class IndexReader: Sendable {
         var total = 0
         let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
         var facetCounts: [String: Int] = [:]
+        let pruning = !options.countsAllHits && facetField == nil && k > 0 && options.ranking.admitsPruning
         for (si, segment) in segments.enumerated() {
             var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
             let deletes = segment.deletes
             let base = bases[si]
             if options.windowedScoring, let windowed = try planner.windowedScorer(plan, segment: segment) {
-                try windowed.run { (d: Int, s: Double) throws(KiteError) in
+                try windowed.run(pruning: pruning, threshold: { heap.threshold }) { (d: Int, s: Double) throws(KiteError) in
                     guard !deletes.contains(d) else { return }
                     total += 1
                     if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
@@ -106,8 +107,22 @@ public final class IndexReader: Sendable {
                 }
             } else {
                 let scorer = try planner.scorer(plan, segment: segment)
+                // Block-max skipping: the bound of the stretch up to `boundEnd` was `bound` when last computed.
+                var boundEnd = -1
+                var bound = Double.infinity
                 while scorer.doc != PostingsCursor.exhausted {
                     let d = scorer.doc
+                    if pruning && heap.isFull {
+                        if d > boundEnd {
+                            boundEnd = scorer.blockEnd(from: d)
+                            bound = scorer.maxScore(upTo: boundEnd)
+                        }
+                        if WindowedScorer.below(bound, heap.threshold) {
+                            if boundEnd >= PostingsCursor.exhausted - 1 { break }
+                            try scorer.advance(to: boundEnd + 1)
+                            continue
+                        }
+                    }
                     if !deletes.contains(d) {
                         total += 1
                         if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
@@ -144,7 +159,7 @@ public final class IndexReader: Sendable {
                             fields: options.storedFields ? fields : [:], highlights: highlights))
         }
         let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
-        return SearchResults(totalHits: total, hits: hits, facets: facets)
+        return SearchResults(totalHits: total, totalHitsIsExact: !pruning, hits: hits, facets: facets)
     }
 
     private func locate(_ global: Int) -> (Int, Int) {
@@ -201,8 +216,16 @@ struct TopK {
 
     /// The score a document must beat to enter (−∞ until full).
     var threshold: Double { items.count < capacity ? -.infinity : items[0].score }
+    var isFull: Bool { items.count >= capacity }
 
+    @inline(__always)
     mutating func offer(score: Double, doc: Int) {
+        // The common case of a long result list: not better than the worst kept.
+        if items.count == capacity && (capacity == 0 || score < items[0].score) { return }
+        insert(score: score, doc: doc)
+    }
+
+    private mutating func insert(score: Double, doc: Int) {
         guard capacity > 0 else { return }
         let e = (score: score, doc: doc)
         if items.count < capacity {

@@ -2,6 +2,24 @@
 struct Planner {
     let reader: IndexReader
     let ranking: Ranking
+    /// Term dictionary answers of this search: a term is looked up once per segment for its document frequency,
+    /// its phrases and its scorer.
+    private let lookups = TermLookups()
+
+    init(reader: IndexReader, ranking: Ranking) {
+        self.reader = reader
+        self.ranking = ranking
+    }
+
+    /// The term dictionary entry of `term` in field `field` of segment `s` (nil if absent), looked up once.
+    private func lookup(_ s: Int, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
+        let key = TermLookups.Key(segment: s, field: field, term: term)
+        if let known = lookups.entries[key] { return known }
+        let segment = reader.segments[s]
+        let info = try typed { try term.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
+        lookups.entries[key] = .some(info)
+        return info
+    }
 
     struct WeightedTerm {
         var field: Int
@@ -41,10 +59,8 @@ struct Planner {
 
     func documentFrequency(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Int {
         var df = 0
-        for s in reader.segments {
-            if let info = try typed({ try term.withUnsafeBytes { try s.lookup(field: field, term: $0) } }) {
-                df += info.docFrequency
-            }
+        for s in reader.segments.indices {
+            if let info = try lookup(s, field: field, term) { df += info.docFrequency }
         }
         return df
     }
@@ -215,8 +231,7 @@ struct Planner {
         case .text(let terms, let phrases, let total):
             var children: [Scorer] = []
             for t in terms {
-                guard let info = try typed({ try t.term.withUnsafeBytes { try segment.lookup(field: t.field, term: $0) } })
-                else { continue }
+                guard let info = try lookup(segment, field: t.field, t.term) else { continue }
                 children.append(try TermScorer(cursor: try segment.postingsCursor(info), weight: t.weight,
                                                bm25: bm25(t.field), segment: segment, field: t.field))
             }
@@ -293,8 +308,7 @@ struct Planner {
         for part in parts {
             guard case .text(let weighted, let phrases, _) = part else { return nil }
             for t in weighted {
-                guard let info = try typed({ try t.term.withUnsafeBytes { try segment.lookup(field: t.field, term: $0) } })
-                else { continue }
+                guard let info = try lookup(segment, field: t.field, t.term) else { continue }
                 terms.append(WindowedScorer.Term(cursor: try segment.postingsCursor(info), weight: t.weight,
                                                  field: t.field, bm25: bm25(t.field)))
             }
@@ -303,11 +317,17 @@ struct Planner {
         return try WindowedScorer(segment: segment, terms: terms, bonuses: bonuses)
     }
 
+    private func lookup(_ segment: SegmentReader, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
+        guard let s = reader.segments.firstIndex(where: { $0 === segment }) else {
+            return try typed { try term.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
+        }
+        return try lookup(s, field: field, term)
+    }
+
     private func phraseScorer(_ p: PhrasePlan, segment: SegmentReader) throws(KiteError) -> Scorer? {
         var cursors: [PostingsCursor] = []
         for t in p.terms {
-            guard let info = try typed({ try t.withUnsafeBytes { try segment.lookup(field: p.field, term: $0) } })
-            else { return nil }
+            guard let info = try lookup(segment, field: p.field, t) else { return nil }
             cursors.append(try segment.postingsCursor(info))
         }
         var model = bm25(p.field)
@@ -333,4 +353,14 @@ struct Planner {
         walk(query, negated: false)
         return out
     }
+}
+
+/// The term dictionary entries one search has looked up, by segment, field and term.
+final class TermLookups {
+    struct Key: Hashable {
+        var segment: Int
+        var field: Int
+        var term: [UInt8]
+    }
+    var entries: [Key: TermInfo?] = [:]
 }

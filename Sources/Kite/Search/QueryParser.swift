@@ -81,6 +81,17 @@ public struct QueryParser: Sendable {
         }
     }
 
+    /// Whether `c` is one of the characters that end a word: ( ) （ ） [ ] : ： " “ ”.
+    @inline(__always)
+    static func isSyntax(_ c: Character) -> Bool {
+        let scalars = c.unicodeScalars
+        guard let s = scalars.first, scalars.count == 1 else { return false }
+        switch s.value {
+        case 0x28, 0x29, 0xFF08, 0xFF09, 0x5B, 0x5D, 0x3A, 0xFF1A, 0x22, 0x201C, 0x201D: return true
+        default: return false
+        }
+    }
+
     private func tokenize(_ chars: [Character]) throws(KiteError) -> [(token: Token, position: Int)] {
         var out: [(Token, Int)] = []
         var i = 0
@@ -109,7 +120,7 @@ public struct QueryParser: Sendable {
                 var text = ""
                 while i < chars.count {
                     let d = chars[i]
-                    if d.isWhitespace || "()（）[]:：\"“”".contains(d) { break }
+                    if d.isWhitespace || QueryParser.isSyntax(d) { break }
                     text.append(d)
                     i += 1
                 }

@@ -12,6 +12,12 @@ class Scorer {
     func score() throws(KiteError) -> Double { 0 }
     /// An upper bound of `score()` over all documents (for MaxScore pruning).
     var maxScore: Double { 0 }
+    /// The last document of the stretch, starting at `target` (≥ the current document), over which
+    /// ``maxScore(upTo:)`` can be tight: the end of the postings block holding `target` for a term. Top-k search
+    /// skips from `target` past it when the bound cannot beat the k-th best score.
+    func blockEnd(from target: Int) -> Int { PostingsCursor.exhausted - 1 }
+    /// An upper bound of `score()` over the documents from the current one to `end`, from per-block maxima.
+    func maxScore(upTo end: Int) -> Double { maxScore }
 }
 
 /// BM25 parameters of one field, with index-wide statistics.
@@ -58,6 +64,15 @@ final class TermScorer: Scorer {
         weight * bm25.saturation(freq: Double(cursor.freq), length: segment.fieldLength(field, doc))
     }
     override var maxScore: Double { weight }
+    override func blockEnd(from target: Int) -> Int {
+        guard let b = cursor.blockContaining(target) else { return PostingsCursor.exhausted - 1 }
+        return cursor.blockLastDoc(b)
+    }
+    override func maxScore(upTo end: Int) -> Double {
+        if doc == PostingsCursor.exhausted { return 0 }
+        let weight = self.weight, bm25 = self.bm25
+        return cursor.blockMaximum(upTo: end) { weight * bm25.saturation(freq: Double($0), length: $1) } ?? weight
+    }
 }
 
 /// Documents where all terms occur at the given relative positions; scored with BM25 on the phrase frequency.
@@ -169,6 +184,16 @@ final class DisjunctionScorer: Scorer {
     /// Number of children on the current document.
     var matchingCount: Int { children.reduce(0) { $0 + ($1.doc == doc ? 1 : 0) } }
     override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
+    override func blockEnd(from target: Int) -> Int {
+        var end = PostingsCursor.exhausted - 1
+        for c in children where c.doc != PostingsCursor.exhausted { end = min(end, c.blockEnd(from: max(target, c.doc))) }
+        return end
+    }
+    override func maxScore(upTo end: Int) -> Double {
+        var s = 0.0
+        for c in children where c.doc <= end { s += c.maxScore(upTo: end) }
+        return s
+    }
 }
 
 /// A disjunction of term scorers whose summed score is scaled by the document's coverage of the query:
@@ -194,6 +219,8 @@ final class CoverageScorer: Scorer {
         return try disjunction.score() * pow(min(1, matched / total), exponent)
     }
     override var maxScore: Double { disjunction.maxScore }
+    override func blockEnd(from target: Int) -> Int { disjunction.blockEnd(from: target) }
+    override func maxScore(upTo end: Int) -> Double { disjunction.maxScore(upTo: end) }
 }
 
 /// Matches documents matching every child; scores are summed (children marked non-scoring add nothing).
@@ -233,6 +260,16 @@ final class ConjunctionScorer: Scorer {
         return s
     }
     override var maxScore: Double { zip(children, scoring).reduce(0) { $0 + ($1.1 ? $1.0.maxScore : 0) } }
+    override func blockEnd(from target: Int) -> Int {
+        var end = PostingsCursor.exhausted - 1
+        for (c, sc) in zip(children, scoring) where sc { end = min(end, c.blockEnd(from: target)) }
+        return end
+    }
+    override func maxScore(upTo end: Int) -> Double {
+        var s = 0.0
+        for (c, sc) in zip(children, scoring) where sc { s += c.maxScore(upTo: end) }
+        return s
+    }
 }
 
 /// Documents of `required`, optionally scored up by `optional`.
@@ -254,6 +291,10 @@ final class RequiredOptionalScorer: Scorer {
         return s
     }
     override var maxScore: Double { required.maxScore + optional.maxScore }
+    override func blockEnd(from target: Int) -> Int { required.blockEnd(from: target) }
+    override func maxScore(upTo end: Int) -> Double {
+        required.maxScore(upTo: end) + (optional.doc <= end ? optional.maxScore(upTo: end) : 0)
+    }
 }
 
 /// Documents of `required` that `excluded` does not match.
@@ -279,6 +320,8 @@ final class ExclusionScorer: Scorer {
     override func advance(to target: Int) throws(KiteError) { try required.advance(to: target); try skipExcluded() }
     override func score() throws(KiteError) -> Double { try required.score() }
     override var maxScore: Double { required.maxScore }
+    override func blockEnd(from target: Int) -> Int { required.blockEnd(from: target) }
+    override func maxScore(upTo end: Int) -> Double { required.maxScore(upTo: end) }
 }
 
 /// Every document whose keyword ordinal is in a set (keyword and range filters); scores 0.

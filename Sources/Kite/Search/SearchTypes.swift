@@ -48,6 +48,14 @@ public struct Ranking: Hashable, Sendable {
         self.phraseWeight = phraseWeight
     }
 
+    /// Whether scores are sums of non-negative parts, each bounded by its block maxima (k1 > 0, every b in
+    /// [0, 1], no negative weight or boost) — what skipping documents that cannot reach the top k relies on.
+    var admitsPruning: Bool {
+        k1 > 0 && (0...1).contains(b) && fieldB.values.allSatisfy { (0...1).contains($0) }
+            && fieldBoosts.values.allSatisfy { $0 >= 0 } && bigramWeight >= 0 && phraseWeight >= 0
+            && runUnigramWeight >= 0 && fullPhraseWeight >= 0 && coordination >= 0
+    }
+
     /// Plain BM25 over words only: no bigram terms, no proximity bonus (the baseline of the relevance tables).
     public static let plainBM25 = Ranking()
 }
@@ -66,14 +74,21 @@ public struct SearchOptions: Hashable, Sendable {
     public var storedFields: Bool
     /// Ranking settings.
     public var ranking: Ranking
+    /// Whether every matching document is counted (``SearchResults/totalHits`` exact). Turn it off when only the
+    /// top hits matter: the search may then skip documents that cannot enter them (MaxScore over the postings'
+    /// per-block maxima for text queries, block-max skipping for conjunctions), which is much faster on frequent
+    /// terms, and ``SearchResults/totalHits`` only counts the documents it scored. Facet counts need every match,
+    /// so a ``facetField`` keeps the count exact.
+    public var countsAllHits: Bool
     /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
     var windowedScoring = true
 
     /// Creates options: the top 10, with `period` counts and highlights, default ranking.
     public init(
         limit: Int = 10, offset: Int = 0, facetField: String? = "period", highlights: Bool = true,
-        storedFields: Bool = true, ranking: Ranking = .default
+        storedFields: Bool = true, ranking: Ranking = .default, countsAllHits: Bool = true
     ) {
+        self.countsAllHits = countsAllHits
         self.storedFields = storedFields
         self.limit = limit
         self.offset = offset
@@ -97,19 +112,23 @@ public struct Hit: Hashable, Sendable {
 
 /// The result of a search.
 public struct SearchResults: Hashable, Sendable {
-    /// Number of matching live documents.
+    /// Number of matching live documents; a lower bound when ``totalHitsIsExact`` is false.
     public var totalHits: Int
+    /// False when the search skipped documents that could not enter the top hits
+    /// (``SearchOptions/countsAllHits`` off).
+    public var totalHitsIsExact: Bool = true
     /// The requested page of hits, best first (ties: earlier document first).
     public var hits: [Hit]
     /// Per value of ``SearchOptions/facetField``, how many matching documents have it, sorted by value.
     public var facets: [(value: String, count: Int)]
 
     public static func == (a: SearchResults, b: SearchResults) -> Bool {
-        a.totalHits == b.totalHits && a.hits == b.hits && a.facets.elementsEqual(b.facets, by: { $0 == $1 })
+        a.totalHits == b.totalHits && a.totalHitsIsExact == b.totalHitsIsExact && a.hits == b.hits && a.facets.elementsEqual(b.facets, by: { $0 == $1 })
     }
 
     public func hash(into h: inout Hasher) {
         h.combine(totalHits)
+        h.combine(totalHitsIsExact)
         h.combine(hits)
         for f in facets { h.combine(f.value); h.combine(f.count) }
     }

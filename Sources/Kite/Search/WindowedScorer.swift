@@ -36,17 +36,54 @@ final class WindowedScorer {
     }
 
     /// Calls `collect` with every matching document, in increasing order, and its score.
-    func run(_ collect: (Int, Double) throws(KiteError) -> Void) throws(KiteError) {
+    ///
+    /// With `pruning`, given `threshold` (the score a document must beat to enter the top k, read again as it rises), the scorer
+    /// may leave out documents that cannot beat it — MaxScore, window by window as Lucene's MaxScoreBulkScorer
+    /// does: the terms whose summed block maxima (plus the proximity bonuses' maxima) stay under the threshold
+    /// are "non-essential"; only documents of the other terms are candidates, and the non-essential terms are
+    /// looked up for a candidate only while its bound can still beat the threshold.
+    func run(
+        pruning: Bool = false, threshold: () -> Double = { -.infinity },
+        _ collect: (Int, Double) throws(KiteError) -> Void
+    ) throws(KiteError) {
         let size = WindowedScorer.windowSize
         let docCount = segment.docCount
         let accumulator = self.accumulator, matched = self.matched
+        let bonusMaximum = bonuses.reduce(0) { $0 + $1.maxScore }
+        // Per window: each term's bound, and the term indices in increasing order of it.
+        var bound = [Double](repeating: 0, count: terms.count)
+        var order = Array(terms.indices)
         while true {
             var first = PostingsCursor.exhausted
             for t in terms where t.cursor.doc < first { first = t.cursor.doc }
             if first >= docCount { return }
             let base = first - first % size
             let end = min(base + size, docCount)
-            for t in terms {
+            // Terms order[0..<nonEssential] cannot make a document competitive on their own.
+            var nonEssential = 0
+            var nonEssentialMaximum = 0.0
+            if pruning, case let theta = threshold(), theta > 0 {
+                for (i, t) in terms.enumerated() {
+                    let cursor = t.cursor
+                    if cursor.doc >= end { bound[i] = 0; continue }
+                    let weight = t.weight, bm25 = t.bm25
+                    bound[i] = cursor.blockMaximum(upTo: end - 1) { weight * bm25.saturation(freq: Double($0), length: $1) }
+                        ?? weight
+                }
+                order.sort { bound[$0] < bound[$1] }
+                var sum = bonusMaximum
+                while nonEssential < order.count, WindowedScorer.below(sum + bound[order[nonEssential]], theta) {
+                    sum += bound[order[nonEssential]]
+                    nonEssential += 1
+                }
+                nonEssentialMaximum = sum - bonusMaximum
+                if nonEssential == order.count {  // nothing in this window can compete
+                    for t in terms where t.cursor.doc < end { try t.cursor.advance(to: end) }
+                    continue
+                }
+            }
+            for j in nonEssential..<order.count {
+                let t = terms[order[j]]
                 let cursor = t.cursor
                 let weight = t.weight
                 let bm25 = t.bm25
@@ -62,12 +99,28 @@ final class WindowedScorer {
                 var bits = matched[w]
                 if bits == 0 { continue }
                 matched[w] = 0
-                while bits != 0 {
+                candidates: while bits != 0 {
                     let i = w << 6 | bits.trailingZeroBitCount
                     bits &= bits - 1
                     let d = base + i
                     var score = accumulator[i]
                     accumulator[i] = 0
+                    if nonEssential > 0 {
+                        let theta = threshold()
+                        var remaining = nonEssentialMaximum + bonusMaximum
+                        if WindowedScorer.below(score + remaining, theta) { continue candidates }
+                        for j in stride(from: nonEssential - 1, through: 0, by: -1) {
+                            let t = terms[order[j]]
+                            let cursor = t.cursor
+                            if cursor.doc < d { try cursor.advance(to: d) }
+                            if cursor.doc == d {
+                                score += t.weight * t.bm25.saturation(
+                                    freq: Double(cursor.freq), length: segment.fieldLength(t.field, d))
+                            }
+                            remaining -= bound[order[j]]
+                            if WindowedScorer.below(score + remaining, theta) { continue candidates }
+                        }
+                    }
                     for b in bonuses {
                         if b.doc < d { try b.advance(to: d) }
                         if b.doc == d { score += try b.score() }
@@ -75,6 +128,14 @@ final class WindowedScorer {
                     try collect(d, score)
                 }
             }
+            for j in 0..<nonEssential where terms[order[j]].cursor.doc < end { try terms[order[j]].cursor.advance(to: end) }
         }
+    }
+
+    /// Whether an upper bound is certainly under the threshold (with a margin for the rounding of sums taken in
+    /// another order than the score's).
+    @inline(__always)
+    static func below(_ bound: Double, _ threshold: Double) -> Bool {
+        bound * (1 + 1e-9) < threshold
     }
 }
