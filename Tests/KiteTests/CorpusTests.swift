@@ -336,6 +336,30 @@ import Testing
         #expect((try? object?.get())?.line == 7)
     }
 
+    /// Streaming a file a chunk at a time gives the lines that reading it whole gives, whatever the chunk size:
+    /// lines across chunk boundaries, lines longer than a chunk, a byte-order mark, blank lines, no final newline.
+    @Test func streamedLinesEqualWholeFileLines() throws {
+        let dir = TemporaryDirectory()
+        let national = try String(contentsOfFile: Self.corpusPath("gov-work-reports-national.jsonl"), encoding: .utf8)
+        let sample = national.split(separator: "\n").prefix(3).joined(separator: "\n")
+        let text = "\u{FEFF}" + #"{"id":"a"}"# + "\n\n  \n" + sample + "\n" + #"{"id":"bad"# + "\n" + #"{"id":"last"}"#
+        let path = dir.sub("x.jsonl")
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let whole = JSONLinesReader(bytes: Array(text.utf8)).map { r in
+            (try? r.get()).map { "\($0.line) \($0["id"].map { "\($0)" } ?? "")" } ?? "error"
+        }
+        for chunk in [1, 3, 7, 64, 4096, 1 << 22] {
+            var streamed: [String] = []
+            try forEachLine(ofFile: path, chunkSize: chunk) { line, number in
+                guard let r = JSONLinesReader.decodeLine(line, number: number) else { return }
+                streamed.append((try? r.get()).map { "\($0.line) \($0["id"].map { "\($0)" } ?? "")" } ?? "error")
+            }
+            #expect(streamed == whole, "chunk size \(chunk)")
+        }
+        #expect(whole.count == 6 && whole.contains("error"))
+        #expect(throws: IngestError.self) { try forEachLine(ofFile: dir.sub("missing.jsonl")) { _, _ in } }
+    }
+
     @Test func realJSONLFilesParse() throws {
         let provincial = try JSONLinesReader(contentsOfFile: Self.corpusPath("gov-work-reports-provincial-2026.jsonl"))
             .map { try $0.get() }

@@ -1,7 +1,8 @@
 // Query latency by query type. Setup builds one index of the benchmark corpus and samples 200 queries of each
 // type from it (seed 42; words from one random document, so AND and phrase queries match). Each iteration runs ONE
 // query (cycling through the list), top-10, no facets, highlights or stored fields, so the wall-clock percentiles
-// are per-query latencies and throughput is queries per second. The warm-up runs every query once.
+// are per-query latencies and throughput is queries per second. The warm-up runs every query once. Queries count
+// every match (exact total hits) unless named "top 10 only".
 import Benchmark
 import Kite
 import KiteBenchSupport
@@ -21,9 +22,13 @@ let benchmarks: @Sendable () -> Void = {
         teardown: { KiteFixtures.queryIndex.directory.remove() }
     )
 
-    func register(_ name: String, ranking: Ranking = .default, _ pick: @escaping @Sendable (QuerySets) -> [String]) {
+    func register(
+        _ name: String, ranking: Ranking = .default, countsAllHits: Bool = true,
+        _ pick: @escaping @Sendable (QuerySets) -> [String]
+    ) {
         var options = KiteFixtures.latencyOptions
         options.ranking = ranking
+        options.countsAllHits = countsAllHits
         Benchmark(name, configuration: configuration) { benchmark in
             let fixture = KiteFixtures.queryIndex
             let queries = pick(fixture.queries)
@@ -40,4 +45,8 @@ let benchmarks: @Sendable () -> Void = {
     register("2 terms AND (+a +b)") { $0.and2 }
     register("phrase \"a b\"") { $0.phrase }
     register("2 terms OR, plain BM25 (no bigram/phrase bonus)", ranking: .plainBM25) { $0.or2 }
+    // Top 10 only (SearchOptions.countsAllHits off): MaxScore / block-max skipping instead of counting every match.
+    register("single term, top 10 only", countsAllHits: false) { $0.single }
+    register("2 terms OR, top 10 only", countsAllHits: false) { $0.or2 }
+    register("2 terms AND (+a +b), top 10 only", countsAllHits: false) { $0.and2 }
 }

@@ -54,34 +54,38 @@ public struct Ingestion: Sendable {
     public func forEachDocument(
         inFile path: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void
     ) throws {
-        let bytes = try readFileBytes(atPath: path)
-        let format = resolvedFormat(path: path, bytes: bytes)
-        switch format {
-        case .jsonl, .auto:
-            var reader = JSONLinesReader(bytes: bytes, path: path)
-            while let result = reader.next() {
-                switch result {
-                case .failure(let error):
+        let lower = path.lowercased()
+        if format == .jsonl || (format == .auto && (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson"))) {
+            // Streamed a chunk at a time: a corpus larger than memory indexes in bounded memory.
+            try forEachLine(ofFile: path) { line, number in
+                switch JSONLinesReader.decodeLine(line, number: number, path: path) {
+                case nil:
+                    break
+                case .failure(let error)?:
                     onError(error)
-                case .success(let object):
+                case .success(let object)?:
                     var doc = mapping.document(from: object)
                     if let period { doc["period"] = period.description }
                     try emit(doc, body)
                 }
             }
-        case .text:
-            let text = try utf8Text(bytes, path: path)
-            let name = path.split(separator: "/").last.map(String.init) ?? path
-            var doc = Document(id: name, fields: ["body": text, "source": name])
-            if let first = CorpusText.lines(text).first(where: { !CorpusText.isBlank($0) }) {
-                doc["title"] = String(CorpusText.trimmed(first))
-            }
-            if let p = period ?? ReportPeriod.parse(fileName: name) { doc["period"] = p.description }
-            try emit(doc, body)
-        case .report:
-            let text = try utf8Text(bytes, path: path)
-            for doc in try ReportParser().documents(from: text, fileName: path, period: period) { try body(doc) }
+            return
         }
+        // Text and report files are read whole (a report is parsed as a whole; JSONL was handled above, so the
+        // format resolves to one of these two).
+        let bytes = try readFileBytes(atPath: path)
+        let text = try utf8Text(bytes, path: path)
+        if resolvedFormat(path: path, bytes: bytes) == .report {
+            for doc in try ReportParser().documents(from: text, fileName: path, period: period) { try body(doc) }
+            return
+        }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        var doc = Document(id: name, fields: ["body": text, "source": name])
+        if let first = CorpusText.lines(text).first(where: { !CorpusText.isBlank($0) }) {
+            doc["title"] = String(CorpusText.trimmed(first))
+        }
+        if let p = period ?? ReportPeriod.parse(fileName: name) { doc["period"] = p.description }
+        try emit(doc, body)
     }
 
     private func emit(_ doc: Document, _ body: (Document) throws -> Void) throws {

@@ -191,4 +191,11 @@ final class MappedFile: @unchecked Sendable {
     deinit {
         if let base { munmap(base, bytes.count) }
     }
+
+    /// Drops this process's resident pages of the map: the kernel keeps them in its page cache and they fault
+    /// back in when read, so a file read through once (to verify it, or to merge it) does not stay in the
+    /// process's resident memory.
+    func releaseResidentPages() {
+        if let base { madvise(base, bytes.count, Int32(MADV_DONTNEED)) }
+    }
 }

@@ -27,31 +27,27 @@ enum Merger {
             }
             allLengths.append(lengths)
             writer.beginField(lengths: lengths)
-            // Each source's terms, in order.
-            var lists: [[(term: [UInt8], info: TermInfo)]] = []
-            for s in sources {
-                var list: [(term: [UInt8], info: TermInfo)] = []
-                try s.reader.forEachTerm(field: f) { t, info in
-                    list.append((Array(t), info))
-                    return true
-                }
-                lists.append(list)
-            }
-            var heads = [Int](repeating: 0, count: sources.count)
+            // The sources' terms side by side, smallest first.
+            var enumerators = sources.map { TermEnumerator(segment: $0.reader, field: f) }
+            var live = [Bool](repeating: false, count: sources.count)
+            for i in enumerators.indices { live[i] = try enumerators[i].next() }
             var docs: [UInt32] = [], freqs: [UInt32] = [], positions: [UInt32] = []
             var scratch: [Int32] = []
+            var term: [UInt8] = []
+            var readSinceRelease = 0
             while true {
-                var smallest: [UInt8]? = nil
-                for i in 0..<lists.count where heads[i] < lists[i].count {
-                    let t = lists[i][heads[i]].term
-                    if smallest == nil || t.lexicographicallyPrecedes(smallest!) { smallest = t }
+                var smallest: Int? = nil
+                for i in enumerators.indices where live[i] {
+                    if let s = smallest, !enumerators[i].term.lexicographicallyPrecedes(enumerators[s].term) { continue }
+                    smallest = i
                 }
-                guard let term = smallest else { break }
+                guard let first = smallest else { break }
+                term = enumerators[first].term
                 docs.removeAll(keepingCapacity: true)
                 freqs.removeAll(keepingCapacity: true)
                 positions.removeAll(keepingCapacity: true)
-                for i in 0..<lists.count where heads[i] < lists[i].count && lists[i][heads[i]].term == term {
-                    let cursor = try sources[i].reader.postingsCursor(lists[i][heads[i]].info)
+                for i in enumerators.indices where live[i] && enumerators[i].term == term {
+                    let cursor = try sources[i].reader.postingsCursor(enumerators[i].info)
                     try cursor.start()
                     while cursor.doc != PostingsCursor.exhausted {
                         let newDoc = maps[i][cursor.doc]
@@ -64,7 +60,13 @@ enum Merger {
                         }
                         try cursor.next()
                     }
-                    heads[i] += 1
+                    readSinceRelease += enumerators[i].info.docFrequency
+                    live[i] = try enumerators[i].next()
+                }
+                // The sources are read once, front to back: keep their mapped pages from piling up in memory.
+                if readSinceRelease >= 1 << 20 {
+                    readSinceRelease = 0
+                    for s in sources { s.reader.releaseResidentPages() }
                 }
                 if docs.isEmpty { continue }
                 try term.withUnsafeBufferPointer { t in try writer.addTerm(t, docs: docs, freqs: freqs, positions: positions) }
@@ -88,27 +90,35 @@ enum Merger {
         }
         try writer.writeKeywords(ids: ids, fields: keywords)
 
+        // Stored fields, a document at a time; the field names are the sources' names, in order of appearance.
         var names: [String] = []
         var nameIndex: [String: Int] = [:]
-        var records = ByteWriter(capacity: 1 << 20)
-        var ends: [Int] = []
-        ends.reserveCapacity(total)
+        for s in sources {
+            for name in s.reader.storedNames where nameIndex[name] == nil {
+                nameIndex[name] = names.count
+                names.append(name)
+            }
+        }
+        let stored = try writer.storedOutput(names: names)
+        var record = ByteWriter(capacity: 1 << 16)
         for (i, s) in sources.enumerated() {
             try s.reader.forEachStoredDocument { d, fields in
                 guard maps[i][d] >= 0 else { return }
-                var record: [(name: Int, value: String)] = []
+                var entries: [(name: Int, value: String)] = []
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-                    let idx: Int
-                    if let x = nameIndex[name] { idx = x } else {
-                        idx = names.count; names.append(name); nameIndex[name] = idx
+                    guard let idx = nameIndex[name] else {
+                        throw KiteError.corrupt(file: s.reader.storedFile.name, reason: "unknown stored field \(name)")
                     }
-                    record.append((idx, value))
+                    entries.append((idx, value))
                 }
-                StoredRecord.append(record, to: &records)
-                ends.append(records.count)
+                record.bytes.removeAll(keepingCapacity: true)
+                StoredRecord.append(entries, to: &record)
+                try stored.add(record.bytes)
             }
+            s.reader.releaseResidentPages()
         }
-        try writer.writeStored(names: names, records: records.bytes, ends: ends)
+        try stored.finish()
+        for s in sources { s.reader.releaseResidentPages() }
         return SegmentInfo(id: id, docCount: total, deleteGeneration: 0, deletedCount: 0)
     }
 }

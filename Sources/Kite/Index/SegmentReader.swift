@@ -215,6 +215,10 @@ final class SegmentReader: @unchecked Sendable {
         }
         storedBlocks = blocks
 
+        // Validation read the small files whole and the others' ends (which the kernel may map in large folios):
+        // let those pages go until a search needs them, so that opening segments costs no resident memory.
+        for file in [terms, postings, positions, lengthsFile, keywordsFile, storedFile] { file.releaseResidentPages() }
+
         // Deletes.
         if info.deleteGeneration > 0 {
             let name = info.fileName(.deletes)
@@ -316,10 +320,8 @@ final class SegmentReader: @unchecked Sendable {
             if c <= 0 { lo = mid + 1 } else { hi = mid }
         }
         if lo == 0 { return nil }
-        let b = lo - 1
-        let end = b + 1 < blocks ? f.blockOffsets[b + 1] : f.end
         var found: TermInfo? = nil
-        try scanBlock(at: f.blockOffsets[b], end: end) { (t: UnsafeRawBufferPointer, info: TermInfo) in
+        try scanBlock(field: field, block: lo - 1) { (t: UnsafeRawBufferPointer, info: TermInfo) in
             let c = compare(t, term)
             if c == 0 { found = info; return false }
             return c < 0
@@ -329,42 +331,52 @@ final class SegmentReader: @unchecked Sendable {
 
     /// Calls `body` for every term of `field` in order, until it returns false.
     func forEachTerm(field: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool) throws {
-        let f = fields[field]
-        for b in 0..<f.blockOffsets.count {
-            let end = b + 1 < f.blockOffsets.count ? f.blockOffsets[b + 1] : f.end
-            var more = true
-            try scanBlock(at: f.blockOffsets[b], end: end) { (t: UnsafeRawBufferPointer, info: TermInfo) throws in
-                more = try body(t, info)
-                return more
-            }
-            if !more { return }
+        var terms = TermEnumerator(segment: self, field: field)
+        while try terms.next() {
+            if try !terms.term.withUnsafeBytes({ try body($0, terms.info) }) { return }
         }
     }
 
     private func scanBlock(
-        at offset: Int, end: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool
+        field: Int, block: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool
     ) throws {
-        var r = ByteReader(terms.bytes, from: offset, to: end, file: terms.name)
-        let n = try r.vint(max: termBlockSize)
+        var (r, n) = try termBlock(field, block)
         var term = [UInt8]()
         term.reserveCapacity(64)
         var docOffset = 0, posOffset = 0
         for _ in 0..<n {
-            let shared = try r.vint(max: term.count)
-            let suffix = try r.vint(max: r.remaining)
-            term.removeSubrange(shared...)
-            term.append(contentsOf: try r.bytes(suffix))
-            let df = try r.vint(max: docCount)
-            docOffset += try r.vint(max: postingsBody.count)
-            posOffset += try r.vint(max: positionsBody.count)
-            guard df > 0, docOffset < postingsBody.count, posOffset <= positionsBody.count else {
-                throw KiteError.corrupt(file: terms.name, reason: "term entry out of range")
-            }
-            let info = TermInfo(docFrequency: df, postingsOffset: postingsBody.lowerBound + docOffset,
-                                positionsOffset: positionsBody.lowerBound + posOffset)
+            let info = try readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
             let more = try term.withUnsafeBytes { t in try body(t, info) }
             if !more { return }
         }
+    }
+
+    /// Decodes the next entry of a term block: the term (sharing a prefix with the previous one, in `term`) and
+    /// its statistics, with postings offsets relative to the block's previous entry.
+    fileprivate func readTermEntry(
+        _ r: inout ByteReader, term: inout [UInt8], docOffset: inout Int, posOffset: inout Int
+    ) throws(KiteError) -> TermInfo {
+        let shared = try r.vint(max: term.count)
+        let suffix = try r.vint(max: r.remaining)
+        term.removeLast(term.count - shared)
+        term.append(contentsOf: try r.bytes(suffix))
+        let df = try r.vint(max: docCount)
+        docOffset += try r.vint(max: postingsBody.count)
+        posOffset += try r.vint(max: positionsBody.count)
+        guard df > 0, docOffset < postingsBody.count, posOffset <= positionsBody.count else {
+            throw KiteError.corrupt(file: terms.name, reason: "term entry out of range")
+        }
+        return TermInfo(docFrequency: df, postingsOffset: postingsBody.lowerBound + docOffset,
+                        positionsOffset: positionsBody.lowerBound + posOffset)
+    }
+
+    /// Reads a term block's entry count and positions `r` after it.
+    fileprivate func termBlock(_ field: Int, _ b: Int) throws(KiteError) -> (reader: ByteReader, count: Int) {
+        let f = fields[field]
+        let end = b + 1 < f.blockOffsets.count ? f.blockOffsets[b + 1] : f.end
+        var r = ByteReader(terms.bytes, from: f.blockOffsets[b], to: end, file: terms.name)
+        let n = try r.vint(max: termBlockSize)
+        return (r, n)
     }
 
     @inline(__always)
@@ -446,6 +458,11 @@ import Musl
 
 extension SegmentReader {
     /// Calls `body` with every document's stored fields in order, inflating each block once (for merges and checks).
+    /// Releases the resident pages of every file of the segment (after opening it, and after a merge read it).
+    func releaseResidentPages() {
+        for file in [terms, postings, positions, lengthsFile, keywordsFile, storedFile] { file.releaseResidentPages() }
+    }
+
     func forEachStoredDocument(_ body: (Int, [String: String]) throws -> Void) throws {
         var expected = 0
         for block in storedBlocksForScan {
@@ -474,5 +491,45 @@ extension SegmentReader {
         guard expected == docCount else {
             throw KiteError.corrupt(file: storedFile.name, reason: "\(expected) stored documents, segment has \(docCount)")
         }
+    }
+}
+
+/// The terms of one field of a segment, in order, one at a time (merging walks several side by side without
+/// holding their dictionaries in memory).
+struct TermEnumerator {
+    let segment: SegmentReader
+    let field: Int
+    /// The current term (after `next()` returned true).
+    private(set) var term: [UInt8] = []
+    /// The current term's statistics and postings offsets.
+    private(set) var info = TermInfo(docFrequency: 0, postingsOffset: 0, positionsOffset: 0)
+    private var block = -1
+    private var reader: ByteReader?
+    private var left = 0
+    private var docOffset = 0
+    private var posOffset = 0
+
+    init(segment: SegmentReader, field: Int) {
+        self.segment = segment
+        self.field = field
+    }
+
+    /// Moves to the next term; false at the end of the field.
+    mutating func next() throws(KiteError) -> Bool {
+        while left == 0 {
+            block += 1
+            guard block < segment.fields[field].blockOffsets.count else { return false }
+            let (r, n) = try segment.termBlock(field, block)
+            reader = r
+            left = n
+            term.removeAll(keepingCapacity: true)
+            docOffset = 0
+            posOffset = 0
+        }
+        guard var r = reader else { return false }
+        info = try segment.readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
+        reader = r
+        left -= 1
+        return true
     }
 }

@@ -281,33 +281,64 @@ final class SegmentFilesWriter {
 
     /// Writes stored fields: `records` holds each document's record (see ``StoredRecord``), `ends[d]` its end.
     func writeStored(names: [String], records: [UInt8], ends: [Int]) throws(KiteError) {
-        let out = try FileOutput(path: directory + "/" + name(.stored))
-        var w = FileFormat.header(.stored, segment: id)
+        let out = try storedOutput(names: names)
+        var start = 0
+        for end in ends {
+            try out.add(records[start..<end])
+            start = end
+        }
+        try out.finish()
+    }
+
+    /// A stored-fields file written a document at a time (merging streams documents through it).
+    func storedOutput(names: [String]) throws(KiteError) -> StoredFieldsOutput {
+        try StoredFieldsOutput(path: directory + "/" + name(.stored), segment: id, names: names)
+    }
+}
+
+/// Writes a stored-fields file a record at a time: records gather into a block of about ``storedBlockTarget``
+/// bytes (at least one record), each block is deflated and written, and the block index ends the file. Only one
+/// block is held in memory.
+final class StoredFieldsOutput {
+    private let out: FileOutput
+    private var pending = ByteWriter(capacity: storedBlockTarget * 2)
+    private var pendingFirstDoc = 0
+    private var documents = 0
+    private var compressed = [UInt8]()
+    private var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
+
+    init(path: String, segment: UInt64, names: [String]) throws(KiteError) {
+        out = try FileOutput(path: path)
+        var w = FileFormat.header(.stored, segment: segment)
         w.vint(names.count)
         for n in names { w.string(n) }
         try out.write(w)
-        var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
-        var docStart = 0
-        var d = 0
-        var compressed = [UInt8]()
-        while d < ends.count {
-            let first = d
-            let byteStart = docStart
-            while d < ends.count && (ends[d] - byteStart < storedBlockTarget || d == first) { d += 1 }
-            let byteEnd = d > 0 ? ends[d - 1] : 0
-            let raw = byteEnd - byteStart
-            let bound = kite_deflate_bound(raw)
-            if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-            let n = records.withUnsafeBytes { src in
-                compressed.withUnsafeMutableBytes { dst in
-                    kite_deflate(src.baseAddress! + byteStart, raw, dst.baseAddress, dst.count, 1)
-                }
-            }
-            guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }
-            index.append((first, out.position, n, raw))
-            try out.write(Array(compressed[0..<n]))
-            docStart = byteEnd
+    }
+
+    /// Appends the next document's encoded record (see ``StoredRecord``).
+    func add<Record: Collection<UInt8>>(_ record: Record) throws(KiteError) {
+        if pending.count > 0 && pending.count + record.count >= storedBlockTarget { try flushBlock() }
+        if pending.count == 0 { pendingFirstDoc = documents }
+        pending.append(record)
+        documents += 1
+    }
+
+    private func flushBlock() throws(KiteError) {
+        let raw = pending.count
+        let bound = kite_deflate_bound(raw)
+        if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
+        let n = pending.bytes.withUnsafeBytes { src in
+            compressed.withUnsafeMutableBytes { dst in kite_deflate(src.baseAddress, raw, dst.baseAddress, dst.count, 1) }
         }
+        guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }
+        index.append((pendingFirstDoc, out.position, n, raw))
+        try out.write(Array(compressed[0..<n]))
+        pending.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the last block and the block index, and closes the file.
+    func finish() throws(KiteError) {
+        if pending.count > 0 { try flushBlock() }
         let indexOffset = out.position
         var t = ByteWriter()
         t.vint(index.count)
