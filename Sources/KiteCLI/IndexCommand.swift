@@ -132,6 +132,8 @@ enum Indexer {
         var line = String(format: "indexed %d documents from %d file(s), %.1f MB in %.2f s (%.1f MB/s); index has %d documents",
                           documents, files.count, mb, seconds, mb / max(seconds, 1e-9), live)
         if !errors.isEmpty { line += "; \(errors.count) input error(s) skipped" }
+        var usage = rusage()
+        if getrusage(RUSAGE_SELF.rawValue, &usage) == 0 { line += String(format: "; peak memory %.0f MiB", Double(usage.ru_maxrss) / 1024) }
         return line
     }
 }
@@ -197,7 +199,7 @@ enum DefaultIndex {
     /// What the default index was built from: corpus files with sizes and times, and the analyzer.
     static func stamp() throws -> String {
         let files = try corpusFiles()
-        var s = "analyzer=\(AnalyzerConfiguration.default.fingerprint)\n"
+        var s = "analyzer=\(AnalyzerConfiguration.default.fingerprint)\nformat=\(IndexReader.formatVersion)\n"
         for f in files {
             let attrs = try FileManager.default.attributesOfItem(atPath: f)
             let size = attrs[.size] as? Int ?? 0

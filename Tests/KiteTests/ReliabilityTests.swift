@@ -768,10 +768,11 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
             let path = fx.dir + "/" + name
             let original = try Rel.readFile(path)
             var future = original
-            future[8] = 2
+            let next = FileFormat.version + 1
+            future[8] = UInt8(next)
             Rel.fixCRC(&future)
             try Rel.writeFile(path, future)
-            #expect(throws: KiteError.unsupportedVersion(file: name, version: 2), "\(kind)") { _ = try IndexReader(at: fx.dir) }
+            #expect(throws: KiteError.unsupportedVersion(file: name, version: next), "\(kind)") { _ = try IndexReader(at: fx.dir) }
             var magic = original
             magic[0] = UInt8(ascii: "C")
             Rel.fixCRC(&magic)

@@ -36,7 +36,7 @@ enum FileKind: String, CaseIterable, Sendable {
 enum FileFormat {
     static let magic: [UInt8] = Array("KITE".utf8)
     static let endMagic: [UInt8] = Array("KEND".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
     static let headerSize = 24
     static let footerSize = 8
 
@@ -117,6 +117,11 @@ final class FileOutput {
     func write(_ w: ByteWriter) throws(KiteError) { try write(w.bytes) }
 
     func write(_ bytes: [UInt8]) throws(KiteError) {
+        buffer.append(bytes)
+        if buffer.count >= 1 << 20 { try drain() }
+    }
+
+    func write<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) throws(KiteError) {
         buffer.append(bytes)
         if buffer.count >= 1 << 20 { try drain() }
     }

@@ -76,19 +76,50 @@ enum Merger {
         try writer.finishPostings()
         try writer.writeLengths(allLengths)
 
-        var ids = [String](repeating: "", count: total)
-        var keywords = [[String?]](repeating: [String?](repeating: nil, count: total), count: schema.keywordFields.count)
+        // Ids in the new document order, then their sorted order: the sources' sorted orders merged.
+        let keywords = try writer.keywordsOutput(fieldCount: schema.keywordFields.count)
         for (i, s) in sources.enumerated() {
-            for (k, d) in zip(s.reader.sortedIDs, s.reader.sortedIDDocs) where maps[i][Int(d)] >= 0 {
-                ids[Int(maps[i][Int(d)])] = k
-            }
-            for f in 0..<schema.keywordFields.count {
-                for d in 0..<s.reader.docCount where maps[i][d] >= 0 {
-                    if let o = s.reader.keywordOrdinal(f, d) { keywords[f][Int(maps[i][d])] = s.reader.keywordValues[f][o] }
-                }
+            for d in 0..<s.reader.docCount where maps[i][d] >= 0 { try keywords.addID(s.reader.idBytes(d)) }
+        }
+        var order: [UInt32] = []
+        order.reserveCapacity(total)
+        var heads = [Int](repeating: 0, count: sources.count)
+        func nextLive(_ i: Int) {
+            while heads[i] < sources[i].reader.docCount && maps[i][sources[i].reader.documentInIDOrder(heads[i])] < 0 {
+                heads[i] += 1
             }
         }
-        try writer.writeKeywords(ids: ids, fields: keywords)
+        for i in sources.indices { nextLive(i) }
+        while true {
+            var best: Int? = nil
+            for i in sources.indices where heads[i] < sources[i].reader.docCount {
+                guard let b = best else { best = i; continue }
+                let c = compareBytes(sources[i].reader.idBytes(sources[i].reader.documentInIDOrder(heads[i])),
+                                     sources[b].reader.idBytes(sources[b].reader.documentInIDOrder(heads[b])))
+                if c < 0 { best = i }  // ties: the earlier source, whose documents come first
+            }
+            guard let b = best else { break }
+            order.append(UInt32(maps[b][sources[b].reader.documentInIDOrder(heads[b])]))
+            heads[b] += 1
+            nextLive(b)
+        }
+        try keywords.finishIDs(order: order)
+        order = []
+        // Keyword fields: the sources' sorted values merged, each source's ordinals translated.
+        for f in 0..<schema.keywordFields.count {
+            let values = Set(sources.flatMap { $0.reader.keywordValues[f] }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var ordinal: [String: UInt32] = [:]
+            for (o, v) in values.enumerated() { ordinal[v] = UInt32(o) }
+            var ordinals = [UInt32](repeating: UInt32.max, count: total)
+            for (i, s) in sources.enumerated() {
+                let translate = s.reader.keywordValues[f].map { ordinal[$0] ?? UInt32.max }
+                for d in 0..<s.reader.docCount where maps[i][d] >= 0 {
+                    if let o = s.reader.keywordOrdinal(f, d) { ordinals[Int(maps[i][d])] = translate[o] }
+                }
+            }
+            try keywords.addField(values: values, ordinals: ordinals)
+        }
+        try keywords.finish()
 
         // Stored fields, a document at a time; the field names are the sources' names, in order of appearance.
         var names: [String] = []

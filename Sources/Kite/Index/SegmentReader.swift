@@ -68,9 +68,11 @@ final class SegmentReader: @unchecked Sendable {
 
     let fields: [FieldTerms]
     let docCount: Int
-    /// Sorted ids and their documents.
-    let sortedIDs: [String]
-    let sortedIDDocs: [UInt32]
+    /// Offsets in the keywords file of the ids (concatenated, in document order), of their starts (u64 per
+    /// document, relative to the first id) and of their order (u32 documents sorted by id).
+    private let idBytesOffset: Int
+    private let idStartsOffset: Int
+    private let idOrderOffset: Int
     /// Per keyword field: sorted distinct values, and the byte offset of its per-document ordinals in the keywords file.
     let keywordValues: [[String]]
     let keywordOrdinalOffsets: [Int]
@@ -156,18 +158,45 @@ final class SegmentReader: @unchecked Sendable {
         guard kDocs == info.docCount, kFields == keywordFieldCount else {
             throw .corrupt(file: keywordsFile.name, reason: "keywords for \(kDocs) docs × \(kFields) fields do not match the segment")
         }
-        let idCount = try r.vint(max: r.remaining)
-        guard idCount == kDocs else { throw .corrupt(file: keywordsFile.name, reason: "\(idCount) ids for \(kDocs) documents") }
-        var ids: [String] = [], idDocs: [UInt32] = []
-        ids.reserveCapacity(idCount); idDocs.reserveCapacity(idCount)
-        for _ in 0..<idCount {
-            ids.append(try r.string())
-            let d = try r.u32()
-            guard Int(d) < kDocs else { throw .corrupt(file: keywordsFile.name, reason: "id document \(d) out of range") }
-            idDocs.append(d)
+        // Ids: the trailer says where their starts begin; the ids themselves are everything before.
+        guard kb.count >= 16 else { throw .corrupt(file: keywordsFile.name, reason: "no id table") }
+        var trailer = ByteReader(keywordsFile.bytes, from: kb.upperBound - 8, to: kb.upperBound, file: keywordsFile.name)
+        let startsAt = try trailer.u64(max: keywordsFile.bytes.count)
+        let idBase = r.offset
+        let tablesEnd = startsAt + 8 * (kDocs + 1) + 4 * kDocs
+        guard startsAt >= idBase, tablesEnd <= kb.upperBound - 8 else {
+            throw .corrupt(file: keywordsFile.name, reason: "id table offset \(startsAt) out of range")
         }
-        sortedIDs = ids
-        sortedIDDocs = idDocs
+        let bytes = keywordsFile.bytes
+        func start(_ d: Int) -> Int {
+            Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: startsAt + 8 * d, as: UInt64.self).littleEndian)
+        }
+        guard start(0) == 0, start(kDocs) == startsAt - idBase else {
+            throw .corrupt(file: keywordsFile.name, reason: "id starts do not cover the ids")
+        }
+        for d in 0..<kDocs {
+            let a = start(d), b = start(d + 1)
+            guard a <= b, b <= startsAt - idBase,
+                validUTF8(UnsafeRawBufferPointer(rebasing: bytes[(idBase + a)..<(idBase + b)]))
+            else { throw .corrupt(file: keywordsFile.name, reason: "id of document \(d) out of range or not UTF-8") }
+        }
+        let orderAt = startsAt + 8 * (kDocs + 1)
+        func id(_ d: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: bytes[(idBase + start(d))..<(idBase + start(d + 1))])
+        }
+        var previous: Int? = nil
+        for i in 0..<kDocs {
+            let d = Int(bytes.loadUnaligned(fromByteOffset: orderAt + 4 * i, as: UInt32.self).littleEndian)
+            guard d < kDocs else { throw .corrupt(file: keywordsFile.name, reason: "id document \(d) out of range") }
+            if let p = previous, compareBytes(id(p), id(d)) > 0 {
+                throw .corrupt(file: keywordsFile.name, reason: "ids out of order")
+            }
+            previous = d
+        }
+        idBytesOffset = idBase
+        idStartsOffset = startsAt
+        idOrderOffset = orderAt
+        r.offset = tablesEnd
         var values: [[String]] = [], ordinalOffsets: [Int] = []
         for _ in 0..<kFields {
             let n = try r.vint(max: r.remaining)
@@ -184,6 +213,9 @@ final class SegmentReader: @unchecked Sendable {
                 }
             }
             r.offset += kDocs * 4
+        }
+        guard r.offset == kb.upperBound - 8 else {
+            throw .corrupt(file: keywordsFile.name, reason: "\(kb.upperBound - 8 - r.offset) stray bytes after the keyword fields")
         }
         keywordValues = values
         keywordOrdinalOffsets = ordinalOffsets
@@ -271,36 +303,46 @@ final class SegmentReader: @unchecked Sendable {
         return o == UInt32.max ? nil : Int(o)
     }
 
+    /// The UTF-8 bytes of document `doc`'s id (bounds and encoding checked at open).
+    @inline(__always)
+    func idBytes(_ doc: Int) -> UnsafeRawBufferPointer {
+        let bytes = keywordsFile.bytes
+        let a = Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: idStartsOffset + 8 * doc, as: UInt64.self).littleEndian)
+        let b = Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: idStartsOffset + 8 * doc + 8, as: UInt64.self).littleEndian)
+        return UnsafeRawBufferPointer(rebasing: bytes[(idBytesOffset + a)..<(idBytesOffset + b)])
+    }
+
+    /// The `i`-th document in the order of ids.
+    @inline(__always)
+    func documentInIDOrder(_ i: Int) -> Int {
+        Int(keywordsFile.bytes.loadUnaligned(fromByteOffset: idOrderOffset + 4 * i, as: UInt32.self).littleEndian)
+    }
+
     /// The documents with external id `id`, deleted or not. More than one when a document was replaced while
     /// still in the writer's buffer: the segment then holds both, the older one marked deleted.
     func documents(withID id: String) -> [Int] {
-        var lo = 0, hi = sortedIDs.count
-        let key = Array(id.utf8)
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sortedIDs[mid].utf8.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+        var id = id
+        return id.withUTF8 { key in
+            let key = UnsafeRawBufferPointer(key)
+            var lo = 0, hi = docCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if compare(idBytes(documentInIDOrder(mid)), key) < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            // Ids are bytes: compared as bytes, not as canonically equivalent Strings.
+            var out: [Int] = []
+            while lo < docCount, case let d = documentInIDOrder(lo), compare(idBytes(d), key) == 0 {
+                out.append(d)
+                lo += 1
+            }
+            return out
         }
-        // Ids are bytes: compare them as bytes, not as canonically equivalent Strings.
-        var out: [Int] = []
-        while lo < sortedIDs.count && sortedIDs[lo].utf8.elementsEqual(id.utf8) { out.append(Int(sortedIDDocs[lo])); lo += 1 }
-        return out
     }
 
-    /// Ids by document.
+    /// The external id of document `doc`.
     func id(of doc: Int) -> String? {
-        // Built lazily would need locking; a linear search is fine for the few hits shown.
-        idByDoc[doc]
-    }
-
-    private lazy var idByDocStorage: [String] = {
-        var out = [String](repeating: "", count: docCount)
-        for (i, d) in sortedIDDocs.enumerated() { out[Int(d)] = sortedIDs[i] }
-        return out
-    }()
-
-    private let idLock = Mutex()
-    private var idByDoc: [String] {
-        idLock.withLock { idByDocStorage }
+        guard doc >= 0, doc < docCount else { return nil }
+        return String(decoding: idBytes(doc), as: UTF8.self)
     }
 
     // MARK: Terms
@@ -380,14 +422,7 @@ final class SegmentReader: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
-        let n = min(a.count, b.count)
-        if n > 0 {
-            let c = memcmp(a.baseAddress!, b.baseAddress!, n)
-            if c != 0 { return Int(c) }
-        }
-        return a.count - b.count
-    }
+    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int { compareBytes(a, b) }
 
     /// A cursor over the postings of `info`.
     func postingsCursor(_ info: TermInfo) throws(KiteError) -> PostingsCursor {
@@ -532,4 +567,28 @@ struct TermEnumerator {
         left -= 1
         return true
     }
+}
+
+/// Whether `bytes` are well-formed UTF-8.
+func validUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    var iterator = bytes.makeIterator()
+    var parser = Unicode.UTF8.ForwardParser()
+    while true {
+        switch parser.parseScalar(from: &iterator) {
+        case .valid: continue
+        case .emptyInput: return true
+        case .error: return false
+        }
+    }
+}
+
+/// Orders byte strings by their unsigned bytes (negative: `a` first; 0: equal).
+@inline(__always)
+func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = min(a.count, b.count)
+    if n > 0 {
+        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return Int(c) }
+    }
+    return a.count - b.count
 }

@@ -250,29 +250,27 @@ final class SegmentFilesWriter {
         try out.finish()
     }
 
-    /// Writes ids and keyword fields: per field the sorted distinct values and one ordinal per document.
+    /// Writes ids and keyword fields from whole arrays (a flushed buffer): `ids[d]` and `fields[f][d]` belong to
+    /// document `d`.
     func writeKeywords(ids: [String], fields: [[String?]]) throws(KiteError) {
-        let out = try FileOutput(path: directory + "/" + name(.keywords))
-        var w = FileFormat.header(.keywords, segment: id)
-        w.u32(UInt32(docCount))
-        w.u32(UInt32(fields.count))
-        // Ids: sorted, each with its document.
+        let out = try keywordsOutput(fieldCount: fields.count)
+        for id in ids { try out.addID(id.utf8) }
         let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
-        w.vint(order.count)
-        for i in order { w.string(ids[i]); w.u32(UInt32(i)) }
+        try out.finishIDs(order: order.map { UInt32($0) })
         for values in fields {
             let distinct = Set(values.compactMap { $0 }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             var ordinal: [String: UInt32] = [:]
             for (i, v) in distinct.enumerated() { ordinal[v] = UInt32(i) }
-            w.vint(distinct.count)
-            for v in distinct { w.string(v) }
-            for d in 0..<docCount {
-                let v = d < values.count ? values[d] : nil
-                w.u32(v.flatMap { ordinal[$0] } ?? UInt32.max)
-            }
+            try out.addField(values: distinct, ordinals: (0..<docCount).map { d in
+                (d < values.count ? values[d] : nil).flatMap { ordinal[$0] } ?? UInt32.max
+            })
         }
-        try out.write(w)
         try out.finish()
+    }
+
+    /// An ids-and-keywords file written a part at a time (merging streams ids through it).
+    func keywordsOutput(fieldCount: Int) throws(KiteError) -> KeywordsOutput {
+        try KeywordsOutput(path: directory + "/" + name(.keywords), segment: id, docCount: docCount, fieldCount: fieldCount)
     }
 
     private func name(_ kind: FileKind) -> String {
@@ -293,6 +291,64 @@ final class SegmentFilesWriter {
     /// A stored-fields file written a document at a time (merging streams documents through it).
     func storedOutput(names: [String]) throws(KiteError) -> StoredFieldsOutput {
         try StoredFieldsOutput(path: directory + "/" + name(.stored), segment: id, names: names)
+    }
+}
+
+/// Writes an ids-and-keywords file (layout in FORMAT.md): the ids in document order as they come, then their
+/// starts and sorted order, then each keyword field. Memory: 8 bytes per document for the id starts.
+final class KeywordsOutput {
+    private let out: FileOutput
+    private let docCount: Int
+    private var starts: [UInt64] = [0]
+    private var idBytes: UInt64 = 0
+    private var startsOffset = 0
+
+    init(path: String, segment: UInt64, docCount: Int, fieldCount: Int) throws(KiteError) {
+        out = try FileOutput(path: path)
+        self.docCount = docCount
+        starts.reserveCapacity(docCount + 1)
+        var w = FileFormat.header(.keywords, segment: segment)
+        w.u32(UInt32(docCount))
+        w.u32(UInt32(fieldCount))
+        try out.write(w)
+    }
+
+    /// Appends the next document's id.
+    func addID<Bytes: Collection<UInt8>>(_ id: Bytes) throws(KiteError) {
+        try out.write(contentsOf: id)
+        idBytes += UInt64(id.count)
+        starts.append(idBytes)
+    }
+
+    /// Ends the ids with their order: the documents sorted by the unsigned bytes of their ids.
+    func finishIDs(order: [UInt32]) throws(KiteError) {
+        guard starts.count == docCount + 1, order.count == docCount else {
+            throw .corrupt(file: out.path, reason: "\(starts.count - 1) ids and \(order.count) sorted for \(docCount) documents")
+        }
+        startsOffset = out.position
+        var w = ByteWriter(capacity: starts.count * 8 + order.count * 4)
+        for s in starts { w.u64(s) }
+        for d in order { w.u32(d) }
+        try out.write(w)
+        starts = []
+    }
+
+    /// Appends the next keyword field: its distinct values, sorted by unsigned bytes, and per document an ordinal
+    /// into them (`UInt32.max`: no value).
+    func addField(values: [String], ordinals: [UInt32]) throws(KiteError) {
+        var w = ByteWriter(capacity: ordinals.count * 4 + 64)
+        w.vint(values.count)
+        for v in values { w.string(v) }
+        for o in ordinals { w.u32(o) }
+        try out.write(w)
+    }
+
+    /// Writes the trailer (where the id starts begin) and closes the file.
+    func finish() throws(KiteError) {
+        var w = ByteWriter()
+        w.u64(UInt64(startsOffset))
+        try out.write(w)
+        try out.finish()
     }
 }
 

@@ -71,6 +71,10 @@ public final class IndexReader: Sendable {
         }
     }
 
+    /// The on-disk format version this build reads and writes (FORMAT.md); an index of another version is
+    /// ``KiteError/unsupportedVersion(file:version:)``.
+    public static let formatVersion = FileFormat.version
+
     /// Live (not deleted) documents.
     public var documentCount: Int { segments.reduce(0) { $0 + $1.liveCount } }
     /// Documents deleted but still in segments (until a merge drops them).
