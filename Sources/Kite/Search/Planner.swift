@@ -36,7 +36,7 @@ struct Planner {
         let name = reader.schema.textFields[field]
         let n = max(reader.totalDocuments, 1)
         return BM25Field(k1: ranking.k1, b: ranking.fieldB[name] ?? ranking.b,
-                         averageLength: Double(reader.fieldLengthSums[field]) / Double(n))
+                         averageLength: Double(reader.fieldLengthSums[field]) / Double(n), delta: ranking.delta)
     }
 
     func documentFrequency(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Int {
@@ -123,8 +123,13 @@ struct Planner {
                 var order: [String] = []
                 for t in terms {
                     if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
-                    let factor = t.kind == .bigram ? ranking.bigramWeight
-                        : (covered.contains(t.position) ? ranking.runUnigramWeight : 1)
+                    let factor: Double
+                    switch t.kind {
+                    case .bigram: factor = ranking.bigramWeight
+                    case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
+                    case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
+                    }
+                    if factor == 0 { continue }
                     if counts[t.text] == nil { order.append(t.text); counts[t.text] = (0, t.kind == .bigram) }
                     counts[t.text]!.weight += factor
                 }
@@ -196,11 +201,14 @@ struct Planner {
     private func phrasePlan(_ words: [AnalyzedTerm], field: Int, scale: Double) throws(KiteError) -> PhrasePlan? {
         var weight = 0.0
         let first = words[0].position
+        var smallest = Double.infinity
         for w in words {
             let i = try idf(field, Array(w.text.utf8))
             if i == 0 { return nil }
             weight += i
+            smallest = min(smallest, i)
         }
+        if ranking.pairMinIDF && words.count == 2 { weight = 2 * smallest }
         return PhrasePlan(field: field, terms: words.map { Array($0.text.utf8) },
                           offsets: words.map { Int32($0.position - first) }, weight: weight * scale * boost(field))
     }
@@ -311,9 +319,10 @@ struct Planner {
             cursors.append(try segment.postingsCursor(info))
         }
         var model = bm25(p.field)
+        model.delta = 0
         if !p.lengthNormalized { model.b = 0 }
         return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: model,
-                                segment: segment, field: p.field)
+                                segment: segment, field: p.field, lengthScale: ranking.proximityLength)
     }
 
     /// Terms to highlight, per text field name ("" for all fields): the query's positive text terms.
