@@ -48,7 +48,7 @@ struct AnalyzeCommand: ParsableCommand {
                 var out = ""
                 for t in terms {
                     out += "\(t.text)\t\(t.position)\t\(t.sourceRange.lowerBound)..<\(t.sourceRange.upperBound)"
-                    out += t.kind == .bigram ? "\tbigram\n" : "\n"
+                    out += t.kind == .word ? "\n" : "\t\(t.kind.rawValue)\n"
                 }
                 FileHandle.standardOutput.write(Data(out.utf8))
             }
@@ -68,11 +68,13 @@ struct AnalysisOptions: ParsableArguments {
     var noFoldTraditional = false
     @Flag(help: "Do not add character bigrams over runs of single-character words.")
     var noBigrams = false
+    @Option(help: "Sub-word terms: sum of 1 letter/digit parts, 2 Latin trigrams, 4 bigrams inside Han words (0: none).")
+    var subwords = AnalyzerConfiguration.default.subwords.rawValue
 
     var configuration: AnalyzerConfiguration {
         AnalyzerConfiguration(
             segmenter: segmenter, repairsExtractionArtifacts: !noRepair, foldsTraditional: !noFoldTraditional,
-            emitsBigrams: !noBigrams)
+            emitsBigrams: !noBigrams, subwords: AnalyzerConfiguration.Subwords(rawValue: subwords))
     }
 }
 

@@ -126,6 +126,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Exponent of the query-coverage factor (0 disables).") var coordination: Double?
     @Option(help: "Weight of the whole-text phrase bonus for texts of 3-8 words (0 disables).") var fullPhraseWeight: Double?
 
+    @Option(help: "Weight of sub-word query terms (letter/digit parts, bigrams inside Han words).") var subwordWeight: Double?
+    @Option(help: "Weight of Latin character trigrams of the query.") var trigramWeight: Double?
+    @Option(help: "Scale proximity bonuses by dl/(dl+L) (0: off).") var proximityLength: Double?
+    @Option(help: "BM25+ lower bound delta (0: off).") var delta: Double?
+
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
         guard let data = FileManager.default.contents(atPath: queries), let text = String(data: data, encoding: .utf8) else {
@@ -140,6 +145,10 @@ struct RunCommand: ParsableCommand {
         if let runUnigramWeight { ranking.runUnigramWeight = runUnigramWeight }
         if let coordination { ranking.coordination = coordination }
         if let fullPhraseWeight { ranking.fullPhraseWeight = fullPhraseWeight }
+        if let subwordWeight { ranking.subwordWeight = subwordWeight }
+        if let trigramWeight { ranking.trigramWeight = trigramWeight }
+        if let proximityLength { ranking.proximityLength = proximityLength }
+        if let delta { ranking.delta = delta }
         let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking)
         var out = ""
         var count = 0

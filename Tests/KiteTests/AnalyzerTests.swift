@@ -122,7 +122,9 @@ func corpusText(_ name: String) throws -> String {
             let stripped = slice.unicodeScalars.filter { !$0.properties.isWhitespace }
             let folded = String(String.UnicodeScalarView(stripped)).applyingTransform(.fullwidthToHalfwidth, reverse: false)?
                 .lowercased() ?? slice
-            #expect(folded == t.text || String(String.UnicodeScalarView(stripped)).lowercased() == t.text,
+            // A Latin trigram is marked with '#' in front of the three letters it slices.
+            let text = t.kind == .subword && t.text.hasPrefix("#") ? String(t.text.dropFirst()) : t.text
+            #expect(folded == text || String(String.UnicodeScalarView(stripped)).lowercased() == text,
                     "term \(t.text) sliced as \(slice)")
             if t.kind == .word { #expect(t.position == lastPosition + 1); lastPosition = t.position }
         }
@@ -166,13 +168,46 @@ func corpusText(_ name: String) throws -> String {
 
     @Test func fingerprintRoundTrips() throws {
         for seg in AnalyzerConfiguration.Segmenter.allCases {
-            for flags in 0..<8 {
+            for flags in 0..<64 {
                 let c = AnalyzerConfiguration(
                     segmenter: seg, repairsExtractionArtifacts: flags & 1 != 0, foldsTraditional: flags & 2 != 0,
-                    emitsBigrams: flags & 4 != 0)
+                    emitsBigrams: flags & 4 != 0, subwords: .init(rawValue: flags >> 3))
                 #expect(AnalyzerConfiguration(fingerprint: c.fingerprint) == c)
             }
         }
         #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;v9") == nil)
+        #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;sub=9;v1") == nil)
+        #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;sub=03;v1") == nil)
+        // Indexes written before sub-word terms existed keep their analyzer: no sub-words.
+        let old = AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;v1")
+        #expect(old?.subwords == [] && old?.emitsBigrams == true)
+        #expect(AnalyzerConfiguration.default.fingerprint.hasSuffix(";bigrams=1;sub=3;v1"))
+    }
+
+    func subwords(_ text: String, _ config: AnalyzerConfiguration = .default) throws -> [String] {
+        try Analyzer(config).terms(in: text).filter { $0.kind == .subword }.map(\.text)
+    }
+
+    @Test func letterDigitWordsAlsoIndexTheirParts() throws {
+        let terms = try analyzer.terms(in: "拳皇XII68人")
+        let word = try #require(terms.first { $0.text == "xii68" })
+        #expect(word.kind == .word)
+        for part in ["xii", "68", "#xii"] {
+            let t = try #require(terms.first { $0.text == part }, "\(part)")
+            #expect(t.kind == .subword && t.position == word.position && t.sourceRange.lowerBound >= word.sourceRange.lowerBound)
+        }
+        #expect(try subwords("1.5t") == ["1.5", "t"])
+        #expect(try subwords("intimate_yoga") == ["intimate", "yoga", "#int", "#nti", "#tim", "#ima", "#mat", "#ate",
+                                                 "#yog", "#oga"])
+        // A plain word or number has no parts; Han text has no sub-words unless asked for.
+        #expect(try subwords("beijing 2023 工作报告") == ["#bei", "#eij", "#iji", "#jin", "#ing"])
+        #expect(try subwords("xii68", AnalyzerConfiguration(subwords: [])) == [])
+        // Each distinct sub-word once per word, so that a term's positions strictly increase.
+        #expect(try subwords("banana") == ["#ban", "#ana", "#nan"])
+        #expect(try subwords("a1a1") == ["a", "1"])
+        #expect(try subwords("哈哈哈哈", AnalyzerConfiguration(subwords: .hanWordBigrams)).filter { $0 == "哈哈" }.count <= 1)
+        #expect(try subwords("中华人民共和国", AnalyzerConfiguration(subwords: .hanWordBigrams)).contains("共和"))
+        // Sub-words do not count toward a field's length: word positions are unchanged.
+        #expect(try words("拳皇xii68人") == words("拳皇xii68人", AnalyzerConfiguration(subwords: [])))
     }
 }

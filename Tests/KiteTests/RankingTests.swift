@@ -142,9 +142,43 @@ import Testing
         #expect(faceted.totalHitsIsExact && faceted.totalHits == all)
     }
 
+    @Test func latinWordInsideALongerRunIsFound() throws {
+        // Web titles run Latin words together; trigrams find the query's word inside them, parts split off digits.
+        let (_, r) = try index([
+            ("run", "http错误500.19-internalservererror错误解决方法"),
+            ("other", "serverlist下载地址大全"),
+            ("game", "拳皇xii68人物出招表"),
+            ("none", "政府工作报告全文"),
+        ])
+        #expect(try r.search("servererror").hits.first?.id == "run")
+        #expect(try r.search("xii").hits.first?.id == "game")
+        let plain = SearchOptions(ranking: .plainBM25)
+        #expect(try r.search(Query.text("servererror", field: nil), options: plain).hits.isEmpty)
+    }
+
+    @Test func proximityBonusIsScaledDownInShortTexts() throws {
+        let (_, r) = try index([
+            ("scattered", "统计 数据 表明 我们 的 工作 很 好"),
+            ("adjacent", "统计 工作 数据 表明 我们 的 很 好"),
+        ])
+        func gap(_ ranking: Ranking) throws -> Double {
+            let h = try r.search(Query.text("统计工作", field: nil), options: SearchOptions(ranking: ranking)).hits
+            #expect(h.first?.id == "adjacent")
+            return h[0].score - h[1].score
+        }
+        var unscaled = Ranking.default
+        unscaled.proximityLength = 0
+        // About eight words: the bonus is scaled by about 8 / (8 + 20), and still decides.
+        #expect(Ranking.default.proximityLength == 20)
+        let scaled = try gap(.default), full = try gap(unscaled)
+        #expect(scaled > 0 && scaled < full * 0.5)
+    }
+
     @Test func defaultRankingDiffersFromPlainBM25AsDocumented() {
         #expect(Ranking.default.k1 == 0.5 && Ranking.default.b == 0.9)
         #expect(Ranking.plainBM25.k1 == 1.2 && Ranking.plainBM25.b == 0.75)
         #expect(Ranking.plainBM25.bigramWeight == 0 && Ranking.plainBM25.phraseWeight == 0)
+        #expect(Ranking.plainBM25.subwordWeight == 0 && Ranking.plainBM25.trigramWeight == 0)
+        #expect(Ranking.default.subwordWeight == 0.5 && Ranking.default.trigramWeight == 0.5)
     }
 }

@@ -28,6 +28,8 @@ public struct AnalyzedTerm: Hashable, Sendable {
     /// Whether the term is a word of the segmenter or a rescue bigram over single characters.
     public enum Kind: String, Hashable, Sendable, Codable {
         case word, bigram
+        /// A part of a word (``AnalyzerConfiguration/subwords``), at the word's position.
+        case subword
     }
     /// The normalized term text, as it is stored in the index.
     public var text: String
@@ -80,7 +82,7 @@ public struct Analyzer: Sendable {
                 try stream.analyze(raw) { term, info in
                     out.append(AnalyzedTerm(
                         text: String(decoding: term, as: UTF8.self), position: Int(info.position),
-                        sourceRange: Int(info.start)..<Int(info.end), kind: info.isBigram ? .bigram : .word))
+                        sourceRange: Int(info.start)..<Int(info.end), kind: info.isSubword ? .subword : (info.isBigram ? .bigram : .word)))
                 }
             }
         }
@@ -120,6 +122,7 @@ struct TokenInfo {
     var start: Int32
     var end: Int32
     var isBigram: Bool
+    var isSubword = false
 }
 
 /// The reusable machinery of one analysis thread: an ICU break iterator and the normalization buffers.
@@ -393,6 +396,9 @@ final class TokenStream {
                 continue
             }
             emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
+            if !allSegments && !configuration.subwords.isEmpty {
+                emitSubwords(Int(start), Int(end), rule: rule, position: position, emit)
+            }
             if bigrams {
                 if rule >= 400 && rule < 500 && isSingleHan(Int(start), Int(end)) {
                     if let s = single, s.end == start {
@@ -404,6 +410,59 @@ final class TokenStream {
                 }
             }
             position += 1
+        }
+    }
+
+    /// The sub-word terms of the word units[start..<end] (see ``AnalyzerConfiguration/Subwords``).
+    private func emitSubwords(
+        _ start: Int, _ end: Int, rule: Int32, position: Int32, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
+    ) {
+        let sub = configuration.subwords
+        if rule >= 400 && rule < 500 {
+            guard sub.contains(.hanWordBigrams), end - start >= 3 else { return }
+            var seen = Set<UInt32>()
+            for k in start..<(end - 1) where units[k] & 0xF800 != 0xD800 && units[k + 1] & 0xF800 != 0xD800 {
+                guard seen.insert(UInt32(units[k]) << 16 | UInt32(units[k + 1])).inserted else { continue }
+                emitTerm(k, k + 2, position: position, bigram: false, subword: true, emit)
+            }
+            return
+        }
+        guard rule < 300 else { return }
+        // Runs of ASCII letters, and of digits (with a '.' or ',' between two digits); anything else separates.
+        func cls(_ k: Int) -> Int {
+            let u = units[k]
+            if u >= 0x30 && u <= 0x39 { return 1 }
+            if (u >= 0x61 && u <= 0x7A) || (u >= 0x41 && u <= 0x5A) { return 2 }
+            if (u == 0x2E || u == 0x2C) && k > start && k + 1 < end && cls(k - 1) == 1 && units[k + 1] >= 0x30
+                && units[k + 1] <= 0x39 { return 1 }
+            return u < 0x80 ? 0 : 3
+        }
+        var runs: [(Int, Int, Int)] = []
+        var k = start
+        while k < end {
+            let c = cls(k)
+            var e = k + 1
+            while e < end && cls(e) == c { e += 1 }
+            if c != 0 { runs.append((k, e, c)) }
+            k = e
+        }
+        // Each distinct sub-word once per word (a1a has the part a once; banana the trigram ana once): a term's
+        // positions stay strictly increasing, and its frequency counts the words that contain it.
+        if sub.contains(.alphanumericParts), runs.count > 1 || (runs.count == 1 && (runs[0].0 != start || runs[0].1 != end)) {
+            var seen = Set<[UInt16]>()
+            for r in runs where seen.insert(Array(UnsafeBufferPointer(start: units + r.0, count: r.1 - r.0))).inserted {
+                emitTerm(r.0, r.1, position: position, bigram: false, subword: true, emit)
+            }
+        }
+        if sub.contains(.latinTrigrams) {
+            var seen = Set<UInt64>()
+            for r in runs where r.2 == 2 && r.1 - r.0 >= 3 {
+                for g in r.0...(r.1 - 3) {
+                    let key = UInt64(units[g]) << 32 | UInt64(units[g + 1]) << 16 | UInt64(units[g + 2])
+                    guard seen.insert(key).inserted else { continue }
+                    emitTerm(g, g + 3, position: position, bigram: false, subword: true, prefix: 0x23, emit)
+                }
+            }
         }
     }
 
@@ -421,15 +480,17 @@ final class TokenStream {
     /// Encodes units[start..<end] as UTF-8 into the reused term buffer and emits it.
     @inline(__always)
     private func emitTerm(
-        _ start: Int, _ end: Int, position: Int32, bigram: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
+        _ start: Int, _ end: Int, position: Int32, bigram: Bool, subword: Bool = false, prefix: UInt8? = nil,
+        _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
     ) {
-        if (end - start) * 3 > termCapacity {
+        if (end - start) * 3 + 1 > termCapacity {
             termBytes.deallocate()
-            termCapacity = (end - start) * 3
+            termCapacity = (end - start) * 3 + 1
             termBytes = .allocate(capacity: termCapacity)
         }
         let out = termBytes
         var n = 0
+        if let prefix { out[0] = prefix; n = 1 }
         var k = start
         // Traditional → simplified applies to the term only: segmentation has seen the text as written.
         let fold = simplify
@@ -453,7 +514,8 @@ final class TokenStream {
                 n += 3
             }
         }
-        let info = TokenInfo(position: position, start: sourceStart[start], end: sourceEnd[end - 1], isBigram: bigram)
+        let info = TokenInfo(position: position, start: sourceStart[start], end: sourceEnd[end - 1], isBigram: bigram,
+                             isSubword: subword)
         emit(UnsafeBufferPointer(start: out, count: n), info)
     }
 }

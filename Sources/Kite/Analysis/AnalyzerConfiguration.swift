@@ -23,8 +23,24 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
     /// Emits overlapping character bigrams over runs of two or more single-character CJK words, so that words ICU
     /// does not know (潍坊 → 潍/坊) are still indexed as units.
     public var emitsBigrams: Bool
+    /// Which sub-word terms are added at a word's position (none by default), so that part of a word can match.
+    public var subwords: Subwords
 
-    /// Kite's default analysis chain: ICU words, repaired, folded, with the bigram rescue.
+    /// Sub-word terms: parts of letter–digit words, character trigrams of Latin letter runs, and character bigrams
+    /// inside Han words of three or more characters.
+    public struct Subwords: OptionSet, Hashable, Sendable, Codable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The letter and digit runs of a word that mixes them or holds separators (xii68 → xii, 68).
+        public static let alphanumericParts = Subwords(rawValue: 1)
+        /// Character trigrams of Latin letter runs of three or more letters, in their own term space (`#ser`).
+        public static let latinTrigrams = Subwords(rawValue: 2)
+        /// Overlapping character bigrams inside Han words of three or more characters.
+        public static let hanWordBigrams = Subwords(rawValue: 4)
+    }
+
+    /// Kite's default analysis chain: ICU words, repaired, folded, with the bigram rescue, letter/digit parts and
+    /// Latin trigrams.
     public static let `default` = AnalyzerConfiguration()
 
     /// Creates a configuration; every option defaults to Kite's default chain.
@@ -32,25 +48,35 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         segmenter: Segmenter = .icu,
         repairsExtractionArtifacts: Bool = true,
         foldsTraditional: Bool = true,
-        emitsBigrams: Bool = true
+        emitsBigrams: Bool = true,
+        subwords: Subwords = [.alphanumericParts, .latinTrigrams]
     ) {
+        self.subwords = subwords
         self.segmenter = segmenter
         self.repairsExtractionArtifacts = repairsExtractionArtifacts
         self.foldsTraditional = foldsTraditional
         self.emitsBigrams = emitsBigrams
     }
 
-    /// The stable one-line form recorded in an index, e.g. `icu72;repair=1;t2s=1;bigrams=1;v1`.
+    /// The stable one-line form recorded in an index, e.g. `icu72;repair=1;t2s=1;bigrams=1;sub=3;v1` (without the
+    /// `sub` part when there are no sub-word terms, as written before they existed).
     ///
     /// It names the ICU major version, because another ICU may segment differently.
     public var fingerprint: String {
         let seg = segmenter == .icu ? "icu\(ICUVersion.major)" : "whitespace"
-        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0);v1"
+        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)");v1"
     }
 
     /// Parses a ``fingerprint``; nil when it is not one this version of Kite writes.
     public init?(fingerprint: String) {
-        let parts = fingerprint.split(separator: ";").map(String.init)
+        var parts = fingerprint.split(separator: ";").map(String.init)
+        var subwords: Subwords = []
+        if parts.count == 6 {
+            guard parts[4].hasPrefix("sub="), let v = Int(parts[4].dropFirst(4)), v > 0, v < 8,
+                  parts[4] == "sub=\(v)" else { return nil }
+            subwords = Subwords(rawValue: v)
+            parts.remove(at: 4)
+        }
         guard parts.count == 5, parts[4] == "v1" else { return nil }
         func flag(_ s: String, _ key: String) -> Bool? {
             switch s {
@@ -66,7 +92,7 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         guard let r = flag(parts[1], "repair"), let t = flag(parts[2], "t2s"), let b = flag(parts[3], "bigrams") else {
             return nil
         }
-        self.init(segmenter: seg, repairsExtractionArtifacts: r, foldsTraditional: t, emitsBigrams: b)
+        self.init(segmenter: seg, repairsExtractionArtifacts: r, foldsTraditional: t, emitsBigrams: b, subwords: subwords)
     }
 }
 

@@ -54,7 +54,7 @@ struct Planner {
         let name = reader.schema.textFields[field]
         let n = max(reader.totalDocuments, 1)
         return BM25Field(k1: ranking.k1, b: ranking.fieldB[name] ?? ranking.b,
-                         averageLength: Double(reader.fieldLengthSums[field]) / Double(n))
+                         averageLength: Double(reader.fieldLengthSums[field]) / Double(n), delta: ranking.delta)
     }
 
     func documentFrequency(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Int {
@@ -139,8 +139,13 @@ struct Planner {
                 var order: [String] = []
                 for t in terms {
                     if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
-                    let factor = t.kind == .bigram ? ranking.bigramWeight
-                        : (covered.contains(t.position) ? ranking.runUnigramWeight : 1)
+                    let factor: Double
+                    switch t.kind {
+                    case .bigram: factor = ranking.bigramWeight
+                    case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
+                    case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
+                    }
+                    if factor == 0 { continue }
                     if counts[t.text] == nil { order.append(t.text); counts[t.text] = (0, t.kind == .bigram) }
                     counts[t.text]!.weight += factor
                 }
@@ -331,9 +336,10 @@ struct Planner {
             cursors.append(try segment.postingsCursor(info))
         }
         var model = bm25(p.field)
+        model.delta = 0
         if !p.lengthNormalized { model.b = 0 }
         return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: model,
-                                segment: segment, field: p.field)
+                                segment: segment, field: p.field, lengthScale: ranking.proximityLength)
     }
 
     /// Terms to highlight, per text field name ("" for all fields): the query's positive text terms.

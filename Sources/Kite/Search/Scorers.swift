@@ -25,6 +25,8 @@ struct BM25Field {
     var k1: Double
     var b: Double
     var averageLength: Double
+    /// BM25+ δ added to the saturation of a matching document (0: plain BM25).
+    var delta: Double = 0
 
     /// Lucene's idf: ln(1 + (N − df + 0.5) / (df + 0.5)).
     static func idf(documentCount n: Int, documentFrequency df: Int) -> Double {
@@ -35,7 +37,7 @@ struct BM25Field {
     @inline(__always)
     func saturation(freq: Double, length: UInt32) -> Double {
         let norm = k1 * (1 - b + b * Double(length) / max(averageLength, 1e-9))
-        return freq / (freq + norm)
+        return freq / (freq + norm) + delta
     }
 }
 
@@ -83,11 +85,14 @@ final class PhraseScorer: Scorer {
     let bm25: BM25Field
     let segment: SegmentReader
     let field: Int
+    /// Scales the score by dl / (dl + lengthScale) when > 0.
+    let lengthScale: Double
     private var freq = 0
     private var positions: [[Int32]]
 
     init(cursors: [PostingsCursor], offsets: [Int32], weight: Double, bm25: BM25Field, segment: SegmentReader,
-         field: Int) throws(KiteError) {
+         field: Int, lengthScale: Double = 0) throws(KiteError) {
+        self.lengthScale = lengthScale
         self.cursors = cursors
         self.offsets = offsets
         self.weight = weight
@@ -145,7 +150,9 @@ final class PhraseScorer: Scorer {
         try align(from: target)
     }
     override func score() throws(KiteError) -> Double {
-        weight * bm25.saturation(freq: Double(freq), length: segment.fieldLength(field, doc))
+        let length = segment.fieldLength(field, doc)
+        let s = weight * bm25.saturation(freq: Double(freq), length: length)
+        return lengthScale > 0 ? s * Double(length) / (Double(length) + lengthScale) : s
     }
     override var maxScore: Double { weight }
 }
