@@ -156,6 +156,32 @@ struct KiteProcess {
         #expect((obj["indexBytes"] as? Int ?? 0) > 0)
     }
 
+    /// `kite index` with a 1 MB RAM budget on a corpus 1.8× and 5.4× the budget: the peak memory it reports does not
+    /// grow with the corpus (segments are flushed at the budget, input is streamed, merges stream their sources).
+    @Test func indexingMemoryDoesNotGrowWithTheCorpus() throws {
+        let dir = TemporaryDirectory()
+        let lines = try String(contentsOfFile: corpus + "/gov-work-reports-provincial-2026.jsonl", encoding: .utf8)
+            .split(separator: "\n").filter { !$0.isEmpty }
+        var peaks: [Int] = []
+        for copies in [1, 3] {
+            var text = ""
+            for k in 0..<copies {
+                for line in lines { text += line.replacingOccurrences(of: "\"id\": \"", with: "\"id\": \"\(k)-") + "\n" }
+            }
+            let file = dir.sub("x\(copies).jsonl")
+            try text.write(toFile: file, atomically: false, encoding: .utf8)
+            let r = try KiteProcess.run(["index", file, "--index", dir.sub("idx\(copies)"), "--ram-budget", "1", "--threads", "1"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let summary = try #require(r.stderr.split(separator: "\n").last { $0.hasPrefix("indexed") })
+            let peak = try #require(summary.split(separator: ";").last { $0.contains("peak memory") }?
+                .split(separator: " ").compactMap { Int($0) }.first)
+            #expect(try IndexReader(at: dir.sub("idx\(copies)")).documentCount > 1000 * copies)
+            peaks.append(peak)
+        }
+        print("CLITests: peak memory with a 1 MB budget: \(peaks[0]) MiB for 1.8 MB of text, \(peaks[1]) MiB for 5.4 MB")
+        #expect(peaks[1] <= peaks[0] + 8, "\(peaks)")
+    }
+
     @Test func runWritesATrecRun() throws {
         let dir = TemporaryDirectory()
         let index = dir.sub("idx")
