@@ -36,13 +36,12 @@ struct BenchCommand: ParsableCommand {
         _ = try Indexer.run(files: [corpus], into: dir, analyzer: .default, ingestion: Ingestion(passageThreshold: nil),
                             strict: false, commitEvery: nil, ramBudget: 256 << 20, threads: threads, progressLabel: "bench")
         let seconds = Date().timeIntervalSince(start)
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peak = peakMemoryMiB()
         let stats = try IndexReader(at: dir).statistics()
         let mb = Double(bytes) / 1_000_000
         let result: [String: Any] = [
             "documents": stats.documents, "textMB": mb, "seconds": seconds, "docsPerSecond": Double(stats.documents) / seconds,
-            "mbPerSecond": mb / seconds, "peakRSSMiB": Double(usage.ru_maxrss) / 1024, "indexBytes": stats.totalBytes,
+            "mbPerSecond": mb / seconds, "peakRSSMiB": peak, "indexBytes": stats.totalBytes,
             "storedBytes": stats.bytesByKind["sto"] ?? 0, "threads": threads, "icuWords": words,
             "icuSeconds": icuSeconds, "icuMBPerSecond": mb / icuSeconds, "ratioToICU": icuSeconds / seconds,
         ]
@@ -58,7 +57,7 @@ struct BenchCommand: ParsableCommand {
             ratio       Kite end to end at %.0f %% of bare ICU's throughput
 
             """, stats.documents, mb, seconds, Double(stats.documents) / seconds, mb / seconds, threads,
-            Double(usage.ru_maxrss) / 1024, Double(stats.totalBytes) / 1e6, Double(stats.totalBytes) / Double(max(bytes, 1)),
+            peak, Double(stats.totalBytes) / 1e6, Double(stats.totalBytes) / Double(max(bytes, 1)),
             Double(stats.bytesByKind["sto"] ?? 0) / 1e6, icuSeconds, mb / icuSeconds, words, 100 * icuSeconds / seconds))
     }
 }

@@ -101,16 +101,17 @@ enum Indexer {
         let start = Date()
         for file in files {
             do {
+                var inFile = 0
                 try ingestion.forEachDocument(inFile: file, { doc in
                     try writer.add(doc)
                     documents += 1
                     if let n = commitEvery, documents % n == 0 { try writer.commit() }
-                    if documents % 64 == 0 { progress.update(documents: documents, bytes: doneBytes) }
+                    if documents % 64 == 0 { progress.update(documents: documents, bytes: doneBytes + inFile) }
                 }, onError: { error in
                     errors.append(error)
                     progress.clear()
                     writeErr("kite: \(error)\n")
-                })
+                }, onProgress: { inFile = $0 })
             } catch let error as IngestError {
                 errors.append(error)
                 progress.clear()
@@ -132,8 +133,7 @@ enum Indexer {
         var line = String(format: "indexed %d documents from %d file(s), %.1f MB in %.2f s (%.1f MB/s); index has %d documents",
                           documents, files.count, mb, seconds, mb / max(seconds, 1e-9), live)
         if !errors.isEmpty { line += "; \(errors.count) input error(s) skipped" }
-        var usage = rusage()
-        if getrusage(RUSAGE_SELF.rawValue, &usage) == 0 { line += String(format: "; peak memory %.0f MiB", Double(usage.ru_maxrss) / 1024) }
+        line += String(format: "; peak memory %.0f MiB", peakMemoryMiB())
         return line
     }
 }

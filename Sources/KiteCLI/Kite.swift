@@ -54,6 +54,20 @@ struct IndexLocation: ParsableArguments {
 func writeOut(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
 func writeErr(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 
+/// This process's peak resident memory in MiB: `VmHWM` from /proc/self/status, which starts afresh at exec.
+/// (`getrusage`'s `ru_maxrss` carries over the peak of the process that spawned this one, so a `kite` started by a
+/// large process would report that process's peak.)
+func peakMemoryMiB() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kB = line.split(separator: " ").compactMap({ Double($0) }).first {
+        return kB / 1024
+    }
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
 func jsonString(_ object: Any) throws -> String {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)

@@ -437,6 +437,14 @@ final class TokenStream {
                 && units[k + 1] <= 0x39 { return 1 }
             return u < 0x80 ? 0 : 3
         }
+        // The common case, without allocating: a word that is one run of digits, or of fewer than three letters,
+        // has no sub-words.
+        let first = cls(start)
+        if first == 1 || (first == 2 && end - start < 3) {
+            var k = start + 1
+            while k < end && cls(k) == first { k += 1 }
+            if k == end { return }
+        }
         var runs: [(Int, Int, Int)] = []
         var k = start
         while k < end {

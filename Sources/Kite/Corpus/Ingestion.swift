@@ -47,17 +47,22 @@ public struct Ingestion: Sendable {
         return .text
     }
 
-    /// Reads `path` and calls `body` with each document; per-line problems go to `onError`.
+    /// Reads `path` and calls `body` with each document; per-line problems go to `onError`; `onProgress` hears how
+    /// many bytes of the file have been read so far (for a progress bar over one large file).
     ///
     /// Throws when the file as a whole cannot be used (unreadable, or a text/report file that is not UTF-8), and
     /// rethrows what `body` throws.
     public func forEachDocument(
-        inFile path: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void
+        inFile path: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void,
+        onProgress: (Int) -> Void = { _ in }
     ) throws {
         let lower = path.lowercased()
         if format == .jsonl || (format == .auto && (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson"))) {
             // Streamed a chunk at a time: a corpus larger than memory indexes in bounded memory.
+            var read = 0
             try forEachLine(ofFile: path) { line, number in
+                read += line.count + 1
+                onProgress(read)
                 switch JSONLinesReader.decodeLine(line, number: number, path: path) {
                 case nil:
                     break

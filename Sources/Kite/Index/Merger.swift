@@ -64,7 +64,7 @@ enum Merger {
                     live[i] = try enumerators[i].next()
                 }
                 // The sources are read once, front to back: keep their mapped pages from piling up in memory.
-                if readSinceRelease >= 1 << 20 {
+                if readSinceRelease >= 1 << 18 {
                     readSinceRelease = 0
                     for s in sources { s.reader.releaseResidentPages() }
                 }
@@ -134,6 +134,7 @@ enum Merger {
         var record = ByteWriter(capacity: 1 << 16)
         for (i, s) in sources.enumerated() {
             try s.reader.forEachStoredDocument { d, fields in
+                if d % 1024 == 1023 { s.reader.releaseResidentPages() }
                 guard maps[i][d] >= 0 else { return }
                 var entries: [(name: Int, value: String)] = []
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
