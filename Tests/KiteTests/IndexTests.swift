@@ -201,6 +201,23 @@ struct ReferenceBM25 {
         #expect(Set(merged[0].keys) == Set(unmerged[0].keys))
     }
 
+    /// The snippet shows where the query was found whole rather than where more of its words are scattered.
+    @Test func snippetPrefersTheQueryFoundWhole() throws {
+        let scattered = "抓好安全生产和防灾减灾工作，全面完成安全生产治本攻坚三年行动，提升风险隐患排查治理质效，生产经营稳定。"
+        let filler = String(repeating: "加强基础设施建设和公共服务保障。", count: 8)
+        let text = scattered + filler + "培育壮大新质生产力，推动产业升级。"
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        try w.add(Document(id: "p", fields: ["body": text]))
+        try w.commit()
+        w.close()
+        let hit = try #require(try IndexReader(at: dir.path).search("新质生产力").hits.first)
+        let ranges = try #require(hit.highlights["body"])
+        #expect(ranges.filter { $0.lowerBound < scattered.utf8.count }.count > 1)  // more ranges up front
+        let snippet = Snippet(text: text, highlights: ranges, maxCharacters: 40)
+        #expect(snippet.text.contains("新质生产力"), "\(snippet.text)")
+    }
+
     @Test func secondWriterIsLockedOut() throws {
         let dir = TemporaryDirectory()
         let w = try IndexWriter(at: dir.path)

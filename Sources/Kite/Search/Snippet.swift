@@ -6,8 +6,10 @@ public struct Snippet: Hashable, Sendable {
     /// UTF-8 byte ranges of the highlighted terms within ``text``.
     public var highlights: [Range<Int>]
 
-    /// Builds a snippet of at most about `maxCharacters` characters from `text`, centred on the window with the
-    /// most highlight ranges (`highlights` are UTF-8 byte ranges into `text`, as ``Hit/highlights`` gives them).
+    /// Builds a snippet of at most about `maxCharacters` characters from `text`, around the window with the most
+    /// highlighted text, a range counting by the square of its length, so that the query found whole (one long
+    /// merged range) outweighs its words scattered (`highlights` are UTF-8 byte ranges into `text`, as
+    /// ``Hit/highlights`` gives them).
     public init(text: String, highlights: [Range<Int>], maxCharacters: Int = 100) {
         let bytes = Array(text.utf8)
         // Character starts (byte offsets), skipping whitespace runs.
@@ -21,17 +23,18 @@ public struct Snippet: Hashable, Sendable {
             chars.append((i, end, isSpace))
             i = end
         }
-        // Choose the window start: the character where most highlights begin within maxCharacters.
+        // Choose the window start: the one whose highlights, each weighted by its squared length, weigh most.
         let starts = highlights.map(\.lowerBound)
-        var bestStart = 0, bestCount = -1
+        var bestStart = 0, bestWeight = -1
         var charIndexOf: [Int: Int] = [:]
         for (k, c) in chars.enumerated() { charIndexOf[c.start] = k }
         for s in starts {
             guard let k = charIndexOf[s] else { continue }
             let from = max(0, k - maxCharacters / 4)
             let limit = from + maxCharacters < chars.count ? chars[from + maxCharacters].start : bytes.count
-            let count = starts.filter { $0 >= chars[from].start && $0 < limit }.count
-            if count > bestCount { bestCount = count; bestStart = from }
+            var weight = 0
+            for r in highlights where r.lowerBound >= chars[from].start && r.lowerBound < limit { weight += r.count * r.count }
+            if weight > bestWeight { bestWeight = weight; bestStart = from }
         }
         let from = bestStart
         let to = min(chars.count, from + maxCharacters)
