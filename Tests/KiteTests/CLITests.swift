@@ -44,8 +44,10 @@ struct KiteProcess {
     }
 }
 
+/// Whether these tests (and so the `kite` they run) are built with ThreadSanitizer.
+let underThreadSanitizer = dlsym(nil, "__tsan_init") != nil
 /// Whether these tests (and so the `kite` they run) are built with AddressSanitizer or ThreadSanitizer.
-let underSanitizer = dlsym(nil, "__asan_init") != nil || dlsym(nil, "__tsan_init") != nil
+let underSanitizer = dlsym(nil, "__asan_init") != nil || underThreadSanitizer
 
 @Suite(.serialized) struct CLITests {
     let corpus = KiteProcess.repository + "/Corpus"

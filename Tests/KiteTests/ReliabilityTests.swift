@@ -485,7 +485,8 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
     /// `kite index` under a file-size limit (`ulimit -f`, with SIGXFSZ ignored so that write() fails with EFBIG):
     /// either the run succeeds, or it exits with status 2 and one `kite: …` line, and the previous commit is
     /// intact.
-    @Test func fileSizeLimitLeavesThePreviousCommit() throws {
+    @Test(.disabled(if: underThreadSanitizer, "the ThreadSanitizer runtime itself dies under ulimit -f (SIGBUS, exit 66)"))
+    func fileSizeLimitLeavesThePreviousCommit() throws {
         let tmp = TemporaryDirectory()
         let base = tmp.sub("base")
         let first = RelCorpus.documents(60)
