@@ -63,11 +63,6 @@ final class PostingsCursor {
     /// The block's maximum term frequency and minimum field length, for score upper bounds.
     @inline(__always) func blockMaxFreq(_ b: Int) -> UInt32 { skipU32(b, 3) }
     @inline(__always) func blockMinLength(_ b: Int) -> UInt32 { skipU32(b, 4) }
-    var currentBlock: Int { block }
-    /// Whether the list has skip entries (and so per-block maxima); short lists are one block without them.
-    var hasBlockMaxima: Bool { blockCount > 0 }
-    /// Number of skip entries (0 for a short list).
-    var skipEntryCount: Int { blockCount }
 
     /// Moves to the first posting.
     func start() throws(KiteError) {

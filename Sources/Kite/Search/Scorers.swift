@@ -188,8 +188,6 @@ final class DisjunctionScorer: Scorer {
         for c in children where c.doc == doc { s += try c.score() }
         return s
     }
-    /// Number of children on the current document.
-    var matchingCount: Int { children.reduce(0) { $0 + ($1.doc == doc ? 1 : 0) } }
     override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
     override func blockEnd(from target: Int) -> Int {
         var end = PostingsCursor.exhausted - 1
