@@ -201,6 +201,27 @@ struct ReferenceBM25 {
         #expect(Set(merged[0].keys) == Set(unmerged[0].keys))
     }
 
+    /// A merge keeps only the keyword values that live documents use: a value only deleted documents had is gone,
+    /// so value tables do not grow with every update.
+    @Test func mergeDropsKeywordValuesOfDeletedDocuments() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(mergesAfterCommit: false))
+        try w.add(Document(id: "a", fields: ["body": "甲", "period": "2023Q1"]))
+        try w.add(Document(id: "b", fields: ["body": "乙", "period": "2023Q2"]))
+        try w.commit()
+        try w.add(Document(id: "c", fields: ["body": "丙", "period": "2023Q3"]))
+        try w.delete(id: "b")
+        try w.commit()
+        try w.forceMerge(maxSegments: 1)
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.segmentCount == 1)
+        let period = try #require(r.schema.keywordFields.firstIndex(of: "period"))
+        #expect(r.segments[0].keywordValues[period] == ["2023Q1", "2023Q3"])
+        #expect(try r.search("period:2023Q3").hits.map(\.id) == ["c"])
+        #expect(try r.search("period:2023Q2").totalHits == 0)
+    }
+
     /// The snippet shows where the query was found whole rather than where more of its words are scattered.
     @Test func snippetPrefersTheQueryFoundWhole() throws {
         let scattered = "抓好安全生产和防灾减灾工作，全面完成安全生产治本攻坚三年行动，提升风险隐患排查治理质效，生产经营稳定。"

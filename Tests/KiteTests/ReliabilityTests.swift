@@ -739,6 +739,68 @@ func relThread(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
     }
 
     /// Truncation, extension and swapping of every file kind, and the version, magic and configuration checks.
+    /// A keywords file whose sorted id order lists a document twice (CRC fixed up, so only validation can tell)
+    /// is corrupt at open: otherwise `documents(withID:)` would miss the document left out, and a delete or update
+    /// would leave it live.
+    @Test func idOrderListingADocumentTwiceIsCorrupt() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("idx")
+        let w = try IndexWriter(at: dir)
+        for i in 0..<5 { try w.add(Document(id: "id\(i)", fields: ["body": "正文 \(i)"])) }
+        try w.commit()
+        w.close()
+        let info = try #require(try Manifest.read(directory: dir).segments.first)
+        let name = info.fileName(.keywords)
+        var bytes = try Rel.readFile(dir + "/" + name)
+        func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        let startsAt = u64(bytes.count - FileFormat.footerSize - 8)
+        let orderAt = startsAt + 8 * (info.docCount + 1)
+        bytes[(orderAt + 4)..<(orderAt + 8)] = bytes[orderAt..<(orderAt + 4)]  // the first document, twice
+        Rel.fixCRC(&bytes)
+        try Rel.writeFile(dir + "/" + name, bytes)
+        do {
+            _ = try IndexReader(at: dir)
+            Issue.record("a duplicated id order entry was not detected")
+        } catch KiteError.corrupt(let file, let reason) {
+            #expect(file == name && reason.contains("listed twice"), "\(reason)")
+        }
+    }
+
+    /// Top-k search skips blocks by their skip entries' maximum frequency and minimum length, so an entry that does
+    /// not bound its block must be reported, not trusted: a too-small maximum frequency fails the block's decoding,
+    /// a too-large minimum length fails `check`.
+    @Test func skipEntryMaximaThatDoNotBoundTheirBlockAreDetected() throws {
+        let tmp = TemporaryDirectory()
+        let dir = tmp.sub("idx")
+        let w = try IndexWriter(at: dir)
+        for i in 0..<300 { try w.add(Document(id: "d\(i)", fields: ["body": "共同 词语 共同 第\(i)篇"])) }
+        try w.commit()
+        w.close()
+        let info = try #require(try Manifest.read(directory: dir).segments.first)
+        let name = info.fileName(.postings)
+        let original = try Rel.readFile(dir + "/" + name)
+        // The skip entries of 共同 (df 300: three blocks), right after its block-count varint.
+        let reader = try IndexReader(at: dir)
+        let body = try #require(reader.schema.textFields.firstIndex(of: "body"))
+        let term = try #require(try Array("共同".utf8).withUnsafeBytes { try reader.segments[0].lookup(field: body, term: $0) })
+        #expect(term.docFrequency == 300)
+        let skip = term.postingsOffset + 1  // VInt 3 is one byte
+        func damaged(_ field: Int, _ value: UInt32) throws {
+            var bytes = original
+            for k in 0..<4 { bytes[skip + field * 4 + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(k))) }
+            Rel.fixCRC(&bytes)
+            try Rel.writeFile(dir + "/" + name, bytes)
+        }
+        try damaged(3, 1)  // MaxFreq 1, but 共同 occurs twice in every document
+        #expect(throws: KiteError.self) { _ = try IndexReader(at: dir).search("共同", options: SearchOptions(facetField: nil)) }
+        #expect(try !IndexReader(at: dir).check().isSound)
+        try damaged(4, 1_000)  // MinLength far above the documents' lengths
+        let report = try IndexReader(at: dir).check()
+        #expect(report.problems.contains { $0.contains(name) && $0.contains("maxima") }, "\(report.problems)")
+        try Rel.writeFile(dir + "/" + name, original)
+        #expect(try IndexReader(at: dir).check().isSound)
+    }
+
     @Test func truncatedAndSwappedFilesAreDetected() throws {
         let tmp = TemporaryDirectory()
         let fx = try Self.makeDamageFixture(tmp)

@@ -589,6 +589,7 @@ func forEachLine(
     defer { buffer.deallocate() }
     var filled = 0  // bytes in buffer
     var start = 0  // first byte of the current line
+    var scanned = 0  // bytes before this hold no newline of the current line (a long line is searched once)
     var line = 0
     var atEnd = false
     var first = true
@@ -596,6 +597,7 @@ func forEachLine(
         if start > 0 {  // keep the partial line at the front
             if filled > start { memmove(buffer.baseAddress!, buffer.baseAddress! + start, filled - start) }
             filled -= start
+            scanned = max(0, scanned - start)
             start = 0
         }
         if filled == buffer.count {  // a line longer than the buffer: grow it
@@ -618,16 +620,19 @@ func forEachLine(
         let base = buffer.baseAddress!
         while start < filled {
             let rest = filled - start
-            if let newline = memchr(base + start, 0x0A, rest) {
+            let from = max(start, scanned)
+            if let newline = memchr(base + from, 0x0A, filled - from) {
                 let end = base.distance(to: newline)
                 line += 1
                 try body(UnsafeRawBufferPointer(start: base + start, count: end - start), line)
                 start = end + 1
+                scanned = start
             } else if atEnd {
                 line += 1
                 try body(UnsafeRawBufferPointer(start: base + start, count: rest), line)
                 start = filled
             } else {
+                scanned = filled
                 break
             }
         }

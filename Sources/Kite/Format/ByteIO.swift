@@ -103,7 +103,7 @@ struct ByteReader {
     /// A varint that must fit in `Int` and be at most `limit`.
     @inline(__always) mutating func vint(max limit: Int) throws(KiteError) -> Int {
         let v = try vint()
-        guard v <= UInt64(limit) else { throw corrupt("value \(v) exceeds \(limit) at \(offset)") }
+        guard limit >= 0, v <= UInt64(limit) else { throw corrupt("value \(v) exceeds \(limit) at \(offset)") }
         return Int(v)
     }
 

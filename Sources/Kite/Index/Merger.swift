@@ -105,9 +105,18 @@ enum Merger {
         }
         try keywords.finishIDs(order: order)
         order = []
-        // Keyword fields: the sources' sorted values merged, each source's ordinals translated.
+        // Keyword fields: the values live documents use, sorted, each source's ordinals translated (values only
+        // deleted documents had are dropped, as the documents are).
         for f in 0..<schema.keywordFields.count {
-            let values = Set(sources.flatMap { $0.reader.keywordValues[f] }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var used = Set<String>()
+            for (i, s) in sources.enumerated() {
+                var seen = [Bool](repeating: false, count: s.reader.keywordValues[f].count)
+                for d in 0..<s.reader.docCount where maps[i][d] >= 0 {
+                    if let o = s.reader.keywordOrdinal(f, d) { seen[o] = true }
+                }
+                for (o, v) in s.reader.keywordValues[f].enumerated() where seen[o] { used.insert(v) }
+            }
+            let values = used.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             var ordinal: [String: UInt32] = [:]
             for (o, v) in values.enumerated() { ordinal[v] = UInt32(o) }
             var ordinals = [UInt32](repeating: UInt32.max, count: total)

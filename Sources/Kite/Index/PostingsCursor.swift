@@ -121,6 +121,12 @@ final class PostingsCursor {
         if blockCount > 0, prev != blockLastDoc(b) {
             throw .corrupt(file: fileName, reason: "block \(b) ends at \(prev), skip data says \(blockLastDoc(b))")
         }
+        if blockCount > 0 {  // top-k search trusts the block's maximum frequency to bound its scores
+            let maxFreq = blockMaxFreq(b)
+            for k in 0..<n where freqs[k] > maxFreq {
+                throw .corrupt(file: fileName, reason: "block \(b) has frequency \(freqs[k]) above its maximum \(maxFreq)")
+            }
+        }
         count = n
         doc = n > 0 ? Int(docs[0]) : PostingsCursor.exhausted
     }
@@ -146,21 +152,27 @@ final class PostingsCursor {
         if index < count { doc = Int(docs[index]) } else { try next() }
     }
 
+    /// Whether the list has skip entries (a list shorter than a block has none).
+    var hasSkipEntries: Bool { blockCount > 0 }
+
     /// The first block at or after the current one whose last document is ≥ `target` (for block-max bounds).
     func blockContaining(_ target: Int) -> Int? {
         guard blockCount > 0 else { return nil }
-        var b = max(block, 0)
-        while b < blockCount && blockLastDoc(b) < target { b += 1 }
-        return b < blockCount ? b : nil
+        var lo = max(block, 0), hi = blockCount  // binary search: the skip entries' last docs increase
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if blockLastDoc(mid) < target { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < blockCount ? lo : nil
     }
 
-    /// The largest of `bound(maxFreq, minLength)` over the blocks from the current one through the one holding
-    /// `end` (nil for a short list without skip entries): an upper bound of the term's score for the documents
-    /// from the current one to `end`, read from the skip data without decoding a block.
+    /// The largest of `bound(maxFreq, minLength)` over the blocks from the one holding `from` (at or after the
+    /// current one) through the one holding `end` (nil for a short list without skip entries): an upper bound of the
+    /// term's score for its documents in `from...end`, read from the skip data without decoding a block.
     @inline(__always)
-    func blockMaximum(upTo end: Int, _ bound: (UInt32, UInt32) -> Double) -> Double? {
+    func blockMaximum(from: Int, upTo end: Int, _ bound: (UInt32, UInt32) -> Double) -> Double? {
         guard blockCount > 0 else { return nil }
-        var b = max(block, 0)
+        guard var b = blockContaining(from) else { return 0 }
         var m = 0.0
         while b < blockCount {
             m = max(m, bound(blockMaxFreq(b), blockMinLength(b)))

@@ -185,9 +185,12 @@ final class SegmentReader: @unchecked Sendable {
             UnsafeRawBufferPointer(rebasing: bytes[(idBase + start(d))..<(idBase + start(d + 1))])
         }
         var previous: Int? = nil
+        var listed = DeleteSet(docCount: kDocs)  // a bitset: each document must be listed once
         for i in 0..<kDocs {
             let d = Int(bytes.loadUnaligned(fromByteOffset: orderAt + 4 * i, as: UInt32.self).littleEndian)
-            guard d < kDocs else { throw .corrupt(file: keywordsFile.name, reason: "id document \(d) out of range") }
+            guard d < kDocs, listed.insert(d) else {
+                throw .corrupt(file: keywordsFile.name, reason: "id document \(d) out of range or listed twice")
+            }
             if let p = previous, compareBytes(id(p), id(d)) > 0 {
                 throw .corrupt(file: keywordsFile.name, reason: "ids out of order")
             }

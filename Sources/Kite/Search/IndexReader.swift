@@ -119,7 +119,7 @@ public final class IndexReader: Sendable {
                     if pruning && heap.isFull {
                         if d > boundEnd {
                             boundEnd = scorer.blockEnd(from: d)
-                            bound = scorer.maxScore(upTo: boundEnd)
+                            bound = scorer.maxScore(from: d, upTo: boundEnd)
                         }
                         if WindowedScorer.below(bound, heap.threshold) {
                             if boundEnd >= PostingsCursor.exhausted - 1 { break }

@@ -246,7 +246,7 @@ struct Planner {
                 base = CoverageScorer(children, total: total, exponent: ranking.coordination)
             }
             var bonus: [Scorer] = []
-            for p in phrases { if let s = try phraseScorer(p, segment: segment) { bonus.append(s) } }
+            for p in phrases { if let s = try phraseScorer(p, segment: segment, bonus: true) { bonus.append(s) } }
             if bonus.isEmpty { return base }
             return RequiredOptionalScorer(required: base, optional: bonus.count == 1 ? bonus[0] : DisjunctionScorer(bonus))
         case .phrase(let p):
@@ -317,7 +317,7 @@ struct Planner {
                 terms.append(WindowedScorer.Term(cursor: try segment.postingsCursor(info), weight: t.weight,
                                                  field: t.field, bm25: bm25(t.field)))
             }
-            for p in phrases { if let s = try phraseScorer(p, segment: segment) { bonuses.append(s) } }
+            for p in phrases { if let s = try phraseScorer(p, segment: segment, bonus: true) { bonuses.append(s) } }
         }
         return try WindowedScorer(segment: segment, terms: terms, bonuses: bonuses)
     }
@@ -329,7 +329,9 @@ struct Planner {
         return try lookup(s, field: field, term)
     }
 
-    private func phraseScorer(_ p: PhrasePlan, segment: SegmentReader) throws(KiteError) -> Scorer? {
+    /// A phrase's scorer; a proximity `bonus` is scaled down in short texts (``Ranking/proximityLength``), a quoted
+    /// phrase is not.
+    private func phraseScorer(_ p: PhrasePlan, segment: SegmentReader, bonus: Bool = false) throws(KiteError) -> Scorer? {
         var cursors: [PostingsCursor] = []
         for t in p.terms {
             guard let info = try lookup(segment, field: p.field, t) else { return nil }
@@ -339,7 +341,7 @@ struct Planner {
         model.delta = 0
         if !p.lengthNormalized { model.b = 0 }
         return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: model,
-                                segment: segment, field: p.field, lengthScale: ranking.proximityLength)
+                                segment: segment, field: p.field, lengthScale: bonus ? ranking.proximityLength : 0)
     }
 
     /// Terms to highlight, per text field name ("" for all fields): the query's positive text terms.

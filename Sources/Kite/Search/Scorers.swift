@@ -13,11 +13,12 @@ class Scorer {
     /// An upper bound of `score()` over all documents (for MaxScore pruning).
     var maxScore: Double { 0 }
     /// The last document of the stretch, starting at `target` (≥ the current document), over which
-    /// ``maxScore(upTo:)`` can be tight: the end of the postings block holding `target` for a term. Top-k search
+    /// ``maxScore(from:upTo:)`` can be tight: the end of the postings block holding `target` for a term. Top-k search
     /// skips from `target` past it when the bound cannot beat the k-th best score.
     func blockEnd(from target: Int) -> Int { PostingsCursor.exhausted - 1 }
-    /// An upper bound of `score()` over the documents from the current one to `end`, from per-block maxima.
-    func maxScore(upTo end: Int) -> Double { maxScore }
+    /// An upper bound of `score()` over the documents in `from...end` (`from` ≥ the current document), from
+    /// per-block maxima.
+    func maxScore(from: Int, upTo end: Int) -> Double { maxScore }
 }
 
 /// BM25 parameters of one field, with index-wide statistics.
@@ -70,10 +71,11 @@ final class TermScorer: Scorer {
         guard let b = cursor.blockContaining(target) else { return PostingsCursor.exhausted - 1 }
         return cursor.blockLastDoc(b)
     }
-    override func maxScore(upTo end: Int) -> Double {
+    override func maxScore(from: Int, upTo end: Int) -> Double {
         if doc == PostingsCursor.exhausted { return 0 }
         let weight = self.weight, bm25 = self.bm25
-        return cursor.blockMaximum(upTo: end) { weight * bm25.saturation(freq: Double($0), length: $1) } ?? weight
+        return cursor.blockMaximum(from: max(from, doc), upTo: end) { weight * bm25.saturation(freq: Double($0), length: $1) }
+            ?? weight
     }
 }
 
@@ -194,9 +196,9 @@ final class DisjunctionScorer: Scorer {
         for c in children where c.doc != PostingsCursor.exhausted { end = min(end, c.blockEnd(from: max(target, c.doc))) }
         return end
     }
-    override func maxScore(upTo end: Int) -> Double {
+    override func maxScore(from: Int, upTo end: Int) -> Double {
         var s = 0.0
-        for c in children where c.doc <= end { s += c.maxScore(upTo: end) }
+        for c in children where c.doc <= end { s += c.maxScore(from: from, upTo: end) }
         return s
     }
 }
@@ -225,7 +227,7 @@ final class CoverageScorer: Scorer {
     }
     override var maxScore: Double { disjunction.maxScore }
     override func blockEnd(from target: Int) -> Int { disjunction.blockEnd(from: target) }
-    override func maxScore(upTo end: Int) -> Double { disjunction.maxScore(upTo: end) }
+    override func maxScore(from: Int, upTo end: Int) -> Double { disjunction.maxScore(from: from, upTo: end) }
 }
 
 /// Matches documents matching every child; scores are summed (children marked non-scoring add nothing).
@@ -270,9 +272,9 @@ final class ConjunctionScorer: Scorer {
         for (c, sc) in zip(children, scoring) where sc { end = min(end, c.blockEnd(from: target)) }
         return end
     }
-    override func maxScore(upTo end: Int) -> Double {
+    override func maxScore(from: Int, upTo end: Int) -> Double {
         var s = 0.0
-        for (c, sc) in zip(children, scoring) where sc { s += c.maxScore(upTo: end) }
+        for (c, sc) in zip(children, scoring) where sc { s += c.maxScore(from: from, upTo: end) }
         return s
     }
 }
@@ -297,8 +299,8 @@ final class RequiredOptionalScorer: Scorer {
     }
     override var maxScore: Double { required.maxScore + optional.maxScore }
     override func blockEnd(from target: Int) -> Int { required.blockEnd(from: target) }
-    override func maxScore(upTo end: Int) -> Double {
-        required.maxScore(upTo: end) + (optional.doc <= end ? optional.maxScore(upTo: end) : 0)
+    override func maxScore(from: Int, upTo end: Int) -> Double {
+        required.maxScore(from: from, upTo: end) + (optional.doc <= end ? optional.maxScore(from: from, upTo: end) : 0)
     }
 }
 
@@ -326,7 +328,7 @@ final class ExclusionScorer: Scorer {
     override func score() throws(KiteError) -> Double { try required.score() }
     override var maxScore: Double { required.maxScore }
     override func blockEnd(from target: Int) -> Int { required.blockEnd(from: target) }
-    override func maxScore(upTo end: Int) -> Double { required.maxScore(upTo: end) }
+    override func maxScore(from: Int, upTo end: Int) -> Double { required.maxScore(from: from, upTo: end) }
 }
 
 /// Every document whose keyword ordinal is in a set (keyword and range filters); scores 0.

@@ -99,7 +99,8 @@ public struct SearchOptions: Hashable, Sendable {
     /// top hits matter: the search may then skip documents that cannot enter them (MaxScore over the postings'
     /// per-block maxima for text queries, block-max skipping for conjunctions), which is much faster on frequent
     /// terms, and ``SearchResults/totalHits`` only counts the documents it scored. Facet counts need every match,
-    /// so a ``facetField`` keeps the count exact.
+    /// so a ``facetField`` keeps the count exact. Scores then add the same terms in another order, so they may
+    /// differ from the exhaustive ones in the last bits, and documents whose scores tie exactly may swap places.
     public var countsAllHits: Bool
     /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
     var windowedScoring = true

@@ -67,7 +67,7 @@ final class WindowedScorer {
                     let cursor = t.cursor
                     if cursor.doc >= end { bound[i] = 0; continue }
                     let weight = t.weight, bm25 = t.bm25
-                    bound[i] = cursor.blockMaximum(upTo: end - 1) { weight * bm25.saturation(freq: Double($0), length: $1) }
+                    bound[i] = cursor.blockMaximum(from: cursor.doc, upTo: end - 1) { weight * bm25.saturation(freq: Double($0), length: $1) }
                         ?? weight
                 }
                 order.sort { bound[$0] < bound[$1] }
