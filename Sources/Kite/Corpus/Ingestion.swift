@@ -35,11 +35,16 @@ public struct Ingestion: Sendable {
         self.passageThreshold = passageThreshold
     }
 
+    /// Whether `auto` reads `path` as JSON Lines, by its extension.
+    private static func isJSONLName(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson")
+    }
+
     /// The format `auto` resolves to for `path` with contents `bytes`.
     public func resolvedFormat(path: String, bytes: [UInt8]) -> Format {
         if format != .auto { return format }
-        let lower = path.lowercased()
-        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .jsonl }
+        if Self.isJSONLName(path) { return .jsonl }
         if let text = String(validating: bytes, as: UTF8.self),
             ReportParser().parse(text).sections.contains(where: { !$0.items.isEmpty }) {
             return .report
@@ -56,8 +61,7 @@ public struct Ingestion: Sendable {
         inFile path: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void,
         onProgress: (Int) -> Void = { _ in }
     ) throws {
-        let lower = path.lowercased()
-        if format == .jsonl || (format == .auto && (lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson"))) {
+        if format == .jsonl || (format == .auto && Self.isJSONLName(path)) {
             // Streamed a chunk at a time: a corpus larger than memory indexes in bounded memory.
             var read = 0
             try forEachLine(ofFile: path) { line, number in

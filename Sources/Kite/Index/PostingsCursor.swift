@@ -103,7 +103,6 @@ final class PostingsCursor {
             guard prev < docCount, freqs[0] > 0 || fw == 0 else {
                 throw .corrupt(file: fileName, reason: "document \(prev) out of range")
             }
-            for k in 0..<n where freqs[k] == 0 { throw .corrupt(file: fileName, reason: "zero frequency") }
         } else {
             for k in 0..<n {
                 let v = try r.vint()
@@ -121,11 +120,11 @@ final class PostingsCursor {
         if blockCount > 0, prev != blockLastDoc(b) {
             throw .corrupt(file: fileName, reason: "block \(b) ends at \(prev), skip data says \(blockLastDoc(b))")
         }
-        if blockCount > 0 {  // top-k search trusts the block's maximum frequency to bound its scores
-            let maxFreq = blockMaxFreq(b)
-            for k in 0..<n where freqs[k] > maxFreq {
-                throw .corrupt(file: fileName, reason: "block \(b) has frequency \(freqs[k]) above its maximum \(maxFreq)")
-            }
+        // One pass over the frequencies: none is 0 (a packed width can encode it), and none exceeds the block's
+        // maximum, which top-k search trusts to bound the block's scores.
+        let maxFreq = blockCount > 0 ? blockMaxFreq(b) : UInt32.max
+        for k in 0..<n where freqs[k] == 0 || freqs[k] > maxFreq {
+            throw .corrupt(file: fileName, reason: "block \(b) has frequency \(freqs[k]), outside 1...\(maxFreq)")
         }
         count = n
         doc = n > 0 ? Int(docs[0]) : PostingsCursor.exhausted

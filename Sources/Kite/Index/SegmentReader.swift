@@ -250,10 +250,6 @@ final class SegmentReader: @unchecked Sendable {
         }
         storedBlocks = blocks
 
-        // Validation read the small files whole and the others' ends (which the kernel may map in large folios):
-        // let those pages go until a search needs them, so that opening segments costs no resident memory.
-        for file in [terms, postings, positions, lengthsFile, keywordsFile, storedFile] { file.releaseResidentPages() }
-
         // Deletes.
         if info.deleteGeneration > 0 {
             let name = info.fileName(.deletes)
@@ -277,6 +273,9 @@ final class SegmentReader: @unchecked Sendable {
         } else {
             deletes = DeleteSet(docCount: info.docCount)
         }
+        // Validation read the small files whole and the others' ends (which the kernel may map in large folios):
+        // let those pages go until a search needs them, so that opening segments costs no resident memory.
+        releaseResidentPages()
     }
 
     var liveCount: Int { docCount - deletes.count }
