@@ -114,7 +114,7 @@ public final class IndexWriter {
             guard manifest.schema == schema.fingerprint else {
                 throw KiteError.configurationMismatch(path: path, expected: schema.fingerprint, found: manifest.schema)
             }
-            IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles)
+            IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles, waitingUpTo: 100)
             for info in manifest.segments {
                 let reader = try SegmentReader(
                     directory: path, info: info, textFieldCount: schema.textFields.count,
@@ -344,7 +344,8 @@ public final class IndexWriter {
         try next.write(directory: path)
         manifest = next
         pendingChanges = false
-        // Readers that already mapped old files keep them (POSIX unlink semantics); new readers use the new manifest.
+        // Readers that already mapped old files keep them (POSIX unlink semantics); a reader opening right now pins
+        // the directory, and then the files stay until a later commit or close removes them.
         IndexDirectory.removeUnreferenced(path, keep: next.referencedFiles)
     }
 
@@ -353,7 +354,7 @@ public final class IndexWriter {
         guard !closed else { return }
         closed = true
         for slot in slots { slot.drain() }
-        IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles)
+        IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles, waitingUpTo: 200)
         Glibc.close(lockFD)
     }
 

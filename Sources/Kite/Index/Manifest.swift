@@ -119,12 +119,49 @@ enum IndexDirectory {
         return names
     }
 
-    /// Removes the files of `directory` that are Kite's (segment files, temporary manifest) but not in `keep`.
-    static func removeUnreferenced(_ directory: String, keep: Set<String>) {
-        guard let names = try? list(directory) else { return }
+    /// Runs `body` (read the manifest, open the files it names) while holding a shared `flock` on the directory
+    /// itself, so that no writer removes files in between (see ``removeUnreferenced(_:keep:waitingUpTo:)``).
+    ///
+    /// Opening a directory read-only needs no write permission, so read-only users pin too. Where the file system
+    /// cannot lock a directory, `body` runs unpinned and the caller's manifest-generation retry covers the race.
+    static func pinned<T>(_ directory: String, _ body: () throws(KiteError) -> T) throws(KiteError) -> T {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { throw .indexNotFound(path: directory) }
+            throw .io(path: directory, operation: "open index directory", errno: errno)
+        }
+        defer { close(fd) }  // closing the descriptor releases the lock
+        while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
+        return try body()
+    }
+
+    /// Removes the files of `directory` that are Kite's (segment files, temporary manifest) but not in `keep`, if no
+    /// reader is opening the index; returns whether it did.
+    ///
+    /// Removal takes the directory's `flock` exclusively, without blocking (a stream of readers must not stall a
+    /// commit): a reader holds it shared from reading the manifest to mapping the last file it names (``pinned``), and
+    /// mapped files survive `unlink`. If readers hold it, the files stay until a later commit, or `close`, removes them
+    /// (`waitingUpTo` retries that long, in milliseconds).
+    @discardableResult
+    static func removeUnreferenced(_ directory: String, keep: Set<String>, waitingUpTo milliseconds: Int = 0) -> Bool {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var waited = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            if e == EINTR { continue }
+            // A file system that cannot lock directories: readers fall back to retrying, so remove anyway.
+            if e != EWOULDBLOCK { break }
+            guard waited < milliseconds else { return false }
+            usleep(1000)
+            waited += 1
+        }
+        guard let names = try? list(directory) else { return false }
         for name in names where !keep.contains(name) && (name.hasPrefix("seg-") || name == Manifest.temporaryName) {
             unlink(directory + "/" + name)
         }
+        return true
     }
 
     /// Takes the directory's writer lock (`flock`, non-blocking); returns the lock's file descriptor.

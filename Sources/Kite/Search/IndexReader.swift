@@ -28,47 +28,74 @@ public final class IndexReader: Sendable {
     /// If `analyzer` is given and differs from the one the index was built with, throws
     /// ``KiteError/configurationMismatch(path:expected:found:)``.
     public init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
-        var attempt = 0
+        let (manifest, config, schema, segments) = try IndexReader.openCommit(path, expected: expected)
+        self.path = path
+        self.schema = schema
+        self.analyzer = Analyzer(config)
+        self.generation = manifest.generation
+        self.segments = segments
+        var bases: [Int] = []
+        var total = 0
+        for s in segments { bases.append(total); total += s.docCount }
+        self.bases = bases
+        self.totalDocuments = total
+        self.fieldLengthSums = (0..<schema.textFields.count).map { f in
+            segments.reduce(0) { $0 + $1.fields[f].sumLength }
+        }
+    }
+
+    /// Reads the current manifest and maps every file it names, pinned against a writer's file removal
+    /// (``IndexDirectory/pinned(_:_:)``; FORMAT.md, "Commit protocol").
+    ///
+    /// Where the directory cannot be locked, a file that vanished because a commit moved on sends the reader back to
+    /// the newer manifest (each retry follows a new commit, as Lucene's `FindSegmentsFile`); a file missing from the
+    /// commit that is still current is corruption.
+    private static func openCommit(_ path: String, expected: AnalyzerConfiguration?) throws(KiteError)
+        -> (Manifest, AnalyzerConfiguration, Schema, [SegmentReader])
+    {
+        var retries = 0
         while true {
-            let manifest = try Manifest.read(directory: path)
-            guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer),
-                config.segmenter != .icu || manifest.analyzer.hasPrefix("icu\(ICUVersion.major);")
-            else {
-                throw .configurationMismatch(path: path, expected: AnalyzerConfiguration.default.fingerprint, found: manifest.analyzer)
-            }
-            if let expected, expected.fingerprint != manifest.analyzer {
-                throw .configurationMismatch(path: path, expected: expected.fingerprint, found: manifest.analyzer)
-            }
-            guard let schema = Schema(fingerprint: manifest.schema) else {
-                throw .corrupt(file: Manifest.fileName, reason: "unreadable schema \(manifest.schema)")
-            }
+            var generation: UInt64 = 0
             do {
-                var segments: [SegmentReader] = []
-                for info in manifest.segments {
-                    segments.append(try SegmentReader(
-                        directory: path, info: info, textFieldCount: schema.textFields.count,
-                        keywordFieldCount: schema.keywordFields.count))
+                return try IndexDirectory.pinned(path) { () throws(KiteError) in
+                    let manifest = try Manifest.read(directory: path)
+                    generation = manifest.generation
+                    let (config, schema) = try configuration(of: manifest, at: path, expected: expected)
+                    var segments: [SegmentReader] = []
+                    for info in manifest.segments {
+                        segments.append(try SegmentReader(
+                            directory: path, info: info, textFieldCount: schema.textFields.count,
+                            keywordFieldCount: schema.keywordFields.count))
+                    }
+                    return (manifest, config, schema, segments)
                 }
-                self.path = path
-                self.schema = schema
-                self.analyzer = Analyzer(config)
-                self.generation = manifest.generation
-                self.segments = segments
-                var bases: [Int] = []
-                var total = 0
-                for s in segments { bases.append(total); total += s.docCount }
-                self.bases = bases
-                self.totalDocuments = total
-                self.fieldLengthSums = (0..<schema.textFields.count).map { f in
-                    segments.reduce(0) { $0 + $1.fields[f].sumLength }
+            } catch let KiteError.io(file, _, err) where err == ENOENT {
+                let current = try Manifest.read(directory: path).generation
+                guard current != generation else {
+                    throw .corrupt(file: String(file.split(separator: "/").last ?? ""), reason: "named by the manifest but missing")
                 }
-                return
-            } catch let KiteError.io(_, _, err) where err == ENOENT && attempt < 5 {
-                // A writer committed and removed files between reading the manifest and opening them: retry.
-                attempt += 1
-                continue
+                retries += 1
+                if retries > 100 { throw .io(path: file, operation: "open", errno: err) }
             }
         }
+    }
+
+    /// The analyzer and schema a manifest names, checked against the running ICU and the caller's expectation.
+    private static func configuration(of manifest: Manifest, at path: String, expected: AnalyzerConfiguration?)
+        throws(KiteError) -> (AnalyzerConfiguration, Schema)
+    {
+        guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer),
+            config.segmenter != .icu || manifest.analyzer.hasPrefix("icu\(ICUVersion.major);")
+        else {
+            throw .configurationMismatch(path: path, expected: AnalyzerConfiguration.default.fingerprint, found: manifest.analyzer)
+        }
+        if let expected, expected.fingerprint != manifest.analyzer {
+            throw .configurationMismatch(path: path, expected: expected.fingerprint, found: manifest.analyzer)
+        }
+        guard let schema = Schema(fingerprint: manifest.schema) else {
+            throw .corrupt(file: Manifest.fileName, reason: "unreadable schema \(manifest.schema)")
+        }
+        return (config, schema)
     }
 
     /// The on-disk format version this build reads and writes (FORMAT.md); an index of another version is
