@@ -153,7 +153,7 @@ enum CommitRace {
         let manifest = try Manifest.read(directory: dir)
         let victim = manifest.segments[0].fileName(.postings)
         #expect(unlink(dir + "/" + victim) == 0)
-        #expect(throws: KiteError.corrupt(file: victim, reason: "named by the manifest but missing")) {
+        #expect(throws: KiteError.corrupt(file: Manifest.fileName, reason: "names \(victim), which is missing")) {
             _ = try IndexReader(at: dir)
         }
     }

@@ -72,7 +72,7 @@ struct ReferenceBM25 {
         let ref = ReferenceBM25(docs: docs, totalDocuments: 300)
         for q in [["w1"], ["w2", "w3"], ["w0", "w17", "w33"], ["w5", "w5"]] {
             let res = try r.search(Query.text(q.joined(separator: " "), field: nil),
-                                   options: SearchOptions(limit: 1000, highlights: false, ranking: .plainBM25))
+                                   options: SearchOptions(limit: 1000, highlights: false, ranking: .plainBM25, match: .any))
             for hit in res.hits {
                 let expected = ref.score(id: hit.id, terms: q, field: "body") + ref.score(id: hit.id, terms: q, field: "title")
                 #expect(abs(hit.score - expected) < 1e-4, "\(q) \(hit.id)")

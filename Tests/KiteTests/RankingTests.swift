@@ -92,7 +92,7 @@ import Testing
         let (_, r) = try provincialIndex()
         #expect(r.segmentCount > 1)
         for q in ["高质量发展", "科技创新 人才", "升规纳统", "title:报告 民生", "新质生产力 数字经济 乡村振兴", "(就业 OR 民生) 养老"] {
-            var a = SearchOptions(limit: 50)
+            var a = SearchOptions(limit: 50, match: .any)
             var b = a
             a.windowedScoring = true
             b.windowedScoring = false
@@ -119,7 +119,7 @@ import Testing
                 for (limit, offset) in [(10, 0), (3, 0), (5, 5), (1, 0)] {
                     for windowed in [true, false] {
                         var exact = SearchOptions(limit: limit, offset: offset, facetField: nil, highlights: false,
-                                                  storedFields: false, ranking: ranking)
+                                                  storedFields: false, ranking: ranking, match: .any)
                         exact.windowedScoring = windowed
                         var top = exact
                         top.countsAllHits = false

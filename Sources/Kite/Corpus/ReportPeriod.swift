@@ -56,6 +56,22 @@ public struct ReportPeriod: Hashable, Sendable, LosslessStringConvertible {
         }
     }
 
+    /// The months the period covers (1…12 for a year, 7…9 for a third quarter).
+    public var months: ClosedRange<Int> {
+        switch span {
+        case .year: return 1...12
+        case .half(let h): return (h * 6 - 5)...(h * 6)
+        case .quarter(let q): return (q * 3 - 2)...(q * 3)
+        case .month(let m): return m...m
+        }
+    }
+
+    /// Whether `other` lies within this period: `2026` contains `2026H1`, `2026Q1` and `2026-01`; `2026Q1`
+    /// contains `2026-02`, not `2026H1`.
+    public func contains(_ other: ReportPeriod) -> Bool {
+        year == other.year && months.lowerBound <= other.months.lowerBound && other.months.upperBound <= months.upperBound
+    }
+
     /// The canonical form: `2023`, `2023H1`, `2023Q3` or `2023-09`.
     public var description: String {
         switch span {

@@ -381,6 +381,31 @@ final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` for every term of `field` that starts with `prefix`, in order, until it returns false.
+    func forEachTerm(field: Int, prefix: [UInt8], _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool) throws {
+        let f = fields[field]
+        guard !f.blockOffsets.isEmpty else { return }
+        // The last block whose first term sorts before the prefix: the first term with the prefix is in it or later.
+        var lo = 0, hi = f.blockOffsets.count
+        try prefix.withUnsafeBytes { key in
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let c = f.firstTerms.withUnsafeBytes { ft in
+                    compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), key)
+                }
+                if c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            var terms = TermEnumerator(segment: self, field: field, firstBlock: max(lo - 1, 0))
+            while try terms.next() {
+                let more = try terms.term.withUnsafeBytes { (t: UnsafeRawBufferPointer) throws -> Bool in
+                    if t.starts(with: key) { return try body(t, terms.info) }
+                    return compare(t, key) < 0  // before the prefix: go on; after it: done
+                }
+                if !more { return }
+            }
+        }
+    }
+
     private func scanBlock(
         field: Int, block: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws -> Bool
     ) throws {
@@ -546,9 +571,11 @@ struct TermEnumerator {
     private var docOffset = 0
     private var posOffset = 0
 
-    init(segment: SegmentReader, field: Int) {
+    /// Starts before the first term of term block `firstBlock` (0: the whole field).
+    init(segment: SegmentReader, field: Int, firstBlock: Int = 0) {
         self.segment = segment
         self.field = field
+        block = firstBlock - 1
     }
 
     /// Moves to the next term; false at the end of the field.

@@ -72,7 +72,7 @@ public final class IndexReader: Sendable {
             } catch let KiteError.io(file, _, err) where err == ENOENT {
                 let current = try Manifest.read(directory: path).generation
                 guard current != generation else {
-                    throw .corrupt(file: String(file.split(separator: "/").last ?? ""), reason: "named by the manifest but missing")
+                    throw .corrupt(file: Manifest.fileName, reason: "names \(file.split(separator: "/").last ?? ""), which is missing")
                 }
                 retries += 1
                 if retries > 100 { throw .io(path: file, operation: "open", errno: err) }
@@ -114,66 +114,92 @@ public final class IndexReader: Sendable {
         try search(QueryParser(schema: schema).parse(query), options: options)
     }
 
-    /// Searches `query`: BM25 with index-wide statistics, top-k, facet counts and highlights.
+    /// Searches `query`: the documents that match it (``SearchOptions/match``), ranked by BM25 with index-wide
+    /// statistics, top-k, per-value counts of a keyword field and highlights.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
         try Planner.validateLimits(query)
+        if options.match != .any { return try matchingSearch(query, options: options) }
         let planner = Planner(reader: self, ranking: options.ranking)
         let plan = try planner.plan(query)
         let k = max(0, options.limit) + max(0, options.offset)
         var heap = TopK(capacity: k)
-        var total = 0
         let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
         var facetCounts: [String: Int] = [:]
         let pruning = !options.countsAllHits && facetField == nil && k > 0 && options.ranking.admitsPruning
+        var total = 0
         for (si, segment) in segments.enumerated() {
             var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
-            let deletes = segment.deletes
-            let base = bases[si]
-            if options.windowedScoring, let windowed = try planner.windowedScorer(plan, segment: segment) {
-                try windowed.run(pruning: pruning, threshold: { heap.threshold }) { (d: Int, s: Double) throws(KiteError) in
-                    guard !deletes.contains(d) else { return }
-                    total += 1
-                    if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
-                    if k > 0 { heap.offer(score: s, doc: base + d) }
-                }
-            } else {
-                let scorer = try planner.scorer(plan, segment: segment)
-                // Block-max skipping: the bound of the stretch up to `boundEnd` was `bound` when last computed.
-                var boundEnd = -1
-                var bound = Double.infinity
-                while scorer.doc != PostingsCursor.exhausted {
-                    let d = scorer.doc
-                    if pruning && heap.isFull {
-                        if d > boundEnd {
-                            boundEnd = scorer.blockEnd(from: d)
-                            bound = scorer.maxScore(from: d, upTo: boundEnd)
-                        }
-                        if WindowedScorer.below(bound, heap.threshold) {
-                            if boundEnd >= PostingsCursor.exhausted - 1 { break }
-                            try scorer.advance(to: boundEnd + 1)
-                            continue
-                        }
-                    }
-                    if !deletes.contains(d) {
-                        total += 1
-                        if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
-                        if k > 0 {
-                            let s = try scorer.score()
-                            heap.offer(score: s, doc: base + d)
-                        }
-                    }
-                    try scorer.next()
-                }
+            try rank(plan, planner: planner, segment: si, pruning: pruning, windowed: options.windowedScoring,
+                     heap: &heap) { d in
+                total += 1
+                if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
+                return true
             }
             if let f = facetField {
                 for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
             }
         }
-        let ranked = heap.sorted().dropFirst(max(0, options.offset))
+        let ranked = heap.sorted().dropFirst(max(0, options.offset)).map { Ranked(entry: $0) }
+        let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
+        return SearchResults(totalHits: total, totalHitsIsExact: !pruning, hits: try hits(ranked, query, planner, options),
+                             facets: facets)
+    }
+
+    /// Runs the ranking of `plan` over segment `si`, offering every live document `accept` admits to `heap`
+    /// (document order; with `pruning`, documents that cannot enter the heap may be skipped unseen).
+    func rank(
+        _ plan: Planner.Plan, planner: Planner, segment si: Int, pruning: Bool, windowed: Bool, heap: inout TopK,
+        accept: (Int) throws(KiteError) -> Bool
+    ) throws(KiteError) {
+        let segment = segments[si]
+        let deletes = segment.deletes
+        let base = bases[si]
+        let k = heap.capacity
+        if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
+            try scorer.run(pruning: pruning, threshold: { heap.threshold }) { (d: Int, s: Double) throws(KiteError) in
+                guard !deletes.contains(d), try accept(d) else { return }
+                if k > 0 { heap.offer(score: s, doc: base + d) }
+            }
+            return
+        }
+        let scorer = try planner.scorer(plan, segment: segment)
+        // Block-max skipping: the bound of the stretch up to `boundEnd` was `bound` when last computed.
+        var boundEnd = -1
+        var bound = Double.infinity
+        while scorer.doc != PostingsCursor.exhausted {
+            let d = scorer.doc
+            if pruning && heap.isFull {
+                if d > boundEnd {
+                    boundEnd = scorer.blockEnd(from: d)
+                    bound = scorer.maxScore(from: d, upTo: boundEnd)
+                }
+                if WindowedScorer.below(bound, heap.threshold) {
+                    if boundEnd >= PostingsCursor.exhausted - 1 { break }
+                    try scorer.advance(to: boundEnd + 1)
+                    continue
+                }
+            }
+            if !deletes.contains(d), try accept(d), k > 0 {
+                heap.offer(score: try scorer.score(), doc: base + d)
+            }
+            try scorer.next()
+        }
+    }
+
+    /// A ranked passage or document on its way to becoming a ``Hit``.
+    struct Ranked {
+        var entry: (score: Double, doc: Int)
+        var documentID: String? = nil
+        var passages = 1
+        var related = false
+    }
+
+    /// Loads stored fields and highlights of `ranked`.
+    func hits(_ ranked: [Ranked], _ query: Query, _ planner: Planner, _ options: SearchOptions) throws(KiteError) -> [Hit] {
         var hits: [Hit] = []
         let highlightTerms = options.highlights ? planner.highlightTerms(query) : [:]
-        for entry in ranked {
-            let (si, local) = locate(entry.doc)
+        for r in ranked {
+            let (si, local) = locate(r.entry.doc)
             let segment = segments[si]
             let fields = options.storedFields || options.highlights ? try typed { try segment.storedFields(local) } : [:]
             var highlights: [String: [Range<Int>]] = [:]
@@ -186,14 +212,15 @@ public final class IndexReader: Sendable {
                     if !ranges.isEmpty { highlights[name] = ranges }
                 }
             }
-            hits.append(Hit(id: segment.id(of: local) ?? "", score: entry.score,
-                            fields: options.storedFields ? fields : [:], highlights: highlights))
+            let id = segment.id(of: local) ?? ""
+            hits.append(Hit(id: id, score: r.entry.score, fields: options.storedFields ? fields : [:], highlights: highlights,
+                            documentID: r.documentID ?? PassageID.document(of: id) ?? id, matchingPassages: r.passages,
+                            isRelated: r.related))
         }
-        let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
-        return SearchResults(totalHits: total, totalHitsIsExact: !pruning, hits: hits, facets: facets)
+        return hits
     }
 
-    private func locate(_ global: Int) -> (Int, Int) {
+    func locate(_ global: Int) -> (Int, Int) {
         var lo = 0, hi = bases.count
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -106,6 +106,8 @@ struct Planner {
             switch q {
             case .boolean(let cs):
                 for c in cs { try walk(c.query, depth + 1) }
+            case .anyOf(let qs):
+                for q in qs { try walk(q, depth + 1) }
             case .text(let t, _), .phrase(let t, _):
                 clauses += 1
                 guard t.utf8.count <= QueryParser.maxLength * 4 else {
@@ -192,24 +194,43 @@ struct Planner {
                 }
             }
             return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
-        case .keyword(let name, let value):
-            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
-                throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
-            }
-            return .keyword(field: f, accept: { $0.utf8.elementsEqual(value.utf8) })
-        case .range(let name, let lower, let upper):
-            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
-                throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
-            }
-            return .keyword(field: f, accept: { v in
-                if let lower, v.utf8.lexicographicallyPrecedes(lower.utf8) { return false }
-                if let upper, upper.utf8.lexicographicallyPrecedes(v.utf8), !v.hasPrefix(upper) { return false }
-                return true
-            })
+        case .keyword, .range:
+            let (f, accept) = try keywordPredicate(query)
+            return .keyword(field: f, accept: accept)
+        case .anyOf(let alternatives):
+            var plans: [(Query.Occur, Plan)] = []
+            for q in alternatives { plans.append((.should, try plan(q))) }
+            return .boolean(plans)
         case .boolean(let clauses):
             var plans: [(Query.Occur, Plan)] = []
             for c in clauses { plans.append((c.occur, try plan(c.query))) }
             return .boolean(plans)
+        }
+    }
+
+    /// The keyword field and value test of a `.keyword` or `.range` query. Periods nest: `period:2026` accepts
+    /// `2026H1`, `2026Q1` and `2026-01` (``ReportPeriod/contains(_:)``), as ranges already did.
+    func keywordPredicate(_ query: Query) throws(KiteError) -> (field: Int, accept: @Sendable (String) -> Bool) {
+        switch query {
+        case .keyword(let name, let value):
+            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
+                throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
+            }
+            if name == "period", let outer = ReportPeriod(value) {
+                return (f, { v in v.utf8.elementsEqual(value.utf8) || (ReportPeriod(v).map(outer.contains) ?? false) })
+            }
+            return (f, { $0.utf8.elementsEqual(value.utf8) })
+        case .range(let name, let lower, let upper):
+            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
+                throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
+            }
+            return (f, { v in
+                if let lower, v.utf8.lexicographicallyPrecedes(lower.utf8) { return false }
+                if let upper, upper.utf8.lexicographicallyPrecedes(v.utf8), !v.hasPrefix(upper) { return false }
+                return true
+            })
+        default:
+            throw .badQuery(message: "not a keyword query", position: 0)
         }
     }
 
@@ -354,6 +375,8 @@ struct Planner {
                 out[f ?? "", default: []].formUnion(terms.map(\.text))
             case .boolean(let clauses):
                 for c in clauses { walk(c.query, negated: negated || c.occur == .mustNot) }
+            case .anyOf(let alternatives):
+                for q in alternatives { walk(q, negated: negated) }
             default:
                 return
             }

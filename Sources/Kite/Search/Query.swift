@@ -12,8 +12,12 @@ public indirect enum Query: Hashable, Sendable {
     /// A keyword range, bounds inclusive; a bound also admits values it prefixes, so `[2019 TO 2023]` includes
     /// `2023Q3` and `2023-02`. Nil bounds are open.
     case range(field: String, lower: String?, upper: String?)
-    /// A combination of clauses.
+    /// A combination of clauses. For ranking, `should` clauses are optional (each adds its score); for exact
+    /// matching (``MatchMode``) every `should` clause must match too (`稳就业 保民生` matches documents with
+    /// both), unless the boolean is an alternative of ``anyOf(_:)``.
     case boolean([Clause])
+    /// Alternatives (the query language's explicit `OR`): matches when any matches; ranks as optional clauses.
+    case anyOf([Query])
     /// Every document.
     case all
 

@@ -168,6 +168,19 @@ public struct QueryParser: Sendable {
             if c.occur == .should, isKeyword(c.query), hasOthers, !item.explicitOr, !orNext { c.occur = .filter }
             clauses.append(c)
         }
+        // Explicit ORs split the other clauses into alternatives; within one, adjacent clauses all match (exact
+        // matching) and all rank. Filters apply to every alternative.
+        if items.dropFirst().contains(where: \.explicitOr) {
+            var alternatives: [[Query.Clause]] = []
+            var filters: [Query.Clause] = []
+            for (item, c) in zip(items, clauses) {
+                if c.occur == .filter { filters.append(c); continue }
+                if item.explicitOr || alternatives.isEmpty { alternatives.append([]) }
+                alternatives[alternatives.count - 1].append(c)
+            }
+            let either = Query.anyOf(alternatives.map { $0.count == 1 && $0[0].occur == .should ? $0[0].query : .boolean($0) })
+            return filters.isEmpty ? either : .boolean([Query.Clause(.must, either)] + filters)
+        }
         // With filters, the optional clauses still need one match: group them as one required clause.
         let shoulds = clauses.filter { $0.occur == .should }
         if clauses.contains(where: { $0.occur == .filter }) && !shoulds.isEmpty {

@@ -102,14 +102,24 @@ public struct SearchOptions: Hashable, Sendable {
     /// so a ``facetField`` keeps the count exact. Scores then add the same terms in another order, so they may
     /// differ from the exhaustive ones in the last bits, and documents whose scores tie exactly may swap places.
     public var countsAllHits: Bool
+    /// Which documents are returned and counted: only those that match the query, those then related ones
+    /// (default), or any with a query term (``MatchMode``).
+    public var match: MatchMode = .related
+    /// How a chunk of query text must occur in a document to match (``TextMatching``; default: starting at a word
+    /// start).
+    public var textMatching: TextMatching = .wordStart
     /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
     var windowedScoring = true
 
-    /// Creates options: the top 10, with `period` counts and highlights, default ranking.
+    /// Creates options: the top 10 matching documents then related ones, with `period` counts and highlights,
+    /// default ranking.
     public init(
         limit: Int = 10, offset: Int = 0, facetField: String? = "period", highlights: Bool = true,
-        storedFields: Bool = true, ranking: Ranking = .default, countsAllHits: Bool = true
+        storedFields: Bool = true, ranking: Ranking = .default, countsAllHits: Bool = true,
+        match: MatchMode = .related, textMatching: TextMatching = .wordStart
     ) {
+        self.match = match
+        self.textMatching = textMatching
         self.countsAllHits = countsAllHits
         self.storedFields = storedFields
         self.limit = limit
@@ -122,7 +132,8 @@ public struct SearchOptions: Hashable, Sendable {
 
 /// One ranked document.
 public struct Hit: Hashable, Sendable {
-    /// The document's external id.
+    /// The external id of what was found: the document's, or for a long body split into passages the passage's
+    /// (`id#3`, whose text is in ``fields``).
     public var id: String
     /// Its score (sum of BM25 contributions).
     public var score: Double
@@ -130,18 +141,27 @@ public struct Hit: Hashable, Sendable {
     public var fields: [String: String]
     /// Per text field, the UTF-8 byte ranges of the query's terms in the stored value, sorted, non-overlapping.
     public var highlights: [String: [Range<Int>]]
+    /// The document's id: ``id`` without a passage's `#n`.
+    public var documentID: String = ""
+    /// How many passages of the document match (1 for a document that is not split; the hit shows the best).
+    public var matchingPassages: Int = 1
+    /// Whether the document does not match the query but follows the matching ones as related
+    /// (``MatchMode/related``); related documents are never counted.
+    public var isRelated: Bool = false
 }
 
 /// The result of a search.
 public struct SearchResults: Hashable, Sendable {
-    /// Number of matching live documents; a lower bound when ``totalHitsIsExact`` is false.
+    /// Number of matching live documents (a document split into passages counts once); with ``MatchMode/any``,
+    /// of passages with a query term, and a lower bound when ``totalHitsIsExact`` is false.
     public var totalHits: Int
     /// False when the search skipped documents that could not enter the top hits
     /// (``SearchOptions/countsAllHits`` off).
     public var totalHitsIsExact: Bool = true
     /// The requested page of hits, best first (ties: earlier document first).
     public var hits: [Hit]
-    /// Per value of ``SearchOptions/facetField``, how many matching documents have it, sorted by value.
+    /// Per value of ``SearchOptions/facetField``, how many matching documents have it, sorted by value (related
+    /// documents are not counted).
     public var facets: [(value: String, count: Int)]
 
     public static func == (a: SearchResults, b: SearchResults) -> Bool {

@@ -1,0 +1,192 @@
+/// Which documents a search counts and returns.
+///
+/// A document *matches* a query when its text contains every chunk of it (whitespace-separated text) under the
+/// search's ``TextMatching`` rule, combined by the query's operators (`OR` for alternatives, `NOT`/`-` to exclude,
+/// keyword filters). Ranking is unchanged: BM25 over the analyzed terms with proximity bonuses orders the
+/// matching documents.
+public enum MatchMode: String, Hashable, Sendable, CaseIterable, Codable {
+    /// Only matching documents are returned and counted.
+    case exact
+    /// Matching documents first; when fewer than the limit match, *related* documents (sharing words with the
+    /// query, ranked by BM25) follow, marked ``Hit/isRelated`` and never counted (the default, so that a long
+    /// natural-language question still gets an answer).
+    case related
+    /// Any document with any of the query's terms is returned and counted, passages one by one (Kite before 0.3).
+    case any
+}
+
+/// A query as the matching rules read it: leaves are evaluated to document sets, then combined.
+struct MatchTree {
+    enum Leaf {
+        case chunk(Chunk, fields: [Int], rule: TextMatching)
+        case keyword(field: Int, accept: @Sendable (String) -> Bool)
+        case all
+    }
+
+    indirect enum Node {
+        case leaf(Int)
+        case and([Node], not: [Node])
+        case or([Node])
+        case none
+    }
+
+    private(set) var leaves: [Leaf] = []
+    private(set) var root: Node = .none
+
+    init(_ query: Query, planner: Planner, reader: IndexReader, rule: TextMatching) throws(KiteError) {
+        root = try node(query, planner: planner, reader: reader, rule: rule)
+    }
+
+    private mutating func add(_ leaf: Leaf) -> Node {
+        leaves.append(leaf)
+        return .leaf(leaves.count - 1)
+    }
+
+    private mutating func node(_ q: Query, planner: Planner, reader: IndexReader, rule: TextMatching) throws(KiteError) -> Node {
+        switch q {
+        case .all:
+            return add(.all)
+        case .text(let text, let field):
+            let fields = try Self.fields(field, reader)
+            var parts: [Node] = []
+            for part in text.split(whereSeparator: \.isWhitespace) {
+                guard let chunk = try Self.chunk(String(part), reader) else { continue }
+                parts.append(add(.chunk(chunk, fields: fields, rule: rule)))
+            }
+            return parts.isEmpty ? .none : (parts.count == 1 ? parts[0] : .and(parts, not: []))
+        case .phrase(let text, let field):
+            let fields = try Self.fields(field, reader)
+            guard let chunk = try Self.chunk(text, reader) else { return .none }
+            return add(.chunk(chunk, fields: fields, rule: rule == .substring ? .substring : .wholeWords))
+        case .keyword, .range:
+            let (f, accept) = try planner.keywordPredicate(q)
+            return add(.keyword(field: f, accept: accept))
+        case .anyOf(let alternatives):
+            var nodes: [Node] = []
+            for a in alternatives { nodes.append(try node(a, planner: planner, reader: reader, rule: rule)) }
+            return .or(nodes)
+        case .boolean(let clauses):
+            var required: [Node] = [], excluded: [Node] = []
+            for c in clauses {
+                let n = try node(c.query, planner: planner, reader: reader, rule: rule)
+                if c.occur == .mustNot { excluded.append(n) } else { required.append(n) }
+            }
+            if required.isEmpty { required.append(add(.all)) }
+            return .and(required, not: excluded)
+        }
+    }
+
+    private static func fields(_ name: String?, _ reader: IndexReader) throws(KiteError) -> [Int] {
+        guard let name else { return Array(reader.schema.textFields.indices) }
+        guard let f = reader.schema.textFields.firstIndex(of: name) else {
+            throw .badQuery(message: "unknown text field '\(name)'", position: 0)
+        }
+        return [f]
+    }
+
+    private static func chunk(_ text: String, _ reader: IndexReader) throws(KiteError) -> Chunk? {
+        do {
+            let words = try reader.analyzer.terms(in: text).filter { $0.kind == .word }.sorted { $0.position < $1.position }
+            return Chunk(words: words)
+        } catch {
+            throw .analysis(error)
+        }
+    }
+
+    /// The live documents of `segment` in each leaf.
+    func leafSets(_ segment: SegmentReader) throws(KiteError) -> [DocSet] {
+        var sets: [DocSet] = []
+        for leaf in leaves {
+            var set: DocSet
+            switch leaf {
+            case .all:
+                set = DocSet(capacity: segment.docCount, full: true)
+            case .keyword(let field, let accept):
+                set = DocSet(capacity: segment.docCount)
+                let accepted = segment.keywordValues[field].map(accept)
+                if accepted.contains(true) {
+                    for d in 0..<segment.docCount {
+                        if let o = segment.keywordOrdinal(field, d), accepted[o] { set.insert(d) }
+                    }
+                }
+            case .chunk(let chunk, let fields, let rule):
+                set = DocSet(capacity: segment.docCount)
+                for f in fields {
+                    try ChunkMatcher(chunk, rule: rule, segment: segment, field: f)?.collect(into: &set)
+                }
+            }
+            set.subtract(segment.deletes)
+            sets.append(set)
+        }
+        return sets
+    }
+
+    /// The documents the tree accepts, given its leaves' sets.
+    func evaluate(_ sets: [DocSet], capacity: Int) -> DocSet {
+        func eval(_ n: Node) -> DocSet {
+            switch n {
+            case .leaf(let i): return sets[i]
+            case .none: return DocSet(capacity: capacity)
+            case .or(let nodes):
+                var out = DocSet(capacity: capacity)
+                for c in nodes { out.formUnion(eval(c)) }
+                return out
+            case .and(let required, let excluded):
+                var out = eval(required[0])
+                for c in required.dropFirst() { out.formIntersection(eval(c)) }
+                for c in excluded { out.subtract(eval(c)) }
+                return out
+            }
+        }
+        return eval(root)
+    }
+
+    /// Whether the tree accepts a document whose leaves are the set bits of `leaves` (a document of several
+    /// passages holds a leaf when any passage does).
+    func accepts(_ leaves: [Bool]) -> Bool {
+        func eval(_ n: Node) -> Bool {
+            switch n {
+            case .leaf(let i): return leaves[i]
+            case .none: return false
+            case .or(let nodes): return nodes.contains(where: eval)
+            case .and(let required, let excluded): return required.allSatisfy(eval) && !excluded.contains(where: eval)
+            }
+        }
+        return eval(root)
+    }
+
+    /// Leaves not under a `NOT`: a document holding none of them cannot match.
+    var positiveLeaves: [Int] {
+        var out: [Int] = []
+        func walk(_ n: Node) {
+            switch n {
+            case .leaf(let i): out.append(i)
+            case .none: break
+            case .or(let nodes): nodes.forEach(walk)
+            case .and(let required, _): required.forEach(walk)
+            }
+        }
+        walk(root)
+        return out
+    }
+}
+
+/// Passages: a long body is indexed as documents `id#1`, `id#2`, … (``PassageSplitter``); they are parts of one
+/// document `id` for matching, counting, replacing and deleting.
+enum PassageID {
+    /// The document id of a passage id `id#n` (n decimal digits, no leading zero), or nil for other ids.
+    static func document(of id: UnsafeRawBufferPointer) -> Substring? {
+        guard let hash = id.lastIndex(of: 0x23), hash > 0, hash + 1 < id.count else { return nil }
+        let digits = id[(hash + 1)...]
+        guard digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Substring(String(decoding: UnsafeRawBufferPointer(rebasing: id[..<hash]), as: UTF8.self))
+    }
+
+    static func document(of id: String) -> String? {
+        var id = id
+        return id.withUTF8 { document(of: UnsafeRawBufferPointer($0)).map(String.init) }
+    }
+
+    /// Whether `id` names a passage of document `document`.
+    static func isPassage(_ id: String, of document: String) -> Bool { self.document(of: id) == document }
+}

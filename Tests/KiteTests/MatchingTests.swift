@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+@testable import Kite
+
+// Exact matching and document counts (issue 11), checked against brute force over the bundled corpus.
+
+/// The bundled corpus, ingested as `kite index` does (long bodies as passages), indexed once for all tests.
+final class MatchingCorpus: @unchecked Sendable {
+    static let shared = MatchingCorpus()
+    let directory = TemporaryDirectory()
+    let documents: [Document]
+    let reader: IndexReader
+    /// Per document, its title's and body's units (the brute force's view of the text).
+    let texts: [[UnitText]]
+
+    private init() {
+        var docs: [Document] = []
+        let files = ["gov-work-reports-national.jsonl", "gov-work-reports-provincial-2026.jsonl", "weifang-2023q3-key-work.txt"]
+        for f in files {
+            try! Ingestion().forEachDocument(inFile: KiteProcess.repository + "/Corpus/" + f, { docs.append($0) }, onError: { _ in })
+        }
+        documents = docs
+        let w = try! IndexWriter(at: directory.path, options: .init(ramBudget: 2_000_000))
+        for d in docs { try! w.add(d) }
+        try! w.commit()
+        w.close()
+        reader = try! IndexReader(at: directory.path)
+        let analyzer = reader.analyzer
+        texts = docs.map { d in ["title", "body"].compactMap { d[$0] }.map { UnitText($0, analyzer) } }
+    }
+
+    /// Per period ("" for none), the documents (passages grouped) where `contains` holds for a text field of some
+    /// passage.
+    func bruteForce(_ contains: (UnitText) -> Bool) -> [String: Int] {
+        var matched: [String: String] = [:]  // document id → period
+        for (d, fields) in zip(documents, texts) {
+            let document = PassageID.document(of: d.id) ?? d.id
+            if matched[document] != nil { continue }
+            if fields.contains(where: contains) { matched[document] = d["period"] ?? "" }
+        }
+        var out: [String: Int] = [:]
+        for (_, p) in matched { out[p, default: 0] += 1 }
+        return out
+    }
+}
+
+/// The text as units (Han characters one by one, other words whole) with word starts and ends, from the public
+/// analyzer's words: what the matching rules compare, computed without the index.
+struct UnitText {
+    var units: [String] = []
+    var starts: [Bool] = []
+    var ends: [Bool] = []
+
+    init(_ text: String, _ analyzer: Analyzer) {
+        let words = (try! analyzer.terms(in: text)).filter { $0.kind == .word }.sorted { $0.position < $1.position }
+        for w in words {
+            let parts = w.text.unicodeScalars.contains { $0.properties.isIdeographic } ? w.text.map(String.init) : [w.text]
+            for (i, p) in parts.enumerated() {
+                units.append(p)
+                starts.append(i == 0)
+                ends.append(i == parts.count - 1)
+            }
+        }
+    }
+
+    func contains(_ chunk: [String], _ rule: TextMatching) -> Bool {
+        if rule == .substring { return units.joined().contains(chunk.joined()) }
+        guard chunk.count <= units.count, !chunk.isEmpty else { return false }
+        for s in 0...(units.count - chunk.count) where starts[s] && units[s] == chunk[0] {
+            guard units[s..<(s + chunk.count)].elementsEqual(chunk) else { continue }
+            if rule == .wholeWords && !ends[s + chunk.count - 1] { continue }
+            return true
+        }
+        return false
+    }
+}
+
+@Suite(.serialized) struct MatchingTests {
+    static let terms = [
+        // The issue's 15 policy terms.
+        "新质生产力", "专精特新", "高质量发展", "乡村振兴", "供给侧结构性改革", "放管服", "一带一路", "稳就业", "营商环境",
+        "数字经济", "碳达峰", "人工智能", "低空经济", "银发经济", "升规纳统",
+        // Abbreviations of longer words, and words that straddle boundaries.
+        "专项债", "地方债", "高教", "义教", "两新", "双碳", "专精", "人工智", "化解", "一带",
+        // ICU words, single characters, Latin and digits, traditional characters.
+        "统计", "普查", "潍坊", "债", "AI", "GDP", "5G", "2025年", "發展", "製造業", "民營經濟",
+    ]
+
+    /// Per-period counts equal (documents without a period count in the total only), showing the periods that differ.
+    static func expectCounts(_ res: SearchResults, _ expected: [String: Int], _ what: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        let got = Dictionary(uniqueKeysWithValues: res.facets.map { ($0.value, $0.count) })
+        let periods = Set(got.keys).union(expected.keys).subtracting([""])
+        let differing = periods.filter { got[$0] != expected[$0] }.sorted().map { "\($0): \(got[$0] ?? 0) vs \(expected[$0] ?? 0)" }
+        #expect(differing.isEmpty, "\(what): \(differing)", sourceLocation: sourceLocation)
+        #expect(res.totalHits == expected.values.reduce(0, +), "\(what)", sourceLocation: sourceLocation)
+    }
+
+    static func units(_ term: String, _ r: IndexReader) -> [String] {
+        UnitText(term, r.analyzer).units
+    }
+
+    /// For every term, the per-period document counts of a search equal the brute force's: the documents whose
+    /// normalized text holds the term starting at a word start.
+    @Test(arguments: terms) func periodCountsEqualBruteForce(term: String) throws {
+        let c = MatchingCorpus.shared
+        let chunk = Self.units(term, c.reader)
+        let expected = c.bruteForce { $0.contains(chunk, .wordStart) }
+        let res = try c.reader.search(term, options: SearchOptions(limit: 0))
+        Self.expectCounts(res, expected, "\(term)")
+    }
+
+    @Test(arguments: ["专项债", "高教", "义教", "新质生产力", "AI", "债", "统计"])
+    func wholeWordsAndSubstringEqualTheirBruteForce(term: String) throws {
+        let c = MatchingCorpus.shared
+        let chunk = Self.units(term, c.reader)
+        for rule in [TextMatching.wholeWords, .substring] {
+            let expected = c.bruteForce { $0.contains(chunk, rule) }
+            let res = try c.reader.search(term, options: SearchOptions(limit: 0, textMatching: rule))
+            Self.expectCounts(res, expected, "\(term) \(rule)")
+        }
+    }
+
+    @Test func theIssuesTableHolds() throws {
+        let r = MatchingCorpus.shared.reader
+        func count(_ q: String, _ rule: TextMatching = .wordStart) throws -> Int {
+            try r.search(q, options: SearchOptions(limit: 0, textMatching: rule)).totalHits
+        }
+        #expect(try count("升规纳统") == 1)
+        #expect(try r.search("升规纳统", options: SearchOptions(limit: 0)).facets.map(\.value) == ["2023Q3"])
+        #expect(try count("专项债") == 29 && count("专项债", .wholeWords) == 7)
+        #expect(try count("高教") == 4 && count("义教") == 0 && count("义教", .substring) == 15)
+        // Documents, not passages: at most one per provincial report.
+        let perPeriod = try r.search("新质生产力", options: SearchOptions(limit: 0)).facets
+        #expect(perPeriod.first { $0.value == "2026-02" }!.count <= 31)
+    }
+
+    @Test func severalChunksMatchTogetherAndOrMatchesEither() throws {
+        let c = MatchingCorpus.shared
+        let a = Self.units("稳就业", c.reader), b = Self.units("保民生", c.reader)
+        // Per document: the two may be in different passages.
+        var docsA = Set<String>(), docsB = Set<String>()
+        for (d, fields) in zip(c.documents, c.texts) {
+            let doc = PassageID.document(of: d.id) ?? d.id
+            for u in fields {
+                if u.contains(a, .wordStart) { docsA.insert(doc) }
+                if u.contains(b, .wordStart) { docsB.insert(doc) }
+            }
+        }
+        #expect(try c.reader.search("稳就业 保民生", options: SearchOptions(limit: 0)).totalHits == docsA.intersection(docsB).count)
+        #expect(try c.reader.search("稳就业 OR 保民生", options: SearchOptions(limit: 0)).totalHits == docsA.union(docsB).count)
+        #expect(try c.reader.search("稳就业 -保民生", options: SearchOptions(limit: 0)).totalHits == docsA.subtracting(docsB).count)
+    }
+
+    /// A document is found once, at its best passage, with the number of its matching passages; fewer matches than
+    /// the limit are followed by related documents, marked and not counted.
+    @Test func documentsAppearOnceAndRelatedOnesFollowUncounted() throws {
+        let r = MatchingCorpus.shared.reader
+        let res = try r.search("新质生产力", options: SearchOptions(limit: 100))
+        #expect(Set(res.hits.map(\.documentID)).count == res.hits.count)
+        #expect(res.hits.filter { !$0.isRelated }.count == res.totalHits)
+        #expect(res.hits.contains { $0.matchingPassages > 1 })
+        let one = try r.search("升规纳统", options: SearchOptions(limit: 5))
+        #expect(one.totalHits == 1 && one.hits.count == 5)
+        #expect(!one.hits[0].isRelated && one.hits.dropFirst().allSatisfy(\.isRelated))
+        let exact = try r.search("升规纳统", options: SearchOptions(limit: 5, match: .exact))
+        #expect(exact.hits.count == 1)
+        let any = try r.search("升规纳统", options: SearchOptions(limit: 5, match: .any))
+        #expect(any.totalHits > 100)
+    }
+
+    /// Top-k pruning of the related continuation changes nothing: same hits, same scores, same counts.
+    @Test func pruningReturnsTheSameHitsUnderTheDefault() throws {
+        let r = MatchingCorpus.shared.reader
+        for q in ["升规纳统", "新质生产力 数字经济", "稳就业 OR 保民生", "就业 -民生", "如何推动高质量发展和乡村振兴", "period:2026 改革"] {
+            for (limit, offset) in [(10, 0), (3, 2), (40, 0)] {
+                let all = SearchOptions(limit: limit, offset: offset, facetField: nil, highlights: false)
+                var top = all
+                top.countsAllHits = false
+                let x = try r.search(q, options: all), y = try r.search(q, options: top)
+                #expect(x.totalHits == y.totalHits, "\(q)")
+                #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(q) \(limit)")
+                #expect(x.hits.map(\.isRelated) == y.hits.map(\.isRelated), "\(q) \(limit)")
+                for (a, b) in zip(x.hits, y.hits) { #expect(abs(a.score - b.score) < 1e-9) }
+            }
+        }
+    }
+
+    /// `period:2026` and `--period 2026` take in months, quarters and halves of 2026.
+    @Test func periodsNest() throws {
+        let c = MatchingCorpus.shared
+        let in2026 = Set(c.documents.filter { $0["period"]?.hasPrefix("2026") ?? false }.map { PassageID.document(of: $0.id) ?? $0.id })
+        #expect(in2026.count > 0)
+        #expect(try c.reader.search("period:2026", options: SearchOptions(limit: 0)).totalHits == in2026.count)
+        #expect(try c.reader.search(Query.keyword(field: "period", value: "2023H2"), options: SearchOptions(limit: 0)).totalHits
+            == c.reader.search("period:2023Q3", options: SearchOptions(limit: 0)).totalHits
+            + c.reader.search("period:2023Q4", options: SearchOptions(limit: 0)).totalHits)
+        #expect(ReportPeriod("2026")!.contains(ReportPeriod("2026-02")!))
+        #expect(ReportPeriod("2026H1")!.contains(ReportPeriod("2026Q2")!))
+        #expect(!ReportPeriod("2026Q1")!.contains(ReportPeriod("2026H1")!))
+        #expect(!ReportPeriod("2026")!.contains(ReportPeriod("2025-12")!))
+    }
+}
