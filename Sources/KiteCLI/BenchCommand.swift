@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kite-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let start = Date()
-        _ = try Indexer.run(files: [corpus], into: dir, analyzer: .default, ingestion: Ingestion(passageThreshold: nil),
+        _ = try Indexer.run(files: [Indexer.Input(path: corpus, name: nil)], into: dir, analyzer: .default, ingestion: Ingestion(passageThreshold: nil),
                             strict: false, commitEvery: nil, ramBudget: 256 << 20, threads: threads, progressLabel: "bench")
         let seconds = Date().timeIntervalSince(start)
         let peak = peakMemoryMiB()

@@ -26,6 +26,9 @@ struct IndexCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty && !rebuildDefault { throw ValidationError("give files or directories to index, or --rebuild-default") }
+        if !paths.isEmpty && location.isDefault {
+            throw ValidationError("give --index DIR for your files (the bundled demo index is rebuilt only from Corpus/)")
+        }
         if let period, ReportPeriod(period) == nil { throw ValidationError("--period \(period) is not a period (2023, 2023Q3, 2023H1, 2023-09)") }
         if let n = commitEvery, n < 1 { throw ValidationError("--commit-every must be at least 1") }
         if strict && commitEvery != nil {
@@ -53,28 +56,35 @@ extension Ingestion.Format: ExpressibleByArgument {}
 
 /// Runs an indexing job with progress and a summary.
 enum Indexer {
+    /// A file to index, with the id a plain-text file gets: its path relative to the directory given (nil for a
+    /// file given directly: its name).
+    struct Input {
+        var path: String
+        var name: String?
+    }
+
     /// Files of `paths`, directories expanded (recursively, sorted, hidden files skipped).
-    static func expand(_ paths: [String]) throws -> [String] {
-        var files: [String] = []
+    static func expand(_ paths: [String]) throws -> [Input] {
+        var files: [Input] = []
         let fm = FileManager.default
         for p in paths {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw CLIError.runtime("\(p): no such file or directory") }
             if isDir.boolValue {
                 guard let e = fm.enumerator(atPath: p) else { throw CLIError.runtime("\(p): cannot list directory") }
-                var found: [String] = []
+                var found: [Input] = []
                 for case let rel as String in e {
                     let full = p + "/" + rel
                     var d: ObjCBool = false
                     if !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
                        fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue,
                        [".jsonl", ".ndjson", ".txt"].contains(where: { rel.lowercased().hasSuffix($0) }) {
-                        found.append(full)
+                        found.append(Input(path: full, name: rel))
                     }
                 }
-                files += found.sorted()
+                files += found.sorted { $0.path < $1.path }
             } else {
-                files.append(p)
+                files.append(Input(path: p, name: nil))
             }
         }
         return files
@@ -89,20 +99,31 @@ enum Indexer {
     }
 
     static func run(
-        files: [String], into path: String, analyzer: AnalyzerConfiguration, ingestion: Ingestion, strict: Bool,
+        files: [Input], into path: String, analyzer: AnalyzerConfiguration, ingestion: Ingestion, strict: Bool,
         commitEvery: Int?, ramBudget: Int, threads: Int = 1, progressLabel: String = "indexing"
     ) throws -> String {
         let writer = try openWriter(path, analyzer: analyzer, ramBudget: ramBudget, threads: threads)
-        let totalBytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        let totalBytes = files.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
         let progress = Progress(totalBytes: totalBytes, label: progressLabel)
         var documents = 0
         var errors: [IngestError] = []
         var doneBytes = 0
         let start = Date()
-        for file in files {
+        // Document ids seen in this run: a second document with one of them replaces the first, which is reported.
+        var seen = Set<String>()
+        var duplicates = 0
+        for input in files {
+            let file = input.path
             do {
                 var inFile = 0
-                try ingestion.forEachDocument(inFile: file, { doc in
+                try ingestion.forEachDocument(inFile: file, documentName: input.name, { doc in
+                    let passage = PassageID.split(doc.id)
+                    if passage == nil || passage?.number == 1, !seen.insert(passage?.document ?? doc.id).inserted {
+                        duplicates += 1
+                        let error = IngestError(path: file, line: 0, reason: .duplicateID(passage?.document ?? doc.id))
+                        if duplicates <= 5 || strict { progress.clear(); writeErr("kite: \(error)\n") }
+                        if strict { errors.append(error) }
+                    }
                     try writer.add(doc)
                     documents += 1
                     if let n = commitEvery, documents % n == 0 { try writer.commit() }
@@ -133,6 +154,7 @@ enum Indexer {
         var line = String(format: "indexed %d documents from %d file(s), %.1f MB in %.2f s (%.1f MB/s); index has %d documents",
                           documents, files.count, mb, seconds, mb / max(seconds, 1e-9), live)
         if !errors.isEmpty { line += "; \(errors.count) input error(s) skipped" }
+        if duplicates > 0 { line += "; \(duplicates) id(s) given more than once (the later document replaced the earlier)" }
         line += String(format: "; peak memory %.0f MiB", peakMemoryMiB())
         return line
     }
@@ -231,7 +253,7 @@ enum DefaultIndex {
         try FileManager.default.createDirectory(atPath: building, withIntermediateDirectories: true)
         writeErr("building the default index of \(corpus) in \(target)\n")
         let summary = try Indexer.run(
-            files: try corpusFiles(), into: building, analyzer: .default, ingestion: Ingestion(), strict: false,
+            files: try corpusFiles().map { Indexer.Input(path: $0, name: nil) }, into: building, analyzer: .default, ingestion: Ingestion(), strict: false,
             commitEvery: nil, ramBudget: 256 << 20, threads: ProcessInfo.processInfo.activeProcessorCount,
             progressLabel: "default index")
         try stamp.write(toFile: building + "/" + stampName, atomically: false, encoding: .utf8)

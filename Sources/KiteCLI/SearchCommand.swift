@@ -7,8 +7,13 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search an index (default: the bundled government reports).",
         discussion: """
-            Query syntax: words (OR by default, more matches rank first), "quoted phrases", AND / OR / NOT, +must, \
-            -mustnot, (groups), title:word, period:2023Q3, period:[2019 TO 2023].
+            A document matches when its text holds every whitespace-separated chunk of the query, starting where a \
+            word starts (专项债 matches 专项债券; 高教 does not match 提高教育); counts and charts count matching \
+            documents, a long report once. When fewer match than --limit, related documents (sharing words with the \
+            query) follow, marked and not counted.
+            Query syntax: chunks (all must match), "quoted phrases" (whole words), OR between alternatives, AND, \
+            NOT, +must, -mustnot, (groups), title:word, period:2023 (takes in 2023H1, 2023Q3, 2023-09), \
+            period:[2019 TO 2023].
             """)
 
     @Argument(help: "The query.") var query: String
@@ -18,11 +23,17 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Only periods from this one on (inclusive).") var from: String?
     @Option(help: "Only periods up to this one (inclusive; 2023 includes 2023Q3).") var to: String?
     @Flag(help: "Print JSON (hits with offsets, counts per period).") var json = false
-    @Flag(help: "Print hit counts per period as a bar chart.") var byPeriod = false
+    @Flag(help: "Print counts of matching documents per period as a bar chart.") var byPeriod = false
+    @Option(help: "exact: only documents that match; related: those, then related ones when fewer match; any: any document with a query word, passages one by one.")
+    var match: MatchMode = .related
+    @Flag(help: "A chunk must also end where a word ends (whole words).") var wholeWords = false
+    @Flag(help: "A chunk may start anywhere, as grep finds it (义教 in 主义教育).") var substring = false
+    @Flag(help: "List every matching passage of a long document (default: its best, with a count).") var passages = false
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must not be negative") }
         if period != nil && (from != nil || to != nil) { throw ValidationError("--period excludes --from/--to") }
+        if wholeWords && substring { throw ValidationError("--whole-words excludes --substring") }
     }
 
     func run() throws {
@@ -33,7 +44,9 @@ struct SearchCommand: ParsableCommand {
         } else if from != nil || to != nil {
             q = .boolean([Query.Clause(.must, q), Query.Clause(.filter, .range(field: "period", lower: from, upper: to))])
         }
-        let results = try reader.search(q, options: SearchOptions(limit: limit))
+        warnAboutPeriods(reader)
+        let rule: TextMatching = wholeWords ? .wholeWords : substring ? .substring : .wordStart
+        let results = try reader.search(q, options: SearchOptions(limit: limit, match: match, textMatching: rule))
         if json {
             writeOut(try jsonString(jsonObject(results)) + "\n")
             return
@@ -50,6 +63,10 @@ struct SearchCommand: ParsableCommand {
                 let title = hit.fields["title"] ?? ""
                 let head = [who, title].filter { !$0.isEmpty }.joined(separator: " — ")
                 let score = String(format: "%.3f", hit.score)
+                if hit.isRelated && (i == 0 || !results.hits[i - 1].isRelated) {
+                    let note = "related documents (they do not contain the query; not counted):"
+                    out += color ? "\u{1B}[2m\(note)\u{1B}[0m\n" : note + "\n"
+                }
                 if color {
                     let rank = "\u{1B}[1m\(i + 1).\u{1B}[0m"
                     let meta = "\u{1B}[2m\(score)\u{1B}[0m  \u{1B}[36m\(hit.id)\u{1B}[0m  \u{1B}[33m\(period)\u{1B}[0m"
@@ -61,11 +78,42 @@ struct SearchCommand: ParsableCommand {
                     let snippet = Snippet(text: body, highlights: hit.highlights["body"] ?? [], maxCharacters: 90)
                     out += "   " + render(snippet, color: color) + "\n"
                 }
+                if hit.matchingPassages > 1 {
+                    out += passages ? "   passages: " + hit.passages.joined(separator: " ") + "\n"
+                        : "   (\(hit.matchingPassages - 1) more matching passage(s) of \(hit.documentID); --passages lists them)\n"
+                }
             }
-            let shown = results.hits.count
-            out += "\(results.totalHits) hits" + (shown < results.totalHits ? ", top \(shown) shown" : "") + "\n"
+            out += summary(results) + "\n"
         }
         writeOut(out)
+    }
+
+    /// "3 documents match, top 2 shown" / "1 document matches; 4 related shown" / with --match any, hits.
+    private func summary(_ r: SearchResults) -> String {
+        if match == .any {
+            let shown = r.hits.count
+            return "\(r.totalHits) hits" + (shown < r.totalHits ? ", top \(shown) shown" : "")
+        }
+        let exact = r.hits.filter { !$0.isRelated }.count, related = r.hits.count - exact
+        var line = r.totalHits == 1 ? "1 document matches" : "\(r.totalHits) documents match"
+        if exact < r.totalHits { line += ", top \(exact) shown" }
+        if related > 0 { line += "; \(related) related shown" }
+        return line
+    }
+
+    /// One line on standard error when the period options cannot select anything.
+    private func warnAboutPeriods(_ reader: IndexReader) {
+        if let from, let to, let a = ReportPeriod(from), let b = ReportPeriod(to),
+           a.year > b.year || (a.year == b.year && a.months.lowerBound > b.months.upperBound) {
+            writeErr("kite: warning: --from \(from) is after --to \(to): no period is in that range\n")
+        }
+        if let period {
+            let values = reader.values(ofKeyword: "period")
+            let outer = ReportPeriod(period)
+            if !values.contains(where: { $0 == period || (outer != nil && ReportPeriod($0).map(outer!.contains) == true) }) {
+                writeErr("kite: warning: no document of this index has period \(period)\n")
+            }
+        }
     }
 
     private func render(_ s: Snippet, color: Bool) -> String {
@@ -89,7 +137,8 @@ struct SearchCommand: ParsableCommand {
             let label = f.value.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
             out += color ? "\(label)  \u{1B}[32m\(bar)\u{1B}[0m \(f.count)\n" : "\(label)  \(bar) \(f.count)\n"
         }
-        out += "\(r.totalHits) hits in \(r.facets.count) periods\n"
+        let unit = match == .any ? "hits" : (r.totalHits == 1 ? "document" : "documents")
+        out += "\(r.totalHits) \(unit) in \(r.facets.count) period\(r.facets.count == 1 ? "" : "s")\n"
         return out
     }
 
@@ -97,7 +146,10 @@ struct SearchCommand: ParsableCommand {
         let hits: [[String: Any]] = r.hits.map { h in
             var highlights: [String: Any] = [:]
             for (field, ranges) in h.highlights { highlights[field] = ranges.map { [$0.lowerBound, $0.upperBound] } }
-            var obj: [String: Any] = ["id": h.id, "score": h.score, "fields": h.fields, "highlights": highlights]
+            var obj: [String: Any] = ["id": h.id, "documentId": h.documentID, "score": h.score, "fields": h.fields,
+                                      "highlights": highlights, "match": h.isRelated ? "related" : "exact",
+                                      "matchingPassages": h.matchingPassages]
+            if !h.passages.isEmpty { obj["passages"] = h.passages }
             if let body = h.fields["body"] {
                 let s = Snippet(text: body, highlights: h.highlights["body"] ?? [])
                 obj["snippet"] = ["text": s.text, "highlights": s.highlights.map { [$0.lowerBound, $0.upperBound] }]
@@ -109,6 +161,8 @@ struct SearchCommand: ParsableCommand {
     }
 }
 
+extension MatchMode: ExpressibleByArgument {}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Search every query of a TSV file (qid TAB text) and write a TREC run.")
@@ -117,6 +171,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Where to write the run (qid Q0 docid rank score kite).") var output: String
     @Option(help: "Hits per query.") var limit = 100
     @Flag(help: "Parse queries with the query syntax (default: each line is plain text).") var parse = false
+    @Option(help: "Which documents: exact, related (default: matching ones, then related) or any.") var match: MatchMode = .related
     @Option(help: "BM25 k1.") var k1: Double?
     @Option(help: "BM25 b.") var b: Double?
     @Option(help: "Weight of rescue bigrams in queries (0 disables).") var bigramWeight: Double?
@@ -149,7 +204,8 @@ struct RunCommand: ParsableCommand {
         if let trigramWeight { ranking.trigramWeight = trigramWeight }
         if let proximityLength { ranking.proximityLength = proximityLength }
         if let delta { ranking.delta = delta }
-        let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking)
+        let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking,
+                                    match: match)
         var out = ""
         var count = 0
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
@@ -158,8 +214,10 @@ struct RunCommand: ParsableCommand {
             let qid = String(parts[0])
             let q: Query = parse ? try QueryParser(schema: reader.schema).parse(String(parts[1])) : .text(String(parts[1]), field: nil)
             let results = try reader.search(q, options: options)
+            // Matching documents come before related ones whatever their BM25 scores, so the score column is
+            // the rank's (hits − rank): trec_eval and score.py order a run by score.
             for (rank, hit) in results.hits.enumerated() {
-                out += "\(qid) Q0 \(hit.id) \(rank + 1) \(String(format: "%.6f", hit.score)) kite\n"
+                out += "\(qid) Q0 \(hit.id) \(rank + 1) \(results.hits.count - rank) kite\n"
             }
             count += 1
         }

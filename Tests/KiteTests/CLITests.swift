@@ -103,6 +103,61 @@ let underSanitizer = dlsym(nil, "__asan_init") != nil || underThreadSanitizer
         #expect((sobj["documents"] as? Int ?? 0) > 100)
     }
 
+    /// The tour's headline: 升规纳统 by period is one bar, 2023Q3, with one document; related documents follow,
+    /// marked; JSON says which hits match and which document a passage belongs to.
+    @Test func byPeriodCountsMatchingDocuments() throws {
+        let dir = TemporaryDirectory()
+        let index = dir.sub("idx")
+        let built = try KiteProcess.run(["index", corpus, "--index", index])
+        #expect(built.status == 0, "\(built.stderr)")
+        let chart = try KiteProcess.run(["search", "升规纳统", "--index", index, "--by-period", "--limit", "0"])
+        #expect(chart.stdout == "2023Q3  ████████████████████████████████████████ 1\n1 document in 1 period\n", "\(chart.stdout)")
+        let list = try KiteProcess.run(["search", "升规纳统", "--index", index, "--limit", "3"])
+        #expect(list.stdout.contains("related documents") && list.stdout.hasSuffix("1 document matches; 2 related shown\n"))
+        let exact = try KiteProcess.run(["search", "升规纳统", "--index", index, "--limit", "3", "--match", "exact"])
+        #expect(!exact.stdout.contains("related") && exact.stdout.hasSuffix("1 document matches\n"))
+        let json = try KiteProcess.run(["search", "新质生产力", "--index", index, "--json", "--limit", "40"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let hits = try #require(obj["hits"] as? [[String: Any]])
+        #expect(obj["totalHits"] as? Int == 34)
+        #expect(hits.filter { $0["match"] as? String == "exact" }.count == 34)
+        let ids = hits.compactMap { $0["documentId"] as? String }
+        #expect(Set(ids).count == ids.count)
+        let nested = try KiteProcess.run(["search", "发展", "--index", index, "--period", "2026", "--by-period", "--limit", "0"])
+        #expect(nested.stdout.contains("2026-01") && nested.stdout.contains("2026-02"))
+        let none = try KiteProcess.run(["search", "发展", "--index", index, "--period", "2031", "--limit", "0"])
+        #expect(none.status == 0 && none.stderr == "kite: warning: no document of this index has period 2031\n")
+        let empty = try KiteProcess.run(["search", "发展", "--index", index, "--from", "2025", "--to", "2019", "--limit", "0"])
+        #expect(empty.stderr.contains("--from 2025 is after --to 2019"))
+    }
+
+    /// Ids never collide silently: text files under a directory are named by their relative path, a JSON line
+    /// without an id is an input error with file and line, an id given twice is reported; files need --index.
+    @Test func idsDoNotCollideSilently() throws {
+        let dir = TemporaryDirectory()
+        let docs = dir.sub("docs")
+        try FileManager.default.createDirectory(atPath: docs + "/a", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: docs + "/b", withIntermediateDirectories: true)
+        try "第一份笔记".write(toFile: docs + "/a/note.txt", atomically: false, encoding: .utf8)
+        try "第二份笔记".write(toFile: docs + "/b/note.txt", atomically: false, encoding: .utf8)
+        let built = try KiteProcess.run(["index", docs, "--index", dir.sub("idx")])
+        #expect(built.status == 0 && built.stderr.contains("index has 2 documents"), "\(built.stderr)")
+        let ids = try IndexReader(at: dir.sub("idx")).search("笔记").hits.map(\.id)
+        #expect(Set(ids) == ["a/note.txt", "b/note.txt"])
+
+        try "{\"id\":\"x\",\"text\":\"统计\"}\n{\"text\":\"没有编号\"}\n{\"id\":\"x\",\"text\":\"普查\"}\n"
+            .write(toFile: dir.sub("c.jsonl"), atomically: false, encoding: .utf8)
+        let lines = try KiteProcess.run(["index", dir.sub("c.jsonl"), "--index", dir.sub("idx2")])
+        #expect(lines.stderr.contains("c.jsonl:2: no id"), "\(lines.stderr)")
+        #expect(lines.stderr.contains("id \"x\" given again"))
+        let strict = try KiteProcess.run(["index", dir.sub("c.jsonl"), "--index", dir.sub("idx3"), "--strict"])
+        #expect(strict.status != 0 && !FileManager.default.fileExists(atPath: dir.sub("idx3") + "/manifest"))
+
+        let noIndex = try KiteProcess.run(["index", dir.sub("c.jsonl")], environment: ["KITE_DEFAULT_INDEX": dir.sub("demo")])
+        #expect(noIndex.status == 1 && noIndex.stderr.contains("--index"))
+        #expect(!FileManager.default.fileExists(atPath: dir.sub("demo")))
+    }
+
     @Test func errorsExitWithStatusAndOneLine() throws {
         let dir = TemporaryDirectory()
         let missing = try KiteProcess.run(["search", "统计", "--index", dir.sub("nothing")])

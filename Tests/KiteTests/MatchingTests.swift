@@ -201,3 +201,77 @@ struct UnitText {
         #expect(!ReportPeriod("2026")!.contains(ReportPeriod("2025-12")!))
     }
 }
+
+/// Passages are parts of one document: replace, delete, AND across passages and counts act on the document.
+@Suite struct DocumentModelTests {
+    /// A body of `paragraphs` paragraphs, long enough to be split into several passages.
+    static func longBody(_ words: [String]) -> String {
+        words.enumerated().map { i, w in
+            String(repeating: "这是第\(i)段关于\(w)的长篇文字，说明工作情况。", count: 30)
+        }.joined(separator: "\n")
+    }
+
+    static func passages(_ id: String, _ body: String) -> [Document] {
+        PassageSplitter().passages(of: Document(id: id, fields: ["title": "报告", "body": body, "period": "2022"]))
+    }
+
+    @Test func replacingALongDocumentRemovesAllItsOldPassages() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        let old = Self.passages("gwr-2022", Self.longBody(["统计", "普查", "旧闻", "旧闻", "旧闻", "旧闻"]))
+        #expect(old.count > 3)
+        for p in old { try w.add(p) }
+        try w.commit()
+        let short = Self.passages("gwr-2022", Self.longBody(["新闻", "新闻"]))
+        #expect(short.count < old.count)
+        for p in short { try w.add(p) }
+        try w.commit()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.documentCount == short.count)
+        #expect(try r.search("旧闻", options: SearchOptions(match: .exact)).totalHits == 0)
+        #expect(try r.search("新闻").totalHits == 1)
+        // Replaced by a short body: one document, no passages.
+        try w.add(Document(id: "gwr-2022", fields: ["body": "只有一段新的正文"]))
+        try w.commit()
+        let r2 = try IndexReader(at: dir.path)
+        #expect(r2.documentCount == 1)
+        #expect(try r2.search("新闻", options: SearchOptions(match: .exact)).totalHits == 0)
+        w.close()
+    }
+
+    @Test func deletingADocumentDeletesItsPassagesCommittedOrBuffered() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        for p in Self.passages("gwr-2024", Self.longBody(["统计", "普查", "改革", "开放"])) { try w.add(p) }
+        try w.add(Document(id: "gwr-2024x", fields: ["body": "另一份文件 统计"]))
+        try w.add(Document(id: "gwr-2024#note", fields: ["body": "编号带井号的普通文件 统计"]))
+        try w.commit()
+        #expect(try w.delete(id: "gwr-2024"))
+        for p in Self.passages("gwr-2025", Self.longBody(["统计", "普查", "改革"])) { try w.add(p) }
+        #expect(try w.delete(id: "gwr-2025"))
+        #expect(try !w.delete(id: "gwr-2025"))
+        try w.commit()
+        let r = try IndexReader(at: dir.path)
+        #expect(Set(try r.search("统计", options: SearchOptions(limit: 10, match: .exact)).hits.map(\.id)) == ["gwr-2024x", "gwr-2024#note"])
+        w.close()
+    }
+
+    @Test func booleanOperatorsSeeTheWholeDocument() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        let parts = Self.passages("gwr-2022", Self.longBody(["统计", "过渡", "过渡", "过渡", "普查"]))
+        #expect(parts.first { $0["body"]!.contains("统计") }?.id != parts.first { $0["body"]!.contains("普查") }?.id)
+        for p in parts { try w.add(p) }
+        try w.add(Document(id: "only-stats", fields: ["body": "统计工作"]))
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        let both = try r.search("统计 AND 普查", options: SearchOptions(match: .exact))
+        #expect(both.hits.map(\.documentID) == ["gwr-2022"] && both.totalHits == 1)
+        #expect(try r.search("统计 普查", options: SearchOptions(match: .exact)).totalHits == 1)
+        #expect(try r.search("统计 -普查", options: SearchOptions(match: .exact)).hits.map(\.id) == ["only-stats"])
+        let any = try r.search("统计 OR 普查", options: SearchOptions(match: .exact))
+        #expect(any.totalHits == 2 && any.facets.first { $0.value == "2022" }?.count == 1)
+        #expect(both.hits[0].matchingPassages == 2 && both.hits[0].passages.count == 2)
+    }
+}

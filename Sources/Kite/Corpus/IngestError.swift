@@ -33,6 +33,11 @@ public struct IngestError: Error, Hashable, Sendable, CustomStringConvertible {
         case unreadableFile(String)
         /// A report has no period: none was given, and neither its title nor its file name carries one.
         case missingPeriod
+        /// A JSON line has no id (none of the mapping's id keys holds a non-blank value): a line number would
+        /// collide with real ids and change when lines move.
+        case missingID(keys: [String])
+        /// A document id given again in one run (the later document replaces the earlier).
+        case duplicateID(String)
 
         /// A short English phrase for the reason, e.g. "invalid escape sequence".
         public var description: String {
@@ -55,6 +60,8 @@ public struct IngestError: Error, Hashable, Sendable, CustomStringConvertible {
             case .nestingTooDeep: return "nesting too deep"
             case .unreadableFile(let message): return "cannot read file: \(message)"
             case .missingPeriod: return "no period given, and none found in the title or file name"
+            case .missingID(let keys): return "no id (none of \(keys.joined(separator: ", ")) has a value)"
+            case .duplicateID(let id): return "id \(id.debugDescription) given again; the later document replaces the earlier"
             }
         }
     }

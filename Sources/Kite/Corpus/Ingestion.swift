@@ -57,9 +57,12 @@ public struct Ingestion: Sendable {
     ///
     /// Throws when the file as a whole cannot be used (unreadable, or a text/report file that is not UTF-8), and
     /// rethrows what `body` throws.
+    ///
+    /// A plain-text file is one document whose id is `documentName` (default: the file name); give the path relative
+    /// to the directory being indexed, so that `a/note.txt` and `b/note.txt` stay two documents.
     public func forEachDocument(
-        inFile path: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void,
-        onProgress: (Int) -> Void = { _ in }
+        inFile path: String, documentName: String? = nil, _ body: (Document) throws -> Void,
+        onError: (IngestError) -> Void, onProgress: (Int) -> Void = { _ in }
     ) throws {
         if format == .jsonl || (format == .auto && Self.isJSONLName(path)) {
             // Streamed a chunk at a time: a corpus larger than memory indexes in bounded memory.
@@ -72,6 +75,8 @@ public struct Ingestion: Sendable {
                     break
                 case .failure(let error)?:
                     onError(error)
+                case .success(let object)? where mapping.id(of: object) == nil:
+                    onError(IngestError(path: path, line: number, reason: .missingID(keys: mapping.idKeys)))
                 case .success(let object)?:
                     var doc = mapping.document(from: object)
                     if let period { doc["period"] = period.description }
@@ -88,7 +93,7 @@ public struct Ingestion: Sendable {
             for doc in try ReportParser().documents(from: text, fileName: path, period: period) { try body(doc) }
             return
         }
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = documentName ?? path.split(separator: "/").last.map(String.init) ?? path
         var doc = Document(id: name, fields: ["body": text, "source": name])
         if let first = CorpusText.lines(text).first(where: { !CorpusText.isBlank($0) }) {
             doc["title"] = String(CorpusText.trimmed(first))

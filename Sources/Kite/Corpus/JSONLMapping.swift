@@ -59,7 +59,16 @@ public struct JSONLMapping: Hashable, Sendable {
     /// The field names the roles write, which leftover keys may not take.
     public static let roleFieldNames: Set<String> = ["title", "body", "period"]
 
-    /// The document for one decoded line.
+    /// The id of one decoded line: the first of ``idKeys`` with a non-blank value, trimmed; nil if none has one.
+    public func id(of object: JSONLObject) -> String? {
+        for key in idKeys {
+            if let text = object[key]?.scalarText, !CorpusText.isBlank(text) { return String(CorpusText.trimmed(Substring(text))) }
+        }
+        return nil
+    }
+
+    /// The document for one decoded line (a line without an id gets its line number: ``Ingestion`` rejects such
+    /// lines first, with ``IngestError/Reason/missingID(keys:)``).
     public func document(from object: JSONLObject) -> Document {
         var used: Set<String> = []
         func first(_ keys: [String]) -> String? {

@@ -21,3 +21,29 @@ public struct Document: Hashable, Sendable {
         set { fields[field] = newValue }
     }
 }
+
+/// Passages: a long body is indexed as documents `id#1`, `id#2`, … (``PassageSplitter``); they are parts of one
+/// document `id` for matching, counting, replacing and deleting.
+public enum PassageID {
+    /// The document id of a passage id `id#n` (n decimal digits, no leading zero), or nil for other ids.
+    static func document(of id: UnsafeRawBufferPointer) -> Substring? {
+        guard let hash = id.lastIndex(of: 0x23), hash > 0, hash + 1 < id.count else { return nil }
+        let digits = id[(hash + 1)...]
+        guard digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Substring(String(decoding: UnsafeRawBufferPointer(rebasing: id[..<hash]), as: UTF8.self))
+    }
+
+    /// The document id of a passage id `id#n` (n decimal digits, no leading zero), or nil for other ids.
+    public static func document(of id: String) -> String? {
+        var id = id
+        return id.withUTF8 { document(of: UnsafeRawBufferPointer($0)).map(String.init) }
+    }
+
+    /// The document id and passage number of a passage id (`id#3` → (`id`, 3)), or nil for other ids.
+    public static func split(_ id: String) -> (document: String, number: Int)? {
+        guard let document = document(of: id),
+            let n = Int(String(decoding: id.utf8.dropFirst(document.utf8.count + 1), as: UTF8.self))
+        else { return nil }
+        return (document, n)
+    }
+}

@@ -83,6 +83,8 @@ public final class IndexWriter {
     private var slots: [Slot] = []
     /// Buffered documents by id: slot and local document.
     private var buffered: [IDKey: (slot: Int, doc: UInt32)] = [:]
+    /// Ids of buffered passages by their document's id (entries whose passage left ``buffered`` are stale).
+    private var bufferedPassages: [IDKey: [IDKey]] = [:]
     private var addsSinceMemoryCheck = 0
     private var closed = false
     private var pendingChanges = false
@@ -180,10 +182,17 @@ public final class IndexWriter {
         }
         let local = UInt32(slot.enqueued)
         slot.enqueued += 1
+        // A whole document, or the first passage of one, replaces the document with all its passages; a later
+        // passage replaces only its own id (the first one already cleared the rest).
+        let passage = PassageID.split(document.id)
+        if passage == nil || passage?.number == 1 {
+            removeDocument(passage?.document ?? document.id)
+        } else {
+            removeExactly(document.id)
+        }
         let key = IDKey(document.id)
-        if let old = buffered[key] { slots[old.slot].deleted.insert(old.doc) }
         buffered[key] = (index, local)
-        deleteFromSegments(id: document.id)
+        if let passage { bufferedPassages[IDKey(passage.document), default: []].append(key) }
         pendingChanges = true
         addsSinceMemoryCheck += 1
         if addsSinceMemoryCheck >= 64 {
@@ -197,23 +206,43 @@ public final class IndexWriter {
         (error as? KiteError) ?? ((error as? AnalysisError).map { .analysis($0) } ?? .corrupt(file: "", reason: "\(error)"))
     }
 
-    /// Deletes the document with `id`, if any; returns whether one was found.
+    /// Deletes the document with `id`, with every passage of it (`id#1`, `id#2`, … of a long body), if any;
+    /// returns whether anything was found.
     @discardableResult
     public func delete(id: String) throws(KiteError) -> Bool {
         guard !closed else { throw .writerClosed }
-        var inBuffer = false
-        if let old = buffered.removeValue(forKey: IDKey(id)) {
-            slots[old.slot].deleted.insert(old.doc)
-            inBuffer = true
-        }
-        let inSegments = deleteFromSegments(id: id)
-        if inBuffer || inSegments { pendingChanges = true }
-        return inBuffer || inSegments
+        let found = removeDocument(id)
+        if found { pendingChanges = true }
+        return found
     }
 
+    /// Marks deleted the document `id` and its passages, buffered or in segments.
     @discardableResult
-    private func deleteFromSegments(id: String) -> Bool {
+    private func removeDocument(_ id: String) -> Bool {
+        var found = removeExactly(id)
+        for passage in bufferedPassages.removeValue(forKey: IDKey(id)) ?? [] {
+            if let old = buffered.removeValue(forKey: passage) {
+                slots[old.slot].deleted.insert(old.doc)
+                found = true
+            }
+        }
+        for i in segments.indices {
+            for d in segments[i].reader.passages(ofDocument: id) where segments[i].deletes.insert(d) {
+                segments[i].dirty = true
+                found = true
+            }
+        }
+        return found
+    }
+
+    /// Marks deleted the document with exactly this id, buffered or in segments.
+    @discardableResult
+    private func removeExactly(_ id: String) -> Bool {
         var found = false
+        if let old = buffered.removeValue(forKey: IDKey(id)) {
+            slots[old.slot].deleted.insert(old.doc)
+            found = true
+        }
         for i in segments.indices {
             for d in segments[i].reader.documents(withID: id) where segments[i].deletes.insert(d) {
                 segments[i].dirty = true
@@ -248,7 +277,13 @@ public final class IndexWriter {
         // fails: a later replace or delete of those ids then finds them in the segments, not in a new buffer.
         var flushedSlots = Set<Int>()
         defer {
-            if !flushedSlots.isEmpty { buffered = buffered.filter { !flushedSlots.contains($0.value.slot) } }
+            if !flushedSlots.isEmpty {
+                buffered = buffered.filter { !flushedSlots.contains($0.value.slot) }
+                bufferedPassages = bufferedPassages.compactMapValues { ids in
+                    let left = ids.filter { buffered[$0] != nil }
+                    return left.isEmpty ? nil : left
+                }
+            }
         }
         for (slot, result) in zip(full, results.items) {
             let info: SegmentInfo

@@ -341,6 +341,25 @@ final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// The documents whose ids are passages `id#n` of document `id`, deleted or not (ids sort as bytes, so they
+    /// follow `id#` in the id order).
+    func passages(ofDocument id: String) -> [Int] {
+        let prefix = Array((id + "#").utf8)
+        return prefix.withUnsafeBytes { key in
+            var lo = 0, hi = docCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if compare(idBytes(documentInIDOrder(mid)), key) < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            var out: [Int] = []
+            while lo < docCount, case let d = documentInIDOrder(lo), idBytes(d).starts(with: key) {
+                if PassageID.document(of: idBytes(d)).map({ $0.utf8.count == prefix.count - 1 }) ?? false { out.append(d) }
+                lo += 1
+            }
+            return out
+        }
+    }
+
     /// The external id of document `doc`.
     func id(of doc: Int) -> String? {
         guard doc >= 0, doc < docCount else { return nil }

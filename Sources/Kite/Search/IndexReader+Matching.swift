@@ -73,18 +73,19 @@ extension IndexReader {
         }
 
         // Documents of passages: one match, at the best passage.
-        var shown: [Int: (document: String, passages: Int)] = [:]
+        var shown: [Int: (document: String, passages: [Int])] = [:]
         var accepted = Set<String>()
         for (document, group) in groups where !group.passages.isEmpty && tree.accepts(group.leaves) {
             accepted.insert(document)
             total += 1
             if let f = group.facet { facetCounts[f, default: 0] += 1 }
-            let best = group.passages.min { $0.score > $1.score || ($0.score == $1.score && $0.doc < $1.doc) }!
-            heap.offer(score: best.score, doc: best.doc)
-            shown[best.doc] = (document, group.passages.count)
+            let order = group.passages.sorted { $0.score > $1.score || ($0.score == $1.score && $0.doc < $1.doc) }
+            heap.offer(score: order[0].score, doc: order[0].doc)
+            shown[order[0].doc] = (document, order.map(\.doc))
         }
         var ranked = heap.sorted().map { e in
-            Ranked(entry: e, documentID: shown[e.doc]?.document, passages: shown[e.doc]?.passages ?? 1)
+            Ranked(entry: e, documentID: shown[e.doc]?.document, passages: shown[e.doc]?.passages.count ?? 1,
+                   passageDocs: shown[e.doc]?.passages ?? [])
         }
         if options.match == .related && ranked.count < k {
             ranked += try related(plan, planner: planner, options: options, wanted: k - ranked.count) { si, d in

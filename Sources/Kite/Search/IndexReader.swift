@@ -191,6 +191,8 @@ public final class IndexReader: Sendable {
         var entry: (score: Double, doc: Int)
         var documentID: String? = nil
         var passages = 1
+        /// Global numbers of the matching passages, best first (a document split into passages).
+        var passageDocs: [Int] = []
         var related = false
     }
 
@@ -215,6 +217,7 @@ public final class IndexReader: Sendable {
             let id = segment.id(of: local) ?? ""
             hits.append(Hit(id: id, score: r.entry.score, fields: options.storedFields ? fields : [:], highlights: highlights,
                             documentID: r.documentID ?? PassageID.document(of: id) ?? id, matchingPassages: r.passages,
+                            passages: r.passageDocs.map { g in let (s, l) = locate(g); return segments[s].id(of: l) ?? "" },
                             isRelated: r.related))
         }
         return hits
@@ -244,6 +247,12 @@ public final class IndexReader: Sendable {
         }
         ranges = merged
         return ranges
+    }
+
+    /// The distinct values of keyword field `field` in the index, sorted (empty for an unknown field).
+    public func values(ofKeyword field: String) -> [String] {
+        guard let f = schema.keywordFields.firstIndex(of: field) else { return [] }
+        return Set(segments.flatMap { $0.keywordValues[f] }).sorted()
     }
 
     /// The stored fields of the live document with external id `id`, if any.

@@ -170,23 +170,3 @@ struct MatchTree {
         return out
     }
 }
-
-/// Passages: a long body is indexed as documents `id#1`, `id#2`, … (``PassageSplitter``); they are parts of one
-/// document `id` for matching, counting, replacing and deleting.
-enum PassageID {
-    /// The document id of a passage id `id#n` (n decimal digits, no leading zero), or nil for other ids.
-    static func document(of id: UnsafeRawBufferPointer) -> Substring? {
-        guard let hash = id.lastIndex(of: 0x23), hash > 0, hash + 1 < id.count else { return nil }
-        let digits = id[(hash + 1)...]
-        guard digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return Substring(String(decoding: UnsafeRawBufferPointer(rebasing: id[..<hash]), as: UTF8.self))
-    }
-
-    static func document(of id: String) -> String? {
-        var id = id
-        return id.withUTF8 { document(of: UnsafeRawBufferPointer($0)).map(String.init) }
-    }
-
-    /// Whether `id` names a passage of document `document`.
-    static func isPassage(_ id: String, of document: String) -> Bool { self.document(of: id) == document }
-}

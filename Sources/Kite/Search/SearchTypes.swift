@@ -145,6 +145,8 @@ public struct Hit: Hashable, Sendable {
     public var documentID: String = ""
     /// How many passages of the document match (1 for a document that is not split; the hit shows the best).
     public var matchingPassages: Int = 1
+    /// For a document split into passages: the ids of its matching passages, best first (the first is ``id``).
+    public var passages: [String] = []
     /// Whether the document does not match the query but follows the matching ones as related
     /// (``MatchMode/related``); related documents are never counted.
     public var isRelated: Bool = false
