@@ -186,6 +186,18 @@ struct UnitText {
         }
     }
 
+    /// A pasted paragraph is one long chunk: it matches the document it comes from, and its cost grows with its
+    /// length, not with its square.
+    @Test func aLongChunkMatchesItsSourceQuickly() throws {
+        let c = MatchingCorpus.shared
+        let body = try #require(c.documents.first { ($0["body"]?.count ?? 0) > 1_200 && !$0["body"]!.contains(" ") }?["body"])
+        let chunk = String(body.prefix(1_000)).filter { !$0.isWhitespace && !$0.isPunctuation }
+        let start = ContinuousClock.now
+        let res = try c.reader.search(Query.text(chunk, field: "body"), options: SearchOptions(limit: 1, highlights: false))
+        #expect(res.totalHits >= 1)
+        #expect(ContinuousClock.now - start < .seconds(20))
+    }
+
     /// `period:2026` and `--period 2026` take in months, quarters and halves of 2026.
     @Test func periodsNest() throws {
         let c = MatchingCorpus.shared

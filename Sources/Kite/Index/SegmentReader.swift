@@ -53,6 +53,8 @@ final class SegmentReader: @unchecked Sendable {
     let keywordsFile: MappedFile
     let storedFile: MappedFile
     let deletes: DeleteSet
+    private let passageScan = Mutex()
+    private nonisolated(unsafe) var passageFlag: Bool?
 
     struct FieldTerms {
         var termCount: Int
@@ -357,6 +359,17 @@ final class SegmentReader: @unchecked Sendable {
                 lo += 1
             }
             return out
+        }
+    }
+
+    /// Whether some id of the segment is a passage id (`id#n`), found by one scan of the ids on first use.
+    var hasPassages: Bool {
+        passageScan.withLock {
+            if let known = passageFlag { return known }
+            var found = false
+            for d in 0..<docCount where PassageID.document(of: idBytes(d)) != nil { found = true; break }
+            passageFlag = found
+            return found
         }
     }
 

@@ -49,131 +49,210 @@ struct Chunk: Hashable {
 ///
 /// A chunk occurs at a word start when consecutive word positions p, p+1, … hold terms that spell it: whole words
 /// for all but the last, which may be a longer word the rest of the chunk is a prefix of. The matcher looks up
-/// every run of units that is a term of the field ("pieces"), and for a candidate document walks the positions:
-/// `reach[i]` holds the positions where a word must start for units `i...` to follow. Two details keep it exact:
-/// a rescue bigram shares the position of its first character's word, so a two-character term at `p` counts as a
-/// word only when its first character is not itself a word at `p`; and a piece that ends the chunk ends it
-/// wherever the word goes on (``TextMatching/wordStart``) or only with the word (``TextMatching/wholeWords``).
-/// With ``TextMatching/substring`` the first piece may also be a word that ends with the chunk's first units, or
-/// one that contains it all (the field's term dictionary is scanned for them).
+/// every run of units that is a term of the field ("pieces"). A piece that spells the whole chunk (a term equal to
+/// it, or beginning with it) matches wherever it occurs, so its postings alone decide, without positions. For the
+/// other candidates — documents holding a piece that begins the chunk but not all of it — the matcher walks the
+/// word positions: `reach[i]` holds the positions where a word must start for units `i...` to follow. Two details
+/// keep it exact: a rescue bigram shares the position of its first character's word, so a two-character term at
+/// `p` counts as a word only when its first character is not itself a word at `p`; and a piece that ends the chunk
+/// ends it wherever the word goes on (``TextMatching/wordStart``) or only with the word
+/// (``TextMatching/wholeWords``). With ``TextMatching/substring`` the first piece may also be a word that ends with
+/// the chunk's first units, or one that contains it all (the field's term dictionary is scanned for them).
 final class ChunkMatcher {
+    /// A run of the chunk's units `start..<end` and the terms that spell it, resolved and opened when first used.
     private final class Piece {
+        enum Terms {
+            case exact(TermInfo)
+            /// Terms longer than these bytes that begin with them (looked up on first use).
+            case longer([UInt8])
+            case listed([TermInfo])
+        }
+
         let start: Int
         let end: Int
-        let cursors: [PostingsCursor]
+        private let terms: Terms
+        private let segment: SegmentReader
+        private let field: Int
+        private var opened: [PostingsCursor]?
         /// For a two-Han-character piece: the piece of its first character, whose word at the same position
         /// makes this occurrence a rescue bigram, not a word.
         var bigramOf: Piece?
+        /// Whether the piece begins the chunk: the candidate loop advances its cursors.
+        var isLeader = false
         private var loadedDoc = -1
         private var cached: [Int32] = []
 
-        init(start: Int, end: Int, cursors: [PostingsCursor]) {
+        init(start: Int, end: Int, terms: Terms, segment: SegmentReader, field: Int) {
             self.start = start
             self.end = end
-            self.cursors = cursors
+            self.terms = terms
+            self.segment = segment
+            self.field = field
         }
 
-        /// The positions of the piece's terms in `doc`, sorted (cursors only move forward).
-        func positions(_ doc: Int) throws(KiteError) -> [Int32] {
-            if loadedDoc == doc { return cached }
-            loadedDoc = doc
-            cached.removeAll(keepingCapacity: true)
-            for c in cursors {
-                try c.advance(to: doc)
-                if c.doc == doc { try c.positions(into: &cached) }
+        /// The piece's terms, looked up once.
+        func infos() throws(KiteError) -> [TermInfo] {
+            if let resolved { return resolved }
+            var infos: [TermInfo] = []
+            switch terms {
+            case .exact(let info): infos = [info]
+            case .listed(let list): infos = list
+            case .longer(let prefix):
+                try typed {
+                    try segment.forEachTerm(field: field, prefix: prefix) { term, info in
+                        if term.count > prefix.count { infos.append(info) }
+                        return true
+                    }
+                }
             }
-            if cursors.count > 1 { cached.sort() }
-            return cached
+            resolved = infos
+            return infos
         }
-    }
+        private var resolved: [TermInfo]?
 
-    private let chunk: Chunk
-    private var byStart: [[Piece]]
-    /// Cursors of the pieces that can begin a match: a candidate document holds one of them.
-    private let leaders: [PostingsCursor]
-
-    /// Nil when no document of the segment can match (a unit no term covers).
-    init?(_ chunk: Chunk, rule: TextMatching, segment: SegmentReader, field: Int) throws(KiteError) {
-        self.chunk = chunk
-        let n = chunk.count
-        var byStart = [[Piece]](repeating: [], count: n)
-        var exact: [Range<Int>: Piece] = [:]
-        func cursors(_ infos: [TermInfo]) throws(KiteError) -> [PostingsCursor] {
+        /// Cursors over the piece's terms, opened on first use.
+        func cursors() throws(KiteError) -> [PostingsCursor] {
+            if let opened { return opened }
             var out: [PostingsCursor] = []
-            for info in infos {
+            for info in try infos() {
                 let c = try segment.postingsCursor(info)
                 try c.start()
                 out.append(c)
             }
+            opened = out
+            heap = CursorHeap(out)
             return out
         }
+
+        /// Calls `body` with the piece's positions in `doc`, term by term (each term's in order), until it returns
+        /// false; returns false if it stopped early. Cursors only move forward.
+        func forEachPosition(_ doc: Int, _ body: (Int32) -> Bool) throws(KiteError) -> Bool {
+            if loadedDoc == doc {
+                for p in cached where !body(p) { return false }
+                return true
+            }
+            let cs = try cursors()
+            if cs.count == 1 {
+                // Through the cache: a cursor yields a document's positions once, and a bigram check may ask again.
+                for p in try positions(doc) where !body(p) { return false }
+                return true
+            }
+            if isLeader {
+                // The candidate loop moves a leader's cursors itself: they are all at `doc` or past it.
+                for c in cs where c.doc == doc {
+                    if try !each(c, body) { return false }
+                }
+                return true
+            }
+            // Many terms (a prefix's longer words): a heap by current document touches only the cursors that are
+            // behind `doc` (Lucene's disjunction approximation), not every term for every candidate.
+            var onDoc: [Int] = []
+            while let top = heap.first, cs[top].doc < doc {
+                try cs[top].advance(to: doc)
+                heap.siftDownFirst(cs)
+            }
+            heap.collect(cs, doc: doc, into: &onDoc)
+            for i in onDoc {
+                if try !each(cs[i], body) { return false }
+            }
+            return true
+        }
+
+        private func each(_ c: PostingsCursor, _ body: (Int32) -> Bool) throws(KiteError) -> Bool {
+            scratch.removeAll(keepingCapacity: true)
+            try c.positions(into: &scratch)
+            for p in scratch where !body(p) { return false }
+            return true
+        }
+
+        private var scratch: [Int32] = []
+        private var heap = CursorHeap()
+
+        /// The positions of the piece's terms in `doc`, sorted (cursors only move forward). Only for a piece of one
+        /// term (a bigram's first character, and the walk through ``forEachPosition(_:_:)``), whose cursor must not
+        /// be read twice for one document.
+        func positions(_ doc: Int) throws(KiteError) -> [Int32] {
+            if loadedDoc == doc { return cached }
+            loadedDoc = doc
+            cached.removeAll(keepingCapacity: true)
+            let cs = try cursors()
+            for c in cs {
+                try c.advance(to: doc)
+                if c.doc == doc { try c.positions(into: &cached) }
+            }
+            if cs.count > 1 { cached.sort() }
+            return cached
+        }
+    }
+
+    /// The most units a piece (a term of the index) is looked up for: ICU's words are far shorter, and a longer
+    /// Latin word is one unit.
+    static let longestPiece = 24
+
+    private let chunk: Chunk
+    private let segment: SegmentReader
+    /// Pieces that spell the whole chunk: any occurrence is a match.
+    private let whole: [Piece]
+    /// The other pieces, by the unit they start at.
+    private let byStart: [[Piece]]
+
+    init(_ chunk: Chunk, rule: TextMatching, segment: SegmentReader, field: Int) throws(KiteError) {
+        self.chunk = chunk
+        self.segment = segment
+        let n = chunk.count
+        var byStart = [[Piece]](repeating: [], count: n)
+        var whole: [Piece] = []
+        var exact: [Range<Int>: Piece] = [:]
+        func add(_ piece: Piece) {
+            if piece.start == 0 && piece.end == n { whole.append(piece) } else { byStart[piece.start].append(piece) }
+        }
         for i in 0..<n {
-            for j in (i + 1)...n {
-                // Letters and digits are whole units; longer runs only matter where some term spells them.
+            // No term spans more than `longestPiece` units, so a long chunk costs lookups in proportion to its length.
+            for j in (i + 1)...min(n, i + ChunkMatcher.longestPiece) {
                 let bytes = chunk.bytes(i..<j)
                 if let info = try typed({ try bytes.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }) {
-                    let piece = Piece(start: i, end: j, cursors: try cursors([info]))
+                    let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
                     exact[i..<j] = piece
-                    byStart[i].append(piece)
+                    add(piece)
                 }
                 // The last piece may be a longer word the rest of the chunk begins (after a Han character).
                 if j == n && rule != .wholeWords && (chunk.han[n - 1] || rule == .substring) {
-                    var infos: [TermInfo] = []
-                    try typed {
-                        try segment.forEachTerm(field: field, prefix: bytes) { term, info in
-                            if term.count > bytes.count { infos.append(info) }
-                            return true
-                        }
-                    }
-                    if !infos.isEmpty { byStart[i].append(Piece(start: i, end: n, cursors: try cursors(infos))) }
+                    add(Piece(start: i, end: n, terms: .longer(bytes), segment: segment, field: field))
                 }
             }
         }
         if rule == .substring {
-            for piece in try ChunkMatcher.innerPieces(chunk, segment: segment, field: field, cursors: cursors) {
-                byStart[0].append(piece)
+            for (range, infos) in try ChunkMatcher.innerTerms(chunk, segment: segment, field: field) {
+                add(Piece(start: range.lowerBound, end: range.upperBound, terms: .listed(infos), segment: segment, field: field))
             }
         }
         for (range, piece) in exact where range.count == 2 && chunk.han[range.lowerBound] && chunk.han[range.lowerBound + 1] {
             piece.bigramOf = exact[range.lowerBound..<(range.lowerBound + 1)]
         }
-        // Every unit must be covered by some piece, and a match needs a first piece.
-        var covered = [Bool](repeating: false, count: n)
-        for pieces in byStart { for p in pieces { for u in p.start..<p.end { covered[u] = true } } }
-        guard covered.allSatisfy({ $0 }), !byStart[0].isEmpty else { return nil }
+        self.whole = whole
         self.byStart = byStart
-        leaders = byStart[0].flatMap(\.cursors)
     }
 
-    /// Pieces that begin a substring match inside a word: terms ending with units `0..<j` (j < n), or containing
-    /// the whole chunk (then one occurrence is a match: such a piece spans the whole chunk).
-    private static func innerPieces(
-        _ chunk: Chunk, segment: SegmentReader, field: Int,
-        cursors: ([TermInfo]) throws(KiteError) -> [PostingsCursor]
-    ) throws(KiteError) -> [Piece] {
+    /// Terms that begin a substring match inside a word: terms ending with units `0..<j` (j < n), or containing
+    /// the whole chunk (one occurrence is a match: such a term spans the whole chunk).
+    private static func innerTerms(_ chunk: Chunk, segment: SegmentReader, field: Int) throws(KiteError) -> [Range<Int>: [TermInfo]] {
         let n = chunk.count
-        let whole = chunk.bytes(0..<n)
+        let wholeBytes = chunk.bytes(0..<n)
         let heads = (1..<n).map { chunk.bytes(0..<$0) }
-        var ending = [[TermInfo]](repeating: [], count: n)
-        var containing: [TermInfo] = []
+        var out: [Range<Int>: [TermInfo]] = [:]
         try typed {
             var terms = TermEnumerator(segment: segment, field: field)
             while try terms.next() {
                 let t = terms.term
                 if t.first == 0x23 { continue }  // Latin trigrams: their own term space
-                if t.count > whole.count, !t.starts(with: whole), contains(t, whole) {
-                    containing.append(terms.info)
+                if t.count > wholeBytes.count, !t.starts(with: wholeBytes), contains(t, wholeBytes) {
+                    out[0..<n, default: []].append(terms.info)
                     continue
                 }
                 for (k, head) in heads.enumerated() where t.count > head.count && t.suffix(head.count).elementsEqual(head) {
-                    ending[k + 1].append(terms.info)
+                    out[0..<(k + 1), default: []].append(terms.info)
                 }
             }
-        }
-        var out: [Piece] = []
-        if !containing.isEmpty { out.append(Piece(start: 0, end: n, cursors: try cursors(containing))) }
-        for j in 1..<n where !ending[j].isEmpty {
-            out.append(Piece(start: 0, end: j, cursors: try cursors(ending[j])))
         }
         return out
     }
@@ -188,6 +267,23 @@ final class ChunkMatcher {
 
     /// Adds every document of the segment that contains the chunk to `set`.
     func collect(into set: inout DocSet) throws(KiteError) {
+        // A term spelling the whole chunk: its documents, from the postings alone.
+        for piece in whole {
+            for c in try piece.cursors() {
+                while c.doc != PostingsCursor.exhausted {
+                    set.insert(c.doc)
+                    try c.next()
+                }
+            }
+        }
+        // Documents with a piece that begins the chunk and one that ends it, not yet found: walk their positions.
+        guard !byStart[0].isEmpty else { return }
+        let enders = try documents(of: byStart.joined().filter { $0.end == chunk.count }, capacity: set.capacity)
+        var leaders: [PostingsCursor] = []
+        for piece in byStart[0] {
+            piece.isLeader = true
+            leaders += try piece.cursors()
+        }
         var target = 0
         while true {
             var doc = PostingsCursor.exhausted
@@ -196,31 +292,58 @@ final class ChunkMatcher {
                 doc = min(doc, c.doc)
             }
             if doc == PostingsCursor.exhausted { return }
-            if try matches(doc) { set.insert(doc) }
+            if !set.contains(doc), enders.contains(doc), try matches(doc) { set.insert(doc) }
             target = doc + 1
         }
     }
 
-    /// Whether `doc` contains the chunk: the walk over word positions described above.
+    /// The documents holding any term of `pieces`, from their postings alone (fresh cursors: the pieces' own
+    /// stay at the start for the walk).
+    private func documents(of pieces: [Piece], capacity: Int) throws(KiteError) -> DocSet {
+        var out = DocSet(capacity: capacity)
+        for piece in pieces {
+            for info in try piece.infos() {
+                let c = try segment.postingsCursor(info)
+                try c.start()
+                while c.doc != PostingsCursor.exhausted {
+                    out.insert(c.doc)
+                    try c.next()
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether `doc` contains the chunk through several pieces: the walk over word positions described above.
     private func matches(_ doc: Int) throws(KiteError) -> Bool {
         let n = chunk.count
-        var reach = [[Int32]](repeating: [], count: n + 1)
+        if reach.count != n + 1 { reach = [[Int32]](repeating: [], count: n + 1) }
+        for i in reach.indices { reach[i].removeAll(keepingCapacity: true) }
         for i in 0..<n {
             if i > 0 {
                 if reach[i].isEmpty { continue }
                 reach[i].sort()
             }
             for piece in byStart[i] {
-                for p in try piece.positions(doc) {
-                    if i > 0 && !ChunkMatcher.sortedContains(reach[i], p) { continue }
-                    if piece.end == n { return true }
-                    if let first = piece.bigramOf, ChunkMatcher.sortedContains(try first.positions(doc), p) { continue }
+                // A bigram check needs its first character's positions, loaded before the walk.
+                let firsts = try piece.bigramOf.map { (f: Piece) throws(KiteError) in try f.positions(doc) } ?? []
+                var found = false
+                let starts = reach[i]
+                let complete = try piece.forEachPosition(doc) { p in
+                    if i > 0 && !ChunkMatcher.sortedContains(starts, p) { return true }
+                    if piece.end == n { found = true; return false }
+                    if !firsts.isEmpty && ChunkMatcher.sortedContains(firsts, p) { return true }
                     reach[piece.end].append(p + 1)
+                    return true
                 }
+                if found || !complete { return true }
             }
         }
         return false
     }
+
+    /// The walk's positions, kept between documents.
+    private var reach: [[Int32]] = []
 
     private static func sortedContains(_ a: [Int32], _ x: Int32) -> Bool {
         var lo = 0, hi = a.count
@@ -229,6 +352,46 @@ final class ChunkMatcher {
             if a[mid] < x { lo = mid + 1 } else { hi = mid }
         }
         return lo < a.count && a[lo] == x
+    }
+}
+
+/// Indices of cursors in a binary min-heap by their current document.
+struct CursorHeap {
+    private(set) var items: [Int] = []
+
+    init() {}
+
+    init(_ cursors: [PostingsCursor]) {
+        items = Array(cursors.indices)
+        items.sort { cursors[$0].doc < cursors[$1].doc }  // a sorted array is a heap
+    }
+
+    var first: Int? { items.first }
+
+    /// Restores the heap after the first cursor moved forward.
+    mutating func siftDownFirst(_ cursors: [PostingsCursor]) {
+        var i = 0
+        let n = items.count
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < n && cursors[items[l]].doc < cursors[items[m]].doc { m = l }
+            if r < n && cursors[items[r]].doc < cursors[items[m]].doc { m = r }
+            if m == i { return }
+            items.swapAt(i, m)
+            i = m
+        }
+    }
+
+    /// The cursors on `doc` (the heap's top ones).
+    func collect(_ cursors: [PostingsCursor], doc: Int, into out: inout [Int]) {
+        var stack = [0]
+        while let i = stack.popLast() {
+            guard i < items.count, cursors[items[i]].doc == doc else { continue }
+            out.append(items[i])
+            stack.append(2 * i + 1)
+            stack.append(2 * i + 2)
+        }
     }
 }
 
@@ -261,6 +424,31 @@ struct DocSet: Hashable, Sendable {
     mutating func subtract(_ deletes: DeleteSet) {
         for i in words.indices where i < deletes.words.count { words[i] &= ~deletes.words[i] }
     }
+
+    /// The documents in increasing order.
+    struct Iterator: IteratorProtocol {
+        let words: [UInt64]
+        var index = 0
+        var word: UInt64
+
+        init(_ words: [UInt64]) {
+            self.words = words
+            word = words.first ?? 0
+        }
+
+        mutating func next() -> Int? {
+            while word == 0 {
+                index += 1
+                guard index < words.count else { return nil }
+                word = words[index]
+            }
+            let b = word.trailingZeroBitCount
+            word &= word - 1
+            return index << 6 | b
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(words) }
 
     /// Calls `body` with each document in increasing order.
     func forEach(_ body: (Int) throws(KiteError) -> Void) throws(KiteError) {

@@ -112,7 +112,7 @@ struct MatchTree {
             case .chunk(let chunk, let fields, let rule):
                 set = DocSet(capacity: segment.docCount)
                 for f in fields {
-                    try ChunkMatcher(chunk, rule: rule, segment: segment, field: f)?.collect(into: &set)
+                    try ChunkMatcher(chunk, rule: rule, segment: segment, field: f).collect(into: &set)
                 }
             }
             set.subtract(segment.deletes)
