@@ -110,7 +110,7 @@ enum Indexer {
         var doneBytes = 0
         let start = Date()
         // Document ids seen in this run: a second document with one of them replaces the first, which is reported.
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()  // bytes, as the writer compares ids
         var duplicates = 0
         for input in files {
             let file = input.path
@@ -118,7 +118,7 @@ enum Indexer {
                 var inFile = 0
                 try ingestion.forEachDocument(inFile: file, documentName: input.name, { doc in
                     let passage = PassageID.split(doc.id)
-                    if passage == nil || passage?.number == 1, !seen.insert(passage?.document ?? doc.id).inserted {
+                    if passage == nil || passage?.number == 1, !seen.insert(Array((passage?.document ?? doc.id).utf8)).inserted {
                         duplicates += 1
                         let error = IngestError(path: file, line: 0, reason: .duplicateID(passage?.document ?? doc.id))
                         if duplicates <= 5 || strict { progress.clear(); writeErr("kite: \(error)\n") }

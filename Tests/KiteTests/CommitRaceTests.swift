@@ -33,6 +33,7 @@ enum CommitRace {
                 if cycle % 17 == 16 { try w.forceMerge(maxSegments: 1) } else { try w.commit() }
                 running.committed()
             }
+            running.stop = true
             w.close()
         } catch {
             running.fail("writer: \(error)")
@@ -79,7 +80,9 @@ enum CommitRace {
         for r in readers { r.wait() }
         #expect(shared.failures.isEmpty, "\(shared.failures.prefix(5))")
         #expect(!shared.observed.isEmpty)
-        // Files a pinned reader kept alive are gone once the writer has closed: only the last commit's remain.
+        // Files a pinned reader kept alive are gone once a writer opens and closes with no reader about: only the
+        // last commit's remain.
+        try IndexWriter(at: dir).close()
         let manifest = try Manifest.read(directory: dir)
         let segmentFiles = Set(try IndexDirectory.list(dir).filter { $0.hasPrefix("seg-") })
         #expect(segmentFiles == manifest.referencedFiles.subtracting([Manifest.fileName]))

@@ -169,6 +169,19 @@ struct UnitText {
         #expect(any.totalHits > 100)
     }
 
+    /// Punctuation between chunks asks for nothing; a huge limit means all.
+    @Test func punctuationChunksAndHugeLimitsAreHarmless() throws {
+        let r = MatchingCorpus.shared.reader
+        let plain = try r.search("稳就业 保民生", options: SearchOptions(limit: 0)).totalHits
+        #expect(plain > 0)
+        #expect(try r.search("稳就业 ， 保民生", options: SearchOptions(limit: 0)).totalHits == plain)
+        #expect(try r.search("， 。", options: SearchOptions(limit: 0)).totalHits == 0)
+        let all = try r.search("升规纳统", options: SearchOptions(limit: .max, offset: .max, highlights: false, storedFields: false))
+        #expect(all.totalHits == 1 && all.hits.isEmpty)
+        let many = try r.search("升规纳统", options: SearchOptions(limit: .max, highlights: false, storedFields: false))
+        #expect(many.hits.count > 10 && !many.hits[0].isRelated && many.hits[1].isRelated)
+    }
+
     /// Top-k pruning of the related continuation changes nothing: same hits, same scores, same counts.
     @Test func pruningReturnsTheSameHitsUnderTheDefault() throws {
         let r = MatchingCorpus.shared.reader
@@ -285,5 +298,21 @@ struct UnitText {
         let any = try r.search("统计 OR 普查", options: SearchOptions(match: .exact))
         #expect(any.totalHits == 2 && any.facets.first { $0.value == "2022" }?.count == 1)
         #expect(both.hits[0].matchingPassages == 2 && both.hits[0].passages.count == 2)
+        #expect(both.hits[0].score > 0)  // ranked by both words, though no passage holds both
+    }
+
+    /// Ids shaped like passage ids are the splitter's alone: another document with one is refused, not grouped.
+    @Test func passageShapedIdsOfOtherDocumentsAreRefused() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        #expect(throws: KiteError.self) { try w.add(Document(id: "issue#12", fields: ["body": "统计"])) }
+        for id in ["issue#012", "issue#x", "issue#1234567890", "#3", "a#b#c"] {
+            try w.add(Document(id: id, fields: ["body": "统计"]))
+        }
+        try w.add(Document(id: "issue", fields: ["body": "统计"]))
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(try r.search("统计", options: SearchOptions(limit: 10)).totalHits == 6)
     }
 }

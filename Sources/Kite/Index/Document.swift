@@ -22,14 +22,16 @@ public struct Document: Hashable, Sendable {
     }
 }
 
-/// Passages: a long body is indexed as documents `id#1`, `id#2`, … (``PassageSplitter``); they are parts of one
-/// document `id` for matching, counting, replacing and deleting.
+/// Passages: a long body is indexed as documents `id#1`, `id#2`, … (``PassageSplitter``, which also stores the
+/// document's id in the field `report`); they are parts of one document `id` for matching, counting, replacing and
+/// deleting. Ids of that shape (`#` and 1–9 digits, no leading zero, at the end) are reserved for passages:
+/// ``IndexWriter/add(_:)`` rejects a document with such an id whose `report` field does not name the id before `#`.
 public enum PassageID {
-    /// The document id of a passage id `id#n` (n decimal digits, no leading zero), or nil for other ids.
+    /// The document id of a passage id `id#n` (n of 1–9 decimal digits, no leading zero), or nil for other ids.
     static func document(of id: UnsafeRawBufferPointer) -> Substring? {
         guard let hash = id.lastIndex(of: 0x23), hash > 0, hash + 1 < id.count else { return nil }
         let digits = id[(hash + 1)...]
-        guard digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        guard digits.count <= 9, digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         return Substring(String(decoding: UnsafeRawBufferPointer(rebasing: id[..<hash]), as: UTF8.self))
     }
 

@@ -147,6 +147,10 @@ public final class IndexWriter {
         guard !closed else { throw .writerClosed }
         guard !document.id.isEmpty else { throw .invalidDocument(id: document.id, reason: "empty id") }
         guard document.id.utf8.count <= 4096 else { throw .invalidDocument(id: String(document.id.prefix(40)), reason: "id longer than 4096 bytes") }
+        let passage = PassageID.split(document.id)
+        if let passage, document["report"] != passage.document {
+            throw .invalidDocument(id: document.id, reason: "ids ending in #<number> are reserved for the passages of a long document")
+        }
         for (name, value) in document.fields where value.utf8.count >= Int(Int32.max) {
             throw .invalidDocument(id: document.id, reason: "field \(name) is larger than 2 GiB")
         }
@@ -184,7 +188,6 @@ public final class IndexWriter {
         slot.enqueued += 1
         // A whole document, or the first passage of one, replaces the document with all its passages; a later
         // passage replaces only its own id (the first one already cleared the rest).
-        let passage = PassageID.split(document.id)
         if passage == nil || passage?.number == 1 {
             removeDocument(passage?.document ?? document.id)
         } else {

@@ -11,9 +11,9 @@ extension IndexReader {
 
     func matchingSearch(_ query: Query, options: SearchOptions) throws(KiteError) -> SearchResults {
         let planner = Planner(reader: self, ranking: options.ranking)
-        let plan = try planner.plan(query)
+        let plan = try planner.plan(MatchTree.rankingQuery(query))
         let tree = try MatchTree(query, planner: planner, reader: self, rule: options.textMatching)
-        let k = max(0, options.limit) + max(0, options.offset)
+        let k = options.capacity
         let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
         let positive = Set(tree.positiveLeaves)
         var heap = TopK(capacity: k)
@@ -141,7 +141,7 @@ extension IndexReader {
         admit: (Int, Int) -> Bool
     ) throws(KiteError) -> [Ranked] {
         // Room for several passages of one document; a document keeps its best.
-        var heap = TopK(capacity: wanted * 4 + 16)
+        var heap = TopK(capacity: wanted * 4 + 16)  // wanted ≤ 2³¹ (SearchOptions.capacity)
         for si in segments.indices {
             try rank(plan, planner: planner, segment: si, pruning: options.ranking.admitsPruning,
                      windowed: options.windowedScoring, heap: &heap) { d in admit(si, d) }

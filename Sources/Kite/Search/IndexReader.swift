@@ -121,7 +121,7 @@ public final class IndexReader: Sendable {
         if options.match != .any { return try matchingSearch(query, options: options) }
         let planner = Planner(reader: self, ranking: options.ranking)
         let plan = try planner.plan(query)
-        let k = max(0, options.limit) + max(0, options.offset)
+        let k = options.capacity
         var heap = TopK(capacity: k)
         let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
         var facetCounts: [String: Int] = [:]

@@ -69,10 +69,41 @@ struct MatchTree {
             var required: [Node] = [], excluded: [Node] = []
             for c in clauses {
                 let n = try node(c.query, planner: planner, reader: reader, rule: rule)
+                // A clause without words (punctuation: `稳就业 ， 保民生`) asks for nothing.
+                if case .none = n, Self.isText(c.query) { continue }
                 if c.occur == .mustNot { excluded.append(n) } else { required.append(n) }
             }
-            if required.isEmpty { required.append(add(.all)) }
+            if required.isEmpty {
+                if clauses.allSatisfy({ Self.isText($0.query) && $0.occur != .mustNot }) { return .none }
+                required.append(add(.all))
+            }
             return .and(required, not: excluded)
+        }
+    }
+
+    private static func isText(_ q: Query) -> Bool {
+        switch q {
+        case .text, .phrase: return true
+        default: return false
+        }
+    }
+
+    /// The query the ranking scores with: required clauses become optional, so `A AND B` with A and B in different
+    /// passages of one document still ranks by both (matching has required them of the document). Filters and
+    /// exclusions stay: related documents must pass them too, and next to a filter the scoring clauses stay one
+    /// required group (a related document holds at least one of them, as the parser groups `a b period:2023`).
+    static func rankingQuery(_ q: Query) -> Query {
+        switch q {
+        case .boolean(let clauses):
+            let scoring = clauses.filter { $0.occur == .must || $0.occur == .should }
+                .map { Query.Clause(.should, rankingQuery($0.query)) }
+            let others = clauses.filter { $0.occur == .filter || $0.occur == .mustNot }
+            if others.isEmpty || scoring.isEmpty { return .boolean(scoring + others) }
+            return .boolean([Query.Clause(.must, scoring.count == 1 ? scoring[0].query : .boolean(scoring))] + others)
+        case .anyOf(let alternatives):
+            return .anyOf(alternatives.map(rankingQuery))
+        default:
+            return q
         }
     }
 

@@ -111,6 +111,10 @@ public struct SearchOptions: Hashable, Sendable {
     /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
     var windowedScoring = true
 
+    /// How many ranked documents a search keeps: ``limit`` + ``offset``, each clamped to 0…2³⁰ (a huge limit means
+    /// "all", and must not overflow).
+    var capacity: Int { min(max(0, limit), 1 << 30) + min(max(0, offset), 1 << 30) }
+
     /// Creates options: the top 10 matching documents then related ones, with `period` counts and highlights,
     /// default ranking.
     public init(
