@@ -29,7 +29,7 @@ public enum KiteError: Error, Hashable, Sendable, CustomStringConvertible {
             return "index at \(p) was built with \(f), not \(e)"
         case .corrupt(let f, let r): return "corrupt index file \(f): \(r)"
         case .unsupportedVersion(let f, let v): return "unsupported format version \(v) in \(f)"
-        case .io(let p, let op, let e): return "\(op) \(p): \(String(cString: strerror(e)))"
+        case .io(let p, let op, let e): return "\(op) \(p): \(Platform.errorMessage(e))"
         case .badQuery(let m, let pos): return "bad query at \(pos): \(m)"
         case .analysis(let e): return "analysis: \(e)"
         case .invalidDocument(let id, let r): return "document \(id.debugDescription): \(r)"
@@ -38,11 +38,6 @@ public enum KiteError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Runs internal code that throws untyped errors (all of them Kite's own) and rethrows them as ``KiteError``.
 @inline(__always)

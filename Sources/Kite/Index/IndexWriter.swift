@@ -1,9 +1,4 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// Adds, replaces and deletes documents, and publishes them atomically with ``commit()``.
 ///
@@ -77,7 +72,7 @@ public final class IndexWriter {
         func drain() { queue?.sync {} }
     }
 
-    private var lockFD: Int32
+    private let lock: WriteLock
     private var manifest: Manifest
     private var segments: [Live] = []
     private var slots: [Slot] = []
@@ -103,7 +98,7 @@ public final class IndexWriter {
         self.analyzer = analyzer
         self.options = options
         try IndexDirectory.createDirectory(path)
-        lockFD = try IndexDirectory.lock(path)
+        lock = try WriteLock(directory: path)
         do throws(KiteError) {
             do {
                 manifest = try Manifest.read(directory: path)
@@ -128,13 +123,9 @@ public final class IndexWriter {
                 slots.append(Slot(builder: b, threaded: options.threads > 1, index: i))
             }
         } catch {
-            Glibc.close(lockFD)
+            lock.release()
             throw error
         }
-    }
-
-    deinit {
-        if !closed { Glibc.close(lockFD) }
     }
 
     /// Documents in the committed index plus those added since, minus deletes.
@@ -393,7 +384,7 @@ public final class IndexWriter {
         closed = true
         for slot in slots { slot.drain() }
         IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles, waitingUpTo: 200)
-        Glibc.close(lockFD)
+        lock.release()
     }
 
     /// Releases the lock without committing (uncommitted changes are discarded).

@@ -1,4 +1,9 @@
 import CKite
+#if canImport(Glibc)
+import Glibc  // memcmp
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Where one term's postings are: its document frequency and offsets into the postings and positions files.
 struct TermInfo: Hashable, Sendable {
@@ -532,23 +537,7 @@ final class SegmentReader: @unchecked Sendable {
     }
 }
 
-/// A minimal lock for lazily built, shared state.
-final class Mutex: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(&m)
-        defer { pthread_mutex_unlock(&m) }
-        return try body()
-    }
-}
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 extension SegmentReader {
     /// Calls `body` with every document's stored fields in order, inflating each block once (for merges and checks).

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A point-in-time view of an index, for searching. Immutable and `Sendable`: share one among threads.
 ///
@@ -69,13 +64,14 @@ public final class IndexReader: Sendable {
                     }
                     return (manifest, config, schema, segments)
                 }
-            } catch let KiteError.io(file, _, err) where err == ENOENT {
+            } catch let error where error.isFileNotFound {
                 let current = try Manifest.read(directory: path).generation
-                guard current != generation else {
-                    throw .corrupt(file: Manifest.fileName, reason: "names \(file.split(separator: "/").last ?? ""), which is missing")
+                guard case .io(let file, _, _) = error, current == generation else {
+                    retries += 1
+                    if retries > 100 { throw error }
+                    continue
                 }
-                retries += 1
-                if retries > 100 { throw .io(path: file, operation: "open", errno: err) }
+                throw .corrupt(file: Manifest.fileName, reason: "names \(file.split(separator: "/").last ?? ""), which is missing")
             }
         }
     }

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+/// `rename(2)` (the name is taken by ``IndexDirectory/rename(_:to:)`` inside the type).
+private let systemRename = Glibc.rename
+#elseif canImport(Musl)
+import Musl
+private let systemRename = Musl.rename
+#endif
+
+extension KiteError {
+    /// Whether this is an operating-system error for a file that does not exist (`ENOENT`).
+    var isFileNotFound: Bool {
+        if case .io(_, _, let e) = self { return e == ENOENT }
+        return false
+    }
+}
+
+/// File-system operations on an index directory.
+enum IndexDirectory {
+    static let lockName = "write.lock"
+
+    static func sync(_ directory: String) throws(KiteError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw .io(path: directory, operation: "open directory", errno: errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw .io(path: directory, operation: "fsync directory", errno: errno) }
+    }
+
+    /// Renames `from` over `to` (atomic on POSIX file systems: the commit point of a manifest).
+    static func rename(_ from: String, to: String) throws(KiteError) {
+        if systemRename(from, to) != 0 { throw .io(path: from, operation: "rename", errno: errno) }
+    }
+
+    static func createDirectory(_ path: String) throws(KiteError) {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFDIR else { throw .io(path: path, operation: "open index directory", errno: ENOTDIR) }
+            return
+        }
+        // Create parents as needed.
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if stat(current, &st) != 0 && mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw .io(path: current, operation: "mkdir", errno: errno)
+            }
+        }
+    }
+
+    static func list(_ directory: String) throws(KiteError) -> [String] {
+        guard let dir = opendir(directory) else { throw .io(path: directory, operation: "list", errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Runs `body` (read the manifest, open the files it names) while holding a shared `flock` on the directory
+    /// itself, so that no writer removes files in between (see ``removeUnreferenced(_:keep:waitingUpTo:)``).
+    ///
+    /// Opening a directory read-only needs no write permission, so read-only users pin too. Where the file system
+    /// cannot lock a directory, `body` runs unpinned and the caller's manifest-generation retry covers the race.
+    static func pinned<T>(_ directory: String, _ body: () throws(KiteError) -> T) throws(KiteError) -> T {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { throw .indexNotFound(path: directory) }
+            throw .io(path: directory, operation: "open index directory", errno: errno)
+        }
+        defer { close(fd) }  // closing the descriptor releases the lock
+        while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
+        return try body()
+    }
+
+    /// Removes the files of `directory` that are Kite's (segment files, temporary manifest) but not in `keep`, if no
+    /// reader is opening the index; returns whether it did.
+    ///
+    /// Removal takes the directory's `flock` exclusively, without blocking (a stream of readers must not stall a
+    /// commit): a reader holds it shared from reading the manifest to mapping the last file it names (``pinned``), and
+    /// mapped files survive `unlink`. If readers hold it, the files stay until a later commit, or `close`, removes them
+    /// (`waitingUpTo` retries that long, in milliseconds).
+    @discardableResult
+    static func removeUnreferenced(_ directory: String, keep: Set<String>, waitingUpTo milliseconds: Int = 0) -> Bool {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var waited = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            if e == EINTR { continue }
+            // A file system that cannot lock directories: readers fall back to retrying, so remove anyway.
+            if e != EWOULDBLOCK { break }
+            guard waited < milliseconds else { return false }
+            usleep(1000)
+            waited += 1
+        }
+        guard let names = try? list(directory) else { return false }
+        for name in names where !keep.contains(name) && (name.hasPrefix("seg-") || name == Manifest.temporaryName) {
+            unlink(directory + "/" + name)
+        }
+        return true
+    }
+
+    /// Takes the directory's writer lock (`flock`, non-blocking); returns the lock's file descriptor.
+    fileprivate static func lock(_ directory: String) throws(KiteError) -> Int32 {
+        let path = directory + "/" + lockName
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { throw .io(path: path, operation: "open lock", errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            close(fd)
+            if e == EWOULDBLOCK { throw .indexLocked(path: directory) }
+            throw .io(path: path, operation: "lock", errno: e)
+        }
+        return fd
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+}
+
+/// The writer lock of an index directory (`write.lock`, `flock(LOCK_EX | LOCK_NB)`): held from `init` until
+/// ``release()`` or deinit, whichever comes first.
+final class WriteLock {
+    private var fd: Int32
+
+    /// Takes the lock; ``KiteError/indexLocked(path:)`` when another writer holds it.
+    init(directory: String) throws(KiteError) {
+        fd = try IndexDirectory.lock(directory)
+    }
+
+    /// Releases the lock (closing its descriptor); later calls do nothing.
+    func release() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
+}
