@@ -51,8 +51,6 @@ struct IndexLocation: ParsableArguments {
     var path: String { index ?? DefaultIndex.path }
 }
 
-func writeOut(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
-func writeErr(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
 
 /// This process's peak resident memory in MiB: `VmHWM` from /proc/self/status, which starts afresh at exec.
 /// (`getrusage`'s `ru_maxrss` carries over the peak of the process that spawned this one, so a `kite` started by a
