@@ -323,3 +323,21 @@ struct SeededRandom {
         return z ^ (z >> 31)
     }
 }
+
+/// The merge policy alone: which segments each kind of merge takes.
+@Suite struct MergePolicyTests {
+    @Test func aCommitMergesTheSmallestWhileThereAreTooMany() {
+        let p = MergePolicy(mergeFactor: 3)
+        #expect(p.afterCommit(live: [5, 1, 9]) == nil)
+        #expect(Set(p.afterCommit(live: [5, 1, 9, 2]) ?? []) == [0, 1, 3])
+    }
+
+    @Test func forceMergeLeavesAtMostTheTargetAndDropsDeletesOfALoneSegment() {
+        let p = MergePolicy(mergeFactor: 10)
+        #expect(Set(p.forced(live: [5, 1, 9, 2], hasDeletes: [false, false, false, false], maxSegments: 2) ?? []) == [1, 3, 0])
+        #expect(p.forced(live: [5, 1], hasDeletes: [false, false], maxSegments: 2) == nil)
+        #expect(p.forced(live: [5], hasDeletes: [true], maxSegments: 1) == [0])
+        #expect(p.forced(live: [5], hasDeletes: [false], maxSegments: 1) == nil)
+        #expect(p.forced(live: [5, 4], hasDeletes: [false, false], maxSegments: 0)?.count == 2)
+    }
+}

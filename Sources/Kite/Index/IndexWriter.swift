@@ -309,24 +309,25 @@ public final class IndexWriter {
         try flush()
         try publish()
         if options.mergesAfterCommit {
-            while segments.count > options.mergeFactor {
-                let smallest = segments.indices.sorted { segments[$0].info.docCount - segments[$0].deletes.count
-                    < segments[$1].info.docCount - segments[$1].deletes.count }
-                try merge(Array(smallest.prefix(options.mergeFactor)))
+            let policy = MergePolicy(mergeFactor: options.mergeFactor)
+            while let chosen = policy.afterCommit(live: liveCounts) {
+                try merge(chosen)
                 try publish()
             }
         }
     }
 
+    /// Each segment's live documents, in segment order (what the merge policy decides on).
+    private var liveCounts: [Int] { segments.map { $0.info.docCount - $0.deletes.count } }
+
     /// Merges segments until at most `maxSegments` remain (deleted documents are dropped), then commits.
     public func forceMerge(maxSegments: Int = 1) throws(KiteError) {
         guard !closed else { throw .writerClosed }
         try flush()
-        let target = max(1, maxSegments)
-        if segments.count > target || (target == 1 && segments.contains { $0.deletes.count > 0 }) {
-            let order = segments.indices.sorted { segments[$0].info.docCount - segments[$0].deletes.count
-                < segments[$1].info.docCount - segments[$1].deletes.count }
-            try merge(Array(order.prefix(segments.count - target + 1)))
+        let policy = MergePolicy(mergeFactor: options.mergeFactor)
+        if let chosen = policy.forced(live: liveCounts, hasDeletes: segments.map { $0.deletes.count > 0 },
+                                      maxSegments: maxSegments) {
+            try merge(chosen)
         }
         try publish()
     }
