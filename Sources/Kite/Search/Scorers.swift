@@ -21,27 +21,6 @@ class Scorer {
     func maxScore(from: Int, upTo end: Int) -> Double { maxScore }
 }
 
-/// BM25 parameters of one field, with index-wide statistics.
-struct BM25Field {
-    var k1: Double
-    var b: Double
-    var averageLength: Double
-    /// BM25+ δ added to the saturation of a matching document (0: plain BM25).
-    var delta: Double = 0
-
-    /// Lucene's idf: ln(1 + (N − df + 0.5) / (df + 0.5)).
-    static func idf(documentCount n: Int, documentFrequency df: Int) -> Double {
-        log(1 + (Double(n) - Double(df) + 0.5) / (Double(df) + 0.5))
-    }
-
-    /// tf / (tf + k1 · (1 − b + b · dl / avgdl)), the BM25 term-frequency saturation (Lucene ≥ 8 form).
-    @inline(__always)
-    func saturation(freq: Double, length: UInt32) -> Double {
-        let norm = k1 * (1 - b + b * Double(length) / max(averageLength, 1e-9))
-        return freq / (freq + norm) + delta
-    }
-}
-
 /// Scores one term in one field.
 final class TermScorer: Scorer {
     let cursor: PostingsCursor

@@ -1,0 +1,133 @@
+
+/// A point-in-time view of an index, for searching. Immutable and `Sendable`: share one among threads.
+///
+/// It sees the commit that was current when it was opened, whatever commits follow; open a new reader to see them.
+public final class IndexReader: Sendable {
+    /// The index directory.
+    public let path: String
+    /// The schema the index was built with.
+    public let schema: Schema
+    /// The analyzer the index was built with; queries are analyzed with it.
+    public let analyzer: Analyzer
+    /// The commit generation this reader sees.
+    public let generation: UInt64
+    let segments: [SegmentReader]
+    let bases: [Int]
+    /// Documents in all segments, deleted ones included (BM25's N, as in Lucene until a merge drops them).
+    let totalDocuments: Int
+    /// Per text field, the sum of lengths over all documents.
+    let fieldLengthSums: [UInt64]
+
+    /// Opens the current commit of the index at `path`.
+    ///
+    /// If `analyzer` is given and differs from the one the index was built with, throws
+    /// ``KiteError/configurationMismatch(path:expected:found:)``.
+    public init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
+        let (manifest, config, schema, segments) = try IndexReader.openCommit(path, expected: expected)
+        self.path = path
+        self.schema = schema
+        self.analyzer = Analyzer(config)
+        self.generation = manifest.generation
+        self.segments = segments
+        var bases: [Int] = []
+        var total = 0
+        for s in segments { bases.append(total); total += s.docCount }
+        self.bases = bases
+        self.totalDocuments = total
+        self.fieldLengthSums = (0..<schema.textFields.count).map { f in
+            segments.reduce(0) { $0 + $1.fields[f].sumLength }
+        }
+    }
+
+    /// Reads the current manifest and maps every file it names, pinned against a writer's file removal
+    /// (``IndexDirectory/pinned(_:_:)``; FORMAT.md, "Commit protocol").
+    ///
+    /// Where the directory cannot be locked, a file that vanished because a commit moved on sends the reader back to
+    /// the newer manifest (each retry follows a new commit, as Lucene's `FindSegmentsFile`); a file missing from the
+    /// commit that is still current is corruption.
+    private static func openCommit(_ path: String, expected: AnalyzerConfiguration?) throws(KiteError)
+        -> (Manifest, AnalyzerConfiguration, Schema, [SegmentReader])
+    {
+        var retries = 0
+        while true {
+            var generation: UInt64 = 0
+            do {
+                return try IndexDirectory.pinned(path) { () throws(KiteError) in
+                    let manifest = try Manifest.read(directory: path)
+                    generation = manifest.generation
+                    let (config, schema) = try configuration(of: manifest, at: path, expected: expected)
+                    var segments: [SegmentReader] = []
+                    for info in manifest.segments {
+                        segments.append(try SegmentReader(
+                            directory: path, info: info, textFieldCount: schema.textFields.count,
+                            keywordFieldCount: schema.keywordFields.count))
+                    }
+                    return (manifest, config, schema, segments)
+                }
+            } catch let error where error.isFileNotFound {
+                let current = try Manifest.read(directory: path).generation
+                guard case .io(let file, _, _) = error, current == generation else {
+                    retries += 1
+                    if retries > 100 { throw error }
+                    continue
+                }
+                throw .corrupt(file: Manifest.fileName, reason: "names \(file.split(separator: "/").last ?? ""), which is missing")
+            }
+        }
+    }
+
+    /// The analyzer and schema a manifest names, checked against the running ICU and the caller's expectation.
+    private static func configuration(of manifest: Manifest, at path: String, expected: AnalyzerConfiguration?)
+        throws(KiteError) -> (AnalyzerConfiguration, Schema)
+    {
+        guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer),
+            config.segmenter != .icu || manifest.analyzer.hasPrefix("icu\(ICUVersion.major);")
+        else {
+            throw .configurationMismatch(path: path, expected: AnalyzerConfiguration.default.fingerprint, found: manifest.analyzer)
+        }
+        if let expected, expected.fingerprint != manifest.analyzer {
+            throw .configurationMismatch(path: path, expected: expected.fingerprint, found: manifest.analyzer)
+        }
+        guard let schema = Schema(fingerprint: manifest.schema) else {
+            throw .corrupt(file: Manifest.fileName, reason: "unreadable schema \(manifest.schema)")
+        }
+        return (config, schema)
+    }
+
+    /// The on-disk format version this build reads and writes (FORMAT.md); an index of another version is
+    /// ``KiteError/unsupportedVersion(file:version:)``.
+    public static let formatVersion = FileFormat.version
+
+    /// Live (not deleted) documents.
+    public var documentCount: Int { segments.reduce(0) { $0 + $1.liveCount } }
+    /// Documents deleted but still in segments (until a merge drops them).
+    public var deletedCount: Int { segments.reduce(0) { $0 + $1.deletes.count } }
+    /// Number of segments.
+    public var segmentCount: Int { segments.count }
+
+    /// The segment and the document within it of reader-wide document number `global`.
+    func locate(_ global: Int) -> (Int, Int) {
+        var lo = 0, hi = bases.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if bases[mid] <= global { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo - 1, global - bases[lo - 1])
+    }
+
+    /// The distinct values of keyword field `field` in the index, sorted (empty for an unknown field).
+    public func values(ofKeyword field: String) -> [String] {
+        guard let f = schema.keywordFields.firstIndex(of: field) else { return [] }
+        return Set(segments.flatMap { $0.keywordValues[f] }).sorted()
+    }
+
+    /// The stored fields of the live document with external id `id`, if any.
+    public func document(id: String) throws(KiteError) -> [String: String]? {
+        for segment in segments.reversed() {
+            for d in segment.documents(withID: id) where !segment.deletes.contains(d) {
+                return try typed { try segment.storedFields(d) }
+            }
+        }
+        return nil
+    }
+}
