@@ -341,3 +341,23 @@ struct SeededRandom {
         #expect(p.forced(live: [5, 4], hasDeletes: [false, false], maxSegments: 0)?.count == 2)
     }
 }
+
+/// The deletes file kind alone: a seeded write-then-read round trip, and a count that disagrees with the manifest.
+@Suite struct DeletesFileTests {
+    @Test func seededDeletesRoundTrip() throws {
+        let dir = TemporaryDirectory()
+        var rng = SeededRandom(seed: 0xDE1E7E5)
+        for docCount in [1, 63, 64, 65, 1000] {
+            var set = DeleteSet(docCount: docCount)
+            for _ in 0..<(docCount / 3 + 1) { set.insert(Int(rng.next() % UInt64(docCount))) }
+            let info = SegmentInfo(id: rng.next() | 1, docCount: docCount, deleteGeneration: 1, deletedCount: set.count)
+            try DeletesFile.write(set, info, directory: dir.path)
+            #expect(try DeletesFile.read(info, directory: dir.path) == set)
+            var wrong = info
+            wrong.deletedCount += 1
+            #expect(throws: KiteError.self) { try DeletesFile.read(wrong, directory: dir.path) }
+        }
+        let none = SegmentInfo(id: 7, docCount: 10, deleteGeneration: 0, deletedCount: 0)
+        #expect(try DeletesFile.read(none, directory: dir.path).count == 0)
+    }
+}

@@ -356,13 +356,7 @@ public final class IndexWriter {
                 var info = segments[i].info
                 info.deleteGeneration += 1
                 info.deletedCount = segments[i].deletes.count
-                let out = try FileOutput(path: path + "/" + info.fileName(.deletes))
-                var w = FileFormat.header(.deletes, segment: info.id)
-                w.u32(UInt32(info.docCount))
-                w.u32(UInt32(info.deletedCount))
-                for word in segments[i].deletes.words { w.u64(word) }
-                try out.write(w)
-                try out.finish()
+                try DeletesFile.write(segments[i].deletes, info, directory: path)
                 segments[i].info = info
                 segments[i].dirty = false
             }

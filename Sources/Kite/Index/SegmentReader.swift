@@ -12,37 +12,6 @@ struct TermInfo: Hashable, Sendable {
     var positionsOffset: Int
 }
 
-/// A set of deleted documents of one segment, as a bitset.
-struct DeleteSet: Sendable, Hashable {
-    private(set) var words: [UInt64]
-    private(set) var count: Int
-
-    init(docCount: Int) {
-        words = [UInt64](repeating: 0, count: (docCount + 63) / 64)
-        count = 0
-    }
-
-    init(words: [UInt64]) {
-        self.words = words
-        count = words.reduce(0) { $0 + $1.nonzeroBitCount }
-    }
-
-    @inline(__always) func contains(_ doc: Int) -> Bool {
-        let w = doc >> 6
-        return w < words.count && words[w] & (1 << UInt64(doc & 63)) != 0
-    }
-
-    /// Marks `doc` deleted; true if it was not already.
-    @discardableResult
-    mutating func insert(_ doc: Int) -> Bool {
-        let w = doc >> 6, bit: UInt64 = 1 << UInt64(doc & 63)
-        guard w < words.count, words[w] & bit == 0 else { return false }
-        words[w] |= bit
-        count += 1
-        return true
-    }
-}
-
 /// The read side of one immutable segment: its files memory-mapped, small structures decoded at open.
 ///
 /// Opening verifies every file's header, footer and segment id, and the checksums of the small files (terms index,
@@ -257,29 +226,7 @@ final class SegmentReader: @unchecked Sendable {
         }
         storedBlocks = blocks
 
-        // Deletes.
-        if info.deleteGeneration > 0 {
-            let name = info.fileName(.deletes)
-            let del = try MappedFile(path: directory + "/" + name, name: name)
-            let db = try FileFormat.validate(del.bytes, kind: .deletes, segment: info.id, name: name, verifyChecksum: true)
-            r = ByteReader(del.bytes, from: db.lowerBound, to: db.upperBound, file: name)
-            let dDocs = Int(try r.u32())
-            let dCount = Int(try r.u32())
-            let words = (dDocs + 63) / 64
-            guard dDocs == info.docCount, r.remaining == words * 8 else {
-                throw .corrupt(file: name, reason: "delete bitset does not match the segment")
-            }
-            var w: [UInt64] = []
-            w.reserveCapacity(words)
-            for _ in 0..<words { w.append(try r.u64()) }
-            let set = DeleteSet(words: w)
-            guard set.count == dCount, dCount == info.deletedCount else {
-                throw .corrupt(file: name, reason: "delete count \(set.count) does not match \(info.deletedCount)")
-            }
-            deletes = set
-        } else {
-            deletes = DeleteSet(docCount: info.docCount)
-        }
+        deletes = try DeletesFile.read(info, directory: directory)
         // Validation read the small files whole and the others' ends (which the kernel may map in large folios):
         // let those pages go until a search needs them, so that opening segments costs no resident memory.
         releaseResidentPages()
