@@ -42,11 +42,11 @@ final class PostingsCursor {
             guard blocks == (info.docFrequency + postingsBlockSize - 1) / postingsBlockSize else {
                 throw .corrupt(file: fileName, reason: "block count \(blocks) does not match document frequency")
             }
-            try r.need(blocks * 20)
+            try r.need(blocks * SkipEntry.size)
         }
         blockCount = blocks
         skipStart = r.offset
-        dataStart = r.offset + blocks * 20
+        dataStart = r.offset + blocks * SkipEntry.size
     }
 
     deinit {
@@ -54,15 +54,15 @@ final class PostingsCursor {
         freqs.deallocate()
     }
 
-    @inline(__always) private func skipU32(_ b: Int, _ field: Int) -> UInt32 {
-        bytes.loadUnaligned(fromByteOffset: skipStart + b * 20 + field * 4, as: UInt32.self).littleEndian
+    @inline(__always) private func skip(_ b: Int, _ field: SkipEntry.Field) -> UInt32 {
+        SkipEntry.read(bytes, table: skipStart, entry: b, field)
     }
 
     /// Last document of block `b` (from the skip entry).
-    @inline(__always) func blockLastDoc(_ b: Int) -> Int { Int(skipU32(b, 0)) }
+    @inline(__always) func blockLastDoc(_ b: Int) -> Int { Int(skip(b, .lastDoc)) }
     /// The block's maximum term frequency and minimum field length, for score upper bounds.
-    @inline(__always) func blockMaxFreq(_ b: Int) -> UInt32 { skipU32(b, 3) }
-    @inline(__always) func blockMinLength(_ b: Int) -> UInt32 { skipU32(b, 4) }
+    @inline(__always) func blockMaxFreq(_ b: Int) -> UInt32 { skip(b, .maxFrequency) }
+    @inline(__always) func blockMinLength(_ b: Int) -> UInt32 { skip(b, .minLength) }
 
     /// Moves to the first posting.
     func start() throws(KiteError) {
@@ -83,9 +83,9 @@ final class PostingsCursor {
         } else {
             if b > 0 { prev = blockLastDoc(b - 1) }
             n = min(postingsBlockSize, docFrequency - b * postingsBlockSize)
-            let off = dataStart + Int(skipU32(b, 1))
+            let off = dataStart + Int(skip(b, .dataOffset))
             r = ByteReader(bytes, from: off, to: segment.postingsEnd, file: fileName)
-            posOffset = positionsStart + Int(skipU32(b, 2))
+            posOffset = positionsStart + Int(skip(b, .positionsOffset))
             guard posOffset <= segment.positionsEnd else { throw .corrupt(file: fileName, reason: "positions offset out of range") }
         }
         if n == postingsBlockSize {

@@ -192,7 +192,7 @@ final class SegmentFilesWriter {
         } else {
             let blocks = (df + postingsBlockSize - 1) / postingsBlockSize
             scratch.vint(blocks)
-            var skips = ByteWriter(capacity: blocks * 20)
+            var skips = ByteWriter(capacity: blocks * SkipEntry.size)
             var data = ByteWriter(capacity: df * 3)
             for b in 0..<blocks {
                 let base = b * postingsBlockSize
@@ -200,11 +200,8 @@ final class SegmentFilesWriter {
                 let blockOffset = data.count
                 let posStart = posScratch.count
                 let (maxTf, minLen) = encodeBlock(base, n, into: &data)
-                skips.u32(docs[base + n - 1])
-                skips.u32(UInt32(blockOffset))
-                skips.u32(UInt32(posStart))
-                skips.u32(maxTf)
-                skips.u32(minLen)
+                SkipEntry(lastDoc: docs[base + n - 1], dataOffset: UInt32(blockOffset), positionsOffset: UInt32(posStart),
+                          maxFrequency: maxTf, minLength: minLen).write(to: &skips)
             }
             scratch.append(skips.bytes)
             scratch.append(data.bytes)
