@@ -214,31 +214,31 @@ public final class IndexWriter {
     @discardableResult
     private func removeDocument(_ id: String) -> Bool {
         var found = removeExactly(id)
-        for passage in bufferedPassages.removeValue(forKey: IDKey(id)) ?? [] {
-            if let old = buffered.removeValue(forKey: passage) {
-                slots[old.slot].deleted.insert(old.doc)
-                found = true
-            }
-        }
-        for i in segments.indices {
-            for d in segments[i].reader.passages(ofDocument: id) where segments[i].deletes.insert(d) {
-                segments[i].dirty = true
-                found = true
-            }
-        }
+        for passage in bufferedPassages.removeValue(forKey: IDKey(id)) ?? [] where removeBuffered(passage) { found = true }
+        if markDeleted({ $0.passages(ofDocument: id) }) { found = true }
         return found
     }
 
     /// Marks deleted the document with exactly this id, buffered or in segments.
     @discardableResult
     private func removeExactly(_ id: String) -> Bool {
+        let inBuffer = removeBuffered(IDKey(id))
+        let inSegments = markDeleted { $0.documents(withID: id) }
+        return inBuffer || inSegments
+    }
+
+    /// Drops a buffered document (its slot marks it deleted); whether there was one.
+    private func removeBuffered(_ key: IDKey) -> Bool {
+        guard let old = buffered.removeValue(forKey: key) else { return false }
+        slots[old.slot].deleted.insert(old.doc)
+        return true
+    }
+
+    /// Marks deleted, in every segment, the documents `select` names; whether any was live.
+    private func markDeleted(_ select: (SegmentReader) -> [Int]) -> Bool {
         var found = false
-        if let old = buffered.removeValue(forKey: IDKey(id)) {
-            slots[old.slot].deleted.insert(old.doc)
-            found = true
-        }
         for i in segments.indices {
-            for d in segments[i].reader.documents(withID: id) where segments[i].deletes.insert(d) {
+            for d in select(segments[i].reader) where segments[i].deletes.insert(d) {
                 segments[i].dirty = true
                 found = true
             }
