@@ -21,7 +21,6 @@ extension IndexReader {
         var facetCounts: [String: Int] = [:]
         var groups: [String: PassageGroup] = [:]
         var matchedWhole: [DocSet] = []
-        var passagesBySegment: [[(doc: Int, document: String)]] = []
 
         for (si, segment) in segments.enumerated() {
             let sets = try tree.leafSets(segment)
@@ -38,7 +37,6 @@ extension IndexReader {
             } }
             matched.subtract(passages)
             matchedWhole.append(matched)
-            passagesBySegment.append(passageList)
             total += matched.count
 
             var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
