@@ -47,7 +47,9 @@ struct AnalyzeCommand: ParsableCommand {
             } else {
                 var out = ""
                 for t in terms {
-                    out += "\(t.text)\t\(t.position)\t\(t.sourceRange.lowerBound)..<\(t.sourceRange.upperBound)"
+                    // A join's term begins with the control byte of its term space; the kind column names it.
+                    let text = t.kind == .join ? String(t.text.dropFirst()) : t.text
+                    out += "\(text)\t\(t.position)\t\(t.sourceRange.lowerBound)..<\(t.sourceRange.upperBound)"
                     out += t.kind == .word ? "\n" : "\t\(t.kind.rawValue)\n"
                 }
                 FileHandle.standardOutput.write(Data(out.utf8))

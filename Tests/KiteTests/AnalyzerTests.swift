@@ -100,7 +100,7 @@ func corpusText(_ name: String) throws -> String {
         let wei = try #require(terms.first { $0.text == "潍" })
         #expect(bigrams[0].position == wei.position)
         let plain = try Analyzer(AnalyzerConfiguration(emitsBigrams: false)).terms(in: "潍坊市统计局")
-        #expect(plain.allSatisfy { $0.kind == .word })
+        #expect(plain.allSatisfy { $0.kind == .word || $0.kind == .join })
         // 升规纳统 → 升/规/纳/统 plus three bigrams.
         let sg = try analyzer.terms(in: "升规纳统").filter { $0.kind == .bigram }.map(\.text)
         #expect(sg == ["升规", "规纳", "纳统"])
@@ -109,6 +109,24 @@ func corpusText(_ name: String) throws -> String {
     @Test func noBigramAcrossPunctuationOrMultiCharacterWords() throws {
         let terms = try analyzer.terms(in: "潍，坊")
         #expect(!terms.contains { $0.kind == .bigram })
+    }
+
+    @Test func joinsPairASingleCharacterWordWithTheFirstCharacterOfTheNextWord() throws {
+        // ICU: 其中 ， 共同 推进 有 机关 单位 和 有机 农业 — joins after 有 and 和, none after a longer word; punctuation
+        // between is no obstacle (positions skip it, as matching does).
+        let text = "其中，共同推进有机关单位和有机农业。中，共"
+        let terms = try analyzer.terms(in: text)
+        let joins = terms.filter { $0.kind == .join }
+        #expect(joins.map(\.text) == ["\u{1}有机", "\u{1}和有", "\u{1}中共"])
+        let words = terms.filter { $0.kind == .word }
+        for j in joins {
+            let word = words.first { $0.position == j.position }
+            #expect(word.map { Array($0.text) } == [Array(j.text)[1]], "a join sits at its single character's word")
+        }
+        // Their own setting, and the fingerprint says so; ranking never sees them (the planner gives them no weight).
+        let off = AnalyzerConfiguration(emitsJoins: false)
+        #expect(try !Analyzer(off).terms(in: text).contains { $0.kind == .join })
+        #expect(!off.fingerprint.contains("joins") && AnalyzerConfiguration.default.fingerprint.contains(";joins=1;"))
     }
 
     @Test func offsetsSliceTheOriginalText() throws {
@@ -122,6 +140,10 @@ func corpusText(_ name: String) throws -> String {
             let stripped = slice.unicodeScalars.filter { !$0.properties.isWhitespace }
             let folded = String(String.UnicodeScalarView(stripped)).applyingTransform(.fullwidthToHalfwidth, reverse: false)?
                 .lowercased() ?? slice
+            if t.kind == .join {  // a join slices from its single character to the next word's first character
+                #expect(folded.first == t.text.dropFirst().first && folded.last == t.text.last, "join \(t.text) as \(slice)")
+                continue
+            }
             // A Latin trigram is marked with '#' in front of the three letters it slices.
             let text = t.kind == .subword && t.text.hasPrefix("#") ? String(t.text.dropFirst()) : t.text
             #expect(folded == text || String(String.UnicodeScalarView(stripped)).lowercased() == text,
@@ -168,10 +190,10 @@ func corpusText(_ name: String) throws -> String {
 
     @Test func fingerprintRoundTrips() throws {
         for seg in AnalyzerConfiguration.Segmenter.allCases {
-            for flags in 0..<64 {
+            for flags in 0..<128 {
                 let c = AnalyzerConfiguration(
                     segmenter: seg, repairsExtractionArtifacts: flags & 1 != 0, foldsTraditional: flags & 2 != 0,
-                    emitsBigrams: flags & 4 != 0, subwords: .init(rawValue: flags >> 3))
+                    emitsBigrams: flags & 4 != 0, subwords: .init(rawValue: (flags >> 3) & 7), emitsJoins: flags & 64 != 0)
                 #expect(AnalyzerConfiguration(fingerprint: c.fingerprint) == c)
             }
         }
@@ -180,8 +202,8 @@ func corpusText(_ name: String) throws -> String {
         #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;sub=03;v1") == nil)
         // Indexes written before sub-word terms existed keep their analyzer: no sub-words.
         let old = AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;v1")
-        #expect(old?.subwords == [] && old?.emitsBigrams == true)
-        #expect(AnalyzerConfiguration.default.fingerprint.hasSuffix(";bigrams=1;sub=3;v1"))
+        #expect(old?.subwords == [] && old?.emitsBigrams == true && old?.emitsJoins == false)
+        #expect(AnalyzerConfiguration.default.fingerprint.hasSuffix(";bigrams=1;sub=3;joins=1;v1"))
     }
 
     func subwords(_ text: String, _ config: AnalyzerConfiguration = .default) throws -> [String] {

@@ -10,6 +10,8 @@ final class MatchingCorpus: @unchecked Sendable {
     let directory = TemporaryDirectory()
     let documents: [Document]
     let reader: IndexReader
+    /// The same documents indexed without joins (as indexes written before them were): matching must not need them.
+    let joinless: IndexReader
     /// Per document, its title's and body's units (the brute force's view of the text).
     let texts: [[UnitText]]
 
@@ -25,6 +27,12 @@ final class MatchingCorpus: @unchecked Sendable {
         try! w.commit()
         w.close()
         reader = try! IndexReader(at: directory.path)
+        let plain = try! IndexWriter(
+            at: directory.sub("joinless"), analyzer: AnalyzerConfiguration(emitsJoins: false), options: .init(ramBudget: 2_000_000))
+        for d in docs { try! plain.add(d) }
+        try! plain.commit()
+        plain.close()
+        joinless = try! IndexReader(at: directory.sub("joinless"))
         let analyzer = reader.analyzer
         texts = docs.map { d in ["title", "body"].compactMap { d[$0] }.map { UnitText($0, analyzer) } }
     }
@@ -50,6 +58,10 @@ struct UnitText {
     var units: [String] = []
     var starts: [Bool] = []
     var ends: [Bool] = []
+    /// The units' hash values, compared before the strings (the brute force runs thousands of times).
+    private var codes: [Int] = []
+    /// The units joined, for substring matching.
+    private var joined = ""
 
     init(_ text: String, _ analyzer: Analyzer) {
         let words = (try! analyzer.terms(in: text)).filter { $0.kind == .word }.sorted { $0.position < $1.position }
@@ -61,13 +73,17 @@ struct UnitText {
                 ends.append(i == parts.count - 1)
             }
         }
+        codes = units.map(\.hashValue)
+        joined = units.joined()
     }
 
     func contains(_ chunk: [String], _ rule: TextMatching) -> Bool {
-        if rule == .substring { return units.joined().contains(chunk.joined()) }
+        if rule == .substring { return joined.contains(chunk.joined()) }
         guard chunk.count <= units.count, !chunk.isEmpty else { return false }
-        for s in 0...(units.count - chunk.count) where starts[s] && units[s] == chunk[0] {
-            guard units[s..<(s + chunk.count)].elementsEqual(chunk) else { continue }
+        let wanted = chunk.map(\.hashValue)
+        for s in 0...(units.count - chunk.count) where starts[s] && codes[s] == wanted[0] {
+            guard codes[s..<(s + chunk.count)].elementsEqual(wanted), units[s..<(s + chunk.count)].elementsEqual(chunk)
+            else { continue }
             if rule == .wholeWords && !ends[s + chunk.count - 1] { continue }
             return true
         }
@@ -108,6 +124,34 @@ struct UnitText {
         let expected = c.bruteForce { $0.contains(chunk, .wordStart) }
         let res = try c.reader.search(term, options: SearchOptions(limit: 0))
         Self.expectCounts(res, expected, "\(term)")
+    }
+
+    /// Chunks cut from the corpus at random (seeded): one to five units, half of them starting where a word starts,
+    /// some reaching over punctuation. Every rule, with and without joins in the index, equals the brute force.
+    @Test func randomChunksOfTheCorpusEqualTheBruteForceUnderEveryRule() throws {
+        let c = MatchingCorpus.shared
+        var random = SeededRandom(seed: 11)
+        var chunks = Set<[String]>()
+        while chunks.count < 48 {
+            let fields = c.texts[Int(random.next() % UInt64(c.texts.count))]
+            let text = fields[Int(random.next() % UInt64(fields.count))]
+            guard text.units.count > 8 else { continue }
+            let length = [1, 2, 2, 2, 3, 3, 4, 5][Int(random.next() % 8)]
+            var s = Int(random.next() % UInt64(text.units.count - length))
+            if random.next() % 2 == 0 { while s > 0 && !text.starts[s] { s -= 1 } }
+            let chunk = Array(text.units[s..<(s + length)])
+            if chunk.allSatisfy({ $0.unicodeScalars.allSatisfy { $0.properties.isIdeographic } }) { chunks.insert(chunk) }
+        }
+        for (k, chunk) in chunks.sorted(by: { $0.joined() < $1.joined() }).enumerated() {
+            // Substring scans the term dictionary per chunk, slow in a debug build: every third chunk.
+            for rule in [TextMatching.wordStart, .wholeWords] + (k % 3 == 0 ? [.substring] : []) {
+                let expected = c.bruteForce { $0.contains(chunk, rule) }
+                for (reader, name) in [(c.reader, "joins"), (c.joinless, "no joins")] {
+                    let res = try reader.search(chunk.joined(), options: SearchOptions(limit: 0, textMatching: rule))
+                    Self.expectCounts(res, expected, "\(chunk.joined()) \(rule) \(name)")
+                }
+            }
+        }
     }
 
     @Test(arguments: ["专项债", "高教", "义教", "新质生产力", "AI", "债", "统计"])
@@ -195,6 +239,32 @@ struct UnitText {
                 #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(q) \(limit)")
                 #expect(x.hits.map(\.isRelated) == y.hits.map(\.isRelated), "\(q) \(limit)")
                 for (a, b) in zip(x.hits, y.hits) { #expect(abs(a.score - b.score) < 1e-9) }
+            }
+        }
+    }
+
+    /// In segments without passages the matches' top k is ranked with block-max skipping (counts come from the
+    /// match sets): it must equal the exhaustive ranking of the same documents.
+    @Test func skippingRanksMatchesAsTheExhaustiveRankingDoes() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 400_000, mergesAfterCommit: false))
+        for d in MatchingCorpus.shared.documents where PassageID.document(of: d.id) == nil { try w.add(d) }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.segmentCount > 1)
+        for q in ["新质生产力", "数字经济 人工智能", "改革 发展 创新", "统计", "升规纳统"] {
+            let every = try r.search(q, options: SearchOptions(limit: 100_000, facetField: nil, highlights: false, match: .exact))
+            let matched = Set(every.hits.map(\.id))
+            var any = SearchOptions(limit: 100_000, facetField: nil, highlights: false, match: .any)
+            any.windowedScoring = false
+            let reference = try r.search(q, options: any).hits.filter { matched.contains($0.id) }
+            for limit in [1, 5, 10] {
+                let top = try r.search(q, options: SearchOptions(limit: limit, facetField: nil, highlights: false, match: .exact))
+                #expect(top.totalHits == matched.count, "\(q)")
+                let scored = reference.prefix(limit)  // matches without a ranked term score 0 and come last
+                #expect(Array(top.hits.prefix(scored.count).map(\.id)) == scored.map(\.id), "\(q) \(limit)")
+                for (a, b) in zip(top.hits, scored) { #expect(abs(a.score - b.score) < 1e-9) }
             }
         }
     }

@@ -25,11 +25,15 @@ public enum AnalysisError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// One index term produced by the analyzer.
 public struct AnalyzedTerm: Hashable, Sendable {
-    /// Whether the term is a word of the segmenter or a rescue bigram over single characters.
+    /// Whether the term is a word of the segmenter, a rescue bigram over single characters, a part of a word, or
+    /// a matching join.
     public enum Kind: String, Hashable, Sendable, Codable {
         case word, bigram
         /// A part of a word (``AnalyzerConfiguration/subwords``), at the word's position.
         case subword
+        /// A single-character word and the first character of the next word (``AnalyzerConfiguration/emitsJoins``),
+        /// in its own term space: it serves exact matching only and never ranks.
+        case join
     }
     /// The normalized term text, as it is stored in the index.
     public var text: String
@@ -82,7 +86,7 @@ public struct Analyzer: Sendable {
                 try stream.analyze(raw) { term, info in
                     out.append(AnalyzedTerm(
                         text: String(decoding: term, as: UTF8.self), position: Int(info.position),
-                        sourceRange: Int(info.start)..<Int(info.end), kind: info.isSubword ? .subword : (info.isBigram ? .bigram : .word)))
+                        sourceRange: Int(info.start)..<Int(info.end), kind: info.kind))
                 }
             }
         }
@@ -121,8 +125,9 @@ struct TokenInfo {
     var position: Int32
     var start: Int32
     var end: Int32
-    var isBigram: Bool
-    var isSubword = false
+    var kind: AnalyzedTerm.Kind
+    /// Whether the term is a word (it takes a position of its own; the other kinds share a word's).
+    var isWord: Bool { kind == .word }
 }
 
 /// The reusable machinery of one analysis thread: an ICU break iterator and the normalization buffers.
@@ -378,10 +383,13 @@ final class TokenStream {
         let status = kite_wordbreak_set_text(breaker, units, Int32(count))
         if status > 0 { throw .icuFailure(code: status) }
         let bigrams = configuration.emitsBigrams && !allSegments
+        let joins = configuration.emitsJoins && !allSegments
         var position: Int32 = 0
         var start: Int32 = 0
         // The previous word if it was a single CJK ideograph: its unit range and position.
         var single: (start: Int32, end: Int32, position: Int32)? = nil
+        // The previous word if it was a single Han character, even with punctuation since (for joins).
+        var joinable: (start: Int32, end: Int32, position: Int32)? = nil
         while true {
             let end = kite_wordbreak_next(breaker)
             if end < 0 { break }
@@ -392,8 +400,15 @@ final class TokenStream {
                     emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
                     position += 1
                 }
-                single = nil
+                single = nil  // a join, unlike a bigram, reaches over punctuation: positions do
                 continue
+            }
+            if joins {
+                let isSingle = isSingleHan(Int(start), Int(end))
+                if let j = joinable, let first = firstHan(Int(start), Int(end)) {
+                    emitJoin(Int(j.start)..<Int(j.end), first, position: j.position, emit)
+                }
+                joinable = isSingle ? (start, end, position) : nil
             }
             emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
             if !allSegments && !configuration.subwords.isEmpty {
@@ -475,6 +490,16 @@ final class TokenStream {
     }
 
     @inline(__always)
+    /// The unit range of the first character of the word units[start..<end] when it is a Han character.
+    private func firstHan(_ start: Int, _ end: Int) -> Range<Int>? {
+        let u = units[start]
+        if u & 0xFC00 == 0xD800, start + 1 < end {
+            let cp = 0x10000 + ((UInt32(u) - 0xD800) << 10) + (UInt32(units[start + 1]) - 0xDC00)
+            return TokenStream.isHan(cp) ? start..<(start + 2) : nil
+        }
+        return TokenStream.isHan(UInt32(u)) ? start..<(start + 1) : nil
+    }
+
     private func isSingleHan(_ start: Int, _ end: Int) -> Bool {
         let len = end - start
         if len == 1 { return TokenStream.isHan(UInt32(units[start])) }
@@ -499,7 +524,19 @@ final class TokenStream {
         let out = termBytes
         var n = 0
         if let prefix { out[0] = prefix; n = 1 }
-        var k = start
+        n = encodeUTF8(start..<end, into: out, at: n)
+        let info = TokenInfo(position: position, start: sourceStart[start], end: sourceEnd[end - 1],
+                             kind: subword ? .subword : (bigram ? .bigram : .word))
+        emit(UnsafeBufferPointer(start: out, count: n), info)
+    }
+
+    /// Writes units `range` as UTF-8 at `out[n...]`, folded to simplified characters when configured; returns the
+    /// new end.
+    @inline(__always)
+    private func encodeUTF8(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+        var n = start
+        var k = range.lowerBound
+        let end = range.upperBound
         // Traditional → simplified applies to the term only: segmentation has seen the text as written.
         let fold = simplify
         while k < end {
@@ -522,9 +559,22 @@ final class TokenStream {
                 n += 3
             }
         }
-        let info = TokenInfo(position: position, start: sourceStart[start], end: sourceEnd[end - 1], isBigram: bigram,
-                             isSubword: subword)
-        emit(UnsafeBufferPointer(start: out, count: n), info)
+        return n
+    }
+
+    /// Emits the join of the single-character word `single` and the first character `next` of the word after it:
+    /// `0x01`, then both characters, at the single character's position.
+    private func emitJoin(
+        _ single: Range<Int>, _ next: Range<Int>, position: Int32, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
+    ) {
+        var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x01, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            let out = raw.bindMemory(to: UInt8.self)
+            let n = encodeUTF8(next, into: out.baseAddress!, at: encodeUTF8(single, into: out.baseAddress!, at: 1))
+            let info = TokenInfo(position: position, start: sourceStart[single.lowerBound],
+                                 end: sourceEnd[next.upperBound - 1], kind: .join)
+            emit(UnsafeBufferPointer(start: out.baseAddress!, count: n), info)
+        }
     }
 }
 

@@ -25,6 +25,14 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
     public var emitsBigrams: Bool
     /// Which sub-word terms are added at a word's position (none by default), so that part of a word can match.
     public var subwords: Subwords
+    /// Emits, for each single-character Han word followed by a word that begins with a Han character, a *join*: the
+    /// two characters in a term space of their own (`\u{1}有机` for 有|机关), at the single character's position.
+    /// Joins never rank; they let exact matching (``TextMatching``) decide a two-character chunk from postings, and
+    /// stand in for a common single character's positions when a longer chunk is walked. ICU segmentation only.
+    public var emitsJoins: Bool
+
+    /// Whether the analyzer writes joins (``emitsJoins`` with a segmenter that makes single-character words).
+    var writesJoins: Bool { emitsJoins && segmenter == .icu }
 
     /// Sub-word terms: parts of letter–digit words, character trigrams of Latin letter runs, and character bigrams
     /// inside Han words of three or more characters.
@@ -49,8 +57,10 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         repairsExtractionArtifacts: Bool = true,
         foldsTraditional: Bool = true,
         emitsBigrams: Bool = true,
-        subwords: Subwords = [.alphanumericParts, .latinTrigrams]
+        subwords: Subwords = [.alphanumericParts, .latinTrigrams],
+        emitsJoins: Bool = true
     ) {
+        self.emitsJoins = emitsJoins
         self.subwords = subwords
         self.segmenter = segmenter
         self.repairsExtractionArtifacts = repairsExtractionArtifacts
@@ -58,18 +68,21 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         self.emitsBigrams = emitsBigrams
     }
 
-    /// The stable one-line form recorded in an index, e.g. `icu72;repair=1;t2s=1;bigrams=1;sub=3;v1` (without the
-    /// `sub` part when there are no sub-word terms, as written before they existed).
+    /// The stable one-line form recorded in an index, e.g. `icu72;repair=1;t2s=1;bigrams=1;sub=3;joins=1;v1` (without
+    /// the `sub` part when there are no sub-word terms, nor the `joins` part without joins, as written before they
+    /// existed).
     ///
     /// It names the ICU major version, because another ICU may segment differently.
     public var fingerprint: String {
         let seg = segmenter == .icu ? "icu\(ICUVersion.major)" : "whitespace"
-        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)");v1"
+        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)")\(emitsJoins ? ";joins=1" : "");v1"
     }
 
     /// Parses a ``fingerprint``; nil when it is not one this version of Kite writes.
     public init?(fingerprint: String) {
         var parts = fingerprint.split(separator: ";").map(String.init)
+        let joins = parts.count >= 6 && parts[parts.count - 2] == "joins=1"
+        if joins { parts.remove(at: parts.count - 2) }
         var subwords: Subwords = []
         if parts.count == 6 {
             guard parts[4].hasPrefix("sub="), let v = Int(parts[4].dropFirst(4)), v > 0, v < 8,
@@ -92,7 +105,8 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         guard let r = flag(parts[1], "repair"), let t = flag(parts[2], "t2s"), let b = flag(parts[3], "bigrams") else {
             return nil
         }
-        self.init(segmenter: seg, repairsExtractionArtifacts: r, foldsTraditional: t, emitsBigrams: b, subwords: subwords)
+        self.init(segmenter: seg, repairsExtractionArtifacts: r, foldsTraditional: t, emitsBigrams: b, subwords: subwords,
+                  emitsJoins: joins)
     }
 }
 

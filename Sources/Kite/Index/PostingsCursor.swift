@@ -9,11 +9,11 @@ final class PostingsCursor {
     private let bytes: UnsafeRawBufferPointer
     private let fileName: String
     private let docCount: Int
-    let docFrequency: Int
-    private let blockCount: Int  // 0: the whole list is one varint block with no skip entries
-    private let skipStart: Int
-    private let dataStart: Int
-    private let positionsStart: Int
+    private(set) var docFrequency = 0
+    private var blockCount = 0  // 0: the whole list is one varint block with no skip entries
+    private var skipStart = 0
+    private var dataStart = 0
+    private var positionsStart = 0
     private var block = -1
     private var count = 0
     private var index = 0
@@ -30,10 +30,20 @@ final class PostingsCursor {
         bytes = segment.postings.bytes
         fileName = segment.postings.name
         docCount = segment.docCount
-        docFrequency = info.docFrequency
-        positionsStart = info.positionsOffset
         docs = .allocate(capacity: postingsBlockSize)
         freqs = .allocate(capacity: postingsBlockSize)
+        try reset(to: info)
+    }
+
+    /// Points the cursor at another term of the same segment, before its first posting (call ``start()``): one
+    /// cursor serves many short lists without allocating.
+    func reset(to info: TermInfo) throws(KiteError) {
+        block = -1
+        count = 0
+        index = 0
+        doc = -1
+        docFrequency = info.docFrequency
+        positionsStart = info.positionsOffset
         var r = ByteReader(bytes, from: info.postingsOffset, to: segment.postingsEnd, file: fileName)
         let blocks = try r.vint(max: docCount)
         if blocks == 0 {

@@ -63,7 +63,7 @@ final class SegmentBuilder {
                     do {
                         try stream.analyze(UnsafeRawBufferPointer(buf)) { term, info in
                             list.append(UInt64(table.intern(term)) << 32 | UInt64(UInt32(bitPattern: info.position)))
-                            if !info.isBigram { length = UInt32(info.position) + 1 }
+                            if info.isWord { length = UInt32(info.position) + 1 }
                         }
                     } catch let error as AnalysisError {
                         throw KiteError.analysis(error)

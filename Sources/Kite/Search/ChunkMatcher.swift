@@ -21,6 +21,8 @@ struct Chunk: Hashable {
     let units: [String]
     /// Whether unit `i` is a Han character (a chunk may end inside a word only after a Han character).
     let han: [Bool]
+    /// Whether unit `i` is one Han character as the analyzer's joins see it (one scalar in its Han ranges).
+    let joinable: [Bool]
 
     /// The chunk of a text's words (the analyzer's word terms, in position order); nil when there are none.
     init?(words: [AnalyzedTerm]) {
@@ -36,6 +38,10 @@ struct Chunk: Hashable {
         guard !units.isEmpty else { return nil }
         self.units = units
         self.han = han
+        joinable = units.map { u in
+            let scalars = u.unicodeScalars
+            return scalars.count == 1 && TokenStream.isHan(scalars.first!.value)
+        }
     }
 
     var count: Int { units.count }
@@ -58,6 +64,12 @@ struct Chunk: Hashable {
 /// ends it wherever the word goes on (``TextMatching/wordStart``) or only with the word
 /// (``TextMatching/wholeWords``). With ``TextMatching/substring`` the first piece may also be a word that ends with
 /// the chunk's first units, or one that contains it all (the field's term dictionary is scanned for them).
+///
+/// In an index with joins (``AnalyzerConfiguration/emitsJoins``: a single-character word and the next word's first
+/// character, at the single character's position), a single Han character followed by another in the chunk is
+/// looked up as the join of the two instead of as a word: it occurs exactly where the character is a word *and*
+/// the chunk can go on, so common characters (的, 有, 中) cost the positions of their rare joins, not their own.
+/// A two-character chunk is then decided by postings alone (the word, its longer words, the join).
 final class ChunkMatcher {
     /// A run of the chunk's units `start..<end` and the terms that spell it, resolved and opened when first used.
     private final class Piece {
@@ -189,6 +201,9 @@ final class ChunkMatcher {
     /// Latin word is one unit.
     static let longestPiece = 24
 
+    /// The first byte of a join term (``AnalyzedTerm/Kind/join``).
+    static let joinMark: UInt8 = 0x01
+
     private let chunk: Chunk
     private let segment: SegmentReader
     /// Pieces that spell the whole chunk: any occurrence is a match.
@@ -196,21 +211,36 @@ final class ChunkMatcher {
     /// The other pieces, by the unit they start at.
     private let byStart: [[Piece]]
 
-    init(_ chunk: Chunk, rule: TextMatching, segment: SegmentReader, field: Int) throws(KiteError) {
+    init(_ chunk: Chunk, rule: TextMatching, joins: Bool, segment: SegmentReader, field: Int) throws(KiteError) {
         self.chunk = chunk
         self.segment = segment
         let n = chunk.count
         var byStart = [[Piece]](repeating: [], count: n)
         var whole: [Piece] = []
         var exact: [Range<Int>: Piece] = [:]
+        var decidedByPostings = false
         func add(_ piece: Piece) {
             if piece.start == 0 && piece.end == n { whole.append(piece) } else { byStart[piece.start].append(piece) }
+        }
+        func lookup(_ bytes: [UInt8]) throws(KiteError) -> TermInfo? {
+            try typed { try bytes.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
         }
         for i in 0..<n {
             // No term spans more than `longestPiece` units, so a long chunk costs lookups in proportion to its length.
             for j in (i + 1)...min(n, i + ChunkMatcher.longestPiece) {
                 let bytes = chunk.bytes(i..<j)
-                if let info = try typed({ try bytes.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }) {
+                if joins && j == i + 1 && j < n && chunk.joinable[i] && chunk.joinable[j] {
+                    // The character as a word that the next one follows: its join, or nowhere.
+                    guard let info = try lookup([ChunkMatcher.joinMark] + chunk.bytes(i..<(j + 1))) else { continue }
+                    let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
+                    exact[i..<j] = piece
+                    add(piece)
+                    if n == 2 && rule != .wholeWords {
+                        add(Piece(start: 0, end: 2, terms: .exact(info), segment: segment, field: field))
+                        // The word, its longer words and the join are every way to begin with two characters.
+                        decidedByPostings = rule == .wordStart
+                    }
+                } else if let info = try lookup(bytes) {
                     let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
                     exact[i..<j] = piece
                     add(piece)
@@ -222,39 +252,65 @@ final class ChunkMatcher {
             }
         }
         if rule == .substring {
-            for (range, infos) in try ChunkMatcher.innerTerms(chunk, segment: segment, field: field) {
-                add(Piece(start: range.lowerBound, end: range.upperBound, terms: .listed(infos), segment: segment, field: field))
+            for (range, terms) in try ChunkMatcher.innerTerms(chunk, segment: segment, field: field) {
+                var plain: [TermInfo] = []
+                for (term, info) in terms {
+                    // Two Han characters may be a rescue bigram, not a word, where the first is a word of its own.
+                    guard range.count < chunk.count, let first = ChunkMatcher.bigramHead(term) else {
+                        plain.append(info)
+                        continue
+                    }
+                    let piece = Piece(start: range.lowerBound, end: range.upperBound, terms: .exact(info), segment: segment, field: field)
+                    if let head = try lookup(joins ? [ChunkMatcher.joinMark] + term : first) {
+                        piece.bigramOf = Piece(start: 0, end: 0, terms: .exact(head), segment: segment, field: field)
+                    }
+                    add(piece)
+                }
+                if !plain.isEmpty {
+                    add(Piece(start: range.lowerBound, end: range.upperBound, terms: .listed(plain), segment: segment, field: field))
+                }
             }
         }
+        // A rescue bigram at p is exactly where the first character is a word at p (with joins: where its join is).
         for (range, piece) in exact where range.count == 2 && chunk.han[range.lowerBound] && chunk.han[range.lowerBound + 1] {
             piece.bigramOf = exact[range.lowerBound..<(range.lowerBound + 1)]
         }
         self.whole = whole
-        self.byStart = byStart
+        self.byStart = decidedByPostings ? [] : byStart
     }
 
     /// Terms that begin a substring match inside a word: terms ending with units `0..<j` (j < n), or containing
     /// the whole chunk (one occurrence is a match: such a term spans the whole chunk).
-    private static func innerTerms(_ chunk: Chunk, segment: SegmentReader, field: Int) throws(KiteError) -> [Range<Int>: [TermInfo]] {
+    private static func innerTerms(
+        _ chunk: Chunk, segment: SegmentReader, field: Int
+    ) throws(KiteError) -> [Range<Int>: [(term: [UInt8], info: TermInfo)]] {
         let n = chunk.count
         let wholeBytes = chunk.bytes(0..<n)
         let heads = (1..<n).map { chunk.bytes(0..<$0) }
-        var out: [Range<Int>: [TermInfo]] = [:]
+        var out: [Range<Int>: [(term: [UInt8], info: TermInfo)]] = [:]
         try typed {
             var terms = TermEnumerator(segment: segment, field: field)
             while try terms.next() {
                 let t = terms.term
-                if t.first == 0x23 { continue }  // Latin trigrams: their own term space
+                if t.first == 0x23 || t.first == joinMark { continue }  // Latin trigrams, joins: their own term spaces
                 if t.count > wholeBytes.count, !t.starts(with: wholeBytes), contains(t, wholeBytes) {
-                    out[0..<n, default: []].append(terms.info)
+                    out[0..<n, default: []].append((t, terms.info))
                     continue
                 }
                 for (k, head) in heads.enumerated() where t.count > head.count && t.suffix(head.count).elementsEqual(head) {
-                    out[0..<(k + 1), default: []].append(terms.info)
+                    out[0..<(k + 1), default: []].append((t, terms.info))
                 }
             }
         }
         return out
+    }
+
+    /// The first character of a term of exactly two Han characters (one scalar each), which a rescue bigram can
+    /// spell; nil for any other term.
+    private static func bigramHead(_ term: [UInt8]) -> [UInt8]? {
+        let scalars = Array(String(decoding: term, as: UTF8.self).unicodeScalars)
+        guard scalars.count == 2, scalars.allSatisfy({ TokenStream.isHan($0.value) }) else { return nil }
+        return Array(String(scalars[0]).utf8)
     }
 
     private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -268,17 +324,18 @@ final class ChunkMatcher {
     /// Adds every document of the segment that contains the chunk to `set`.
     func collect(into set: inout DocSet) throws(KiteError) {
         // A term spelling the whole chunk: its documents, from the postings alone.
-        for piece in whole {
-            for c in try piece.cursors() {
-                while c.doc != PostingsCursor.exhausted {
-                    set.insert(c.doc)
-                    try c.next()
-                }
-            }
-        }
+        for piece in whole { try addDocuments(of: piece.infos(), to: &set) }
         // Documents with a piece that begins the chunk and one that ends it, not yet found: walk their positions.
-        guard !byStart[0].isEmpty else { return }
-        let enders = try documents(of: byStart.joined().filter { $0.end == chunk.count }, capacity: set.capacity)
+        guard let first = byStart.first, !first.isEmpty else { return }
+        // The documents of the pieces that end the chunk rule candidates out before any walk, unless they are far
+        // more than the leaders' (a common final character's many longer words): then the walk alone decides.
+        let endPieces = byStart.joined().filter { $0.end == chunk.count }
+        func frequency(_ pieces: [Piece]) throws(KiteError) -> Int {
+            var sum = 0
+            for p in pieces { for info in try p.infos() { sum += info.docFrequency } }
+            return sum
+        }
+        let enders = try frequency(endPieces) > 4 * frequency(first) ? nil : documents(of: endPieces, capacity: set.capacity)
         var leaders: [PostingsCursor] = []
         for piece in byStart[0] {
             piece.isLeader = true
@@ -292,27 +349,34 @@ final class ChunkMatcher {
                 doc = min(doc, c.doc)
             }
             if doc == PostingsCursor.exhausted { return }
-            if !set.contains(doc), enders.contains(doc), try matches(doc) { set.insert(doc) }
+            if !set.contains(doc), enders?.contains(doc) ?? true, try matches(doc) { set.insert(doc) }
             target = doc + 1
         }
     }
 
-    /// The documents holding any term of `pieces`, from their postings alone (fresh cursors: the pieces' own
-    /// stay at the start for the walk).
+    /// The documents holding any term of `pieces`, from their postings alone (the pieces' own cursors stay at
+    /// the start for the walk).
     private func documents(of pieces: [Piece], capacity: Int) throws(KiteError) -> DocSet {
         var out = DocSet(capacity: capacity)
-        for piece in pieces {
-            for info in try piece.infos() {
-                let c = try segment.postingsCursor(info)
-                try c.start()
-                while c.doc != PostingsCursor.exhausted {
-                    out.insert(c.doc)
-                    try c.next()
-                }
-            }
-        }
+        for piece in pieces { try addDocuments(of: piece.infos(), to: &out) }
         return out
     }
+
+    /// Adds the documents of `terms` to `set`, through one cursor pointed at each term in turn (a prefix of a
+    /// common character has hundreds of longer words, most of them rare).
+    private func addDocuments(of terms: [TermInfo], to set: inout DocSet) throws(KiteError) {
+        for info in terms {
+            let c: PostingsCursor
+            if let scratch { c = scratch; try c.reset(to: info) } else { c = try segment.postingsCursor(info); scratch = c }
+            try c.start()
+            while c.doc != PostingsCursor.exhausted {
+                set.insert(c.doc)
+                try c.next()
+            }
+        }
+    }
+
+    private var scratch: PostingsCursor?
 
     /// Whether `doc` contains the chunk through several pieces: the walk over word positions described above.
     private func matches(_ doc: Int) throws(KiteError) -> Bool {
@@ -396,7 +460,7 @@ struct CursorHeap {
 }
 
 /// A set of documents of one segment, as a bitset.
-struct DocSet: Hashable, Sendable {
+struct DocSet: Hashable, Sendable, Sequence {
     private(set) var words: [UInt64]
     let capacity: Int
 

@@ -9,6 +9,31 @@ extension IndexReader {
         var facet: String?
     }
 
+    /// One segment's matches: the leaves' sets, the documents that match whole, and the passages any leaf holds
+    /// (decided per document, after every segment).
+    private struct SegmentMatches {
+        var sets: [DocSet]
+        var matched: DocSet
+        var passages: DocSet
+        var passageList: [(doc: Int, document: String)] = []
+    }
+
+    private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
+        let sets = try tree.leafSets(segment)
+        var m = SegmentMatches(sets: sets, matched: tree.evaluate(sets, capacity: segment.docCount),
+                               passages: DocSet(capacity: segment.docCount))
+        guard segment.hasPassages else { return m }
+        var any = DocSet(capacity: segment.docCount)
+        for s in sets { any.formUnion(s) }
+        try any.forEach { (d: Int) throws(KiteError) in
+            guard let document = PassageID.document(of: segment.idBytes(d)) else { return }
+            m.passages.insert(d)
+            m.passageList.append((d, String(document)))
+        }
+        m.matched.subtract(m.passages)
+        return m
+    }
+
     func matchingSearch(_ query: Query, options: SearchOptions) throws(KiteError) -> SearchResults {
         let planner = Planner(reader: self, ranking: options.ranking)
         let plan = try planner.plan(MatchTree.rankingQuery(query))
@@ -21,50 +46,54 @@ extension IndexReader {
         var facetCounts: [String: Int] = [:]
         var groups: [String: PassageGroup] = [:]
         var matchedWhole: [DocSet] = []
+        var found: [SegmentMatches] = []
+        for segment in segments { found.append(try segmentMatches(tree, segment)) }
+        // Counts come from the sets, so a segment without passages ranks only its matches' top k, skipping what
+        // cannot enter it — unless related documents will be wanted: the window-at-a-time ranking then scores
+        // every document with a query term once, and the related ones are picked from the same pass (room for
+        // several passages of one document; a document keeps its best).
+        let picksRelated = options.match == .related && options.windowedScoring
+            && found.reduce(0, { $0 + $1.matched.count }) < k
+        var relatedHeap = TopK(capacity: picksRelated ? k * 4 + 16 : 0)  // k ≤ 2³¹ (SearchOptions.capacity)
 
-        for (si, segment) in segments.enumerated() {
-            let sets = try tree.leafSets(segment)
-            var matched = tree.evaluate(sets, capacity: segment.docCount)
-            // Passages are decided per document, after every segment: set them apart.
-            var any = DocSet(capacity: segment.docCount)
-            for s in sets { any.formUnion(s) }
-            var passages = DocSet(capacity: segment.docCount)
-            var passageList: [(doc: Int, document: String)] = []
-            if segment.hasPassages { try any.forEach { (d: Int) throws(KiteError) in
-                guard let document = PassageID.document(of: segment.idBytes(d)) else { return }
-                passages.insert(d)
-                passageList.append((d, String(document)))
-            } }
-            matched.subtract(passages)
-            matchedWhole.append(matched)
-            total += matched.count
-
-            var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
+        for (si, m) in found.enumerated() {
+            let segment = segments[si]
+            matchedWhole.append(m.matched)
+            total += m.matched.count
+            if let f = facetField {
+                var counts = [Int](repeating: 0, count: segment.keywordValues[f].count)
+                for d in m.matched { if let o = segment.keywordOrdinal(f, d) { counts[o] += 1 } }
+                for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
+            }
+            if !picksRelated && m.passageList.isEmpty {
+                try rankMatches(m.matched, plan, planner: planner, segment: si, options: options, heap: &heap)
+                continue
+            }
             var next = 0
-            var toScore = matched
-            toScore.formUnion(passages)
-            try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring) {
+            var toScore = m.matched
+            toScore.formUnion(m.passages)
+            let base = bases[si]
+            let deletes = segment.deletes
+            try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring,
+                      others: { d, score in if !deletes.contains(d) { relatedHeap.offer(score: score, doc: base + d) } }) {
                 (d: Int, score: Double) throws(KiteError) in
-                if passages.contains(d) {
-                    let document = passageList[next].document
+                if m.passages.contains(d) {
+                    if picksRelated && score > 0 { relatedHeap.offer(score: score, doc: base + d) }
+                    let document = m.passageList[next].document
                     next += 1
                     var group = groups[document] ?? PassageGroup(
-                        leaves: [Bool](repeating: false, count: sets.count),
+                        leaves: [Bool](repeating: false, count: m.sets.count),
                         facet: facetField.flatMap { f in segment.keywordOrdinal(f, d).map { segment.keywordValues[f][$0] } })
                     var holdsPositive = false
-                    for (i, s) in sets.enumerated() where s.contains(d) {
+                    for (i, s) in m.sets.enumerated() where s.contains(d) {
                         group.leaves[i] = true
                         if positive.contains(i) { holdsPositive = true }
                     }
-                    if holdsPositive { group.passages.append((score, bases[si] + d)) }
+                    if holdsPositive { group.passages.append((score, base + d)) }
                     groups[document] = group
                     return
                 }
-                if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
-                heap.offer(score: score, doc: bases[si] + d)
-            }
-            if let f = facetField {
-                for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
+                heap.offer(score: score, doc: base + d)
             }
         }
 
@@ -84,13 +113,21 @@ extension IndexReader {
                    passageDocs: shown[e.doc]?.passages ?? [])
         }
         if options.match == .related && ranked.count < k {
-            ranked += try related(plan, planner: planner, options: options, wanted: k - ranked.count) { si, d in
+            let wanted = k - ranked.count
+            func admit(_ si: Int, _ d: Int) -> Bool {
                 if matchedWhole[si].contains(d) { return false }
-                if let document = PassageID.document(of: segments[si].idBytes(d)), accepted.contains(String(document)) {
+                if segments[si].hasPassages, !accepted.isEmpty,
+                    let document = PassageID.document(of: segments[si].idBytes(d)), accepted.contains(String(document)) {
                     return false
                 }
                 return true
             }
+            var picked = picksRelated ? pick(relatedHeap, wanted: wanted, admit: admit) : []
+            // Without the window-at-a-time pass, or when accepted documents' passages crowded the heap: rank again.
+            if !picksRelated || (picked.count < wanted && relatedHeap.isFull) {
+                picked = try related(plan, planner: planner, options: options, wanted: wanted, admit: admit)
+            }
+            ranked += picked
         }
         let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
         let page = Array(ranked.dropFirst(max(0, options.offset)))
@@ -98,12 +135,31 @@ extension IndexReader {
                              facets: facets)
     }
 
+    /// Offers the best of `matched` to `heap`, skipping documents that cannot enter it (block-max / MaxScore, as a
+    /// top-k search). A matching document without any of the ranking's terms scores 0 and still enters while
+    /// there is room, in document order.
+    private func rankMatches(
+        _ matched: DocSet, _ plan: Planner.Plan, planner: Planner, segment si: Int, options: SearchOptions,
+        heap: inout TopK
+    ) throws(KiteError) {
+        guard heap.capacity > 0 else { return }  // counting only
+        var scored = DocSet(capacity: matched.capacity)
+        try rank(plan, planner: planner, segment: si, pruning: options.ranking.admitsPruning,
+                 windowed: options.windowedScoring, heap: &heap) { (d: Int) throws(KiteError) -> Bool in
+            guard matched.contains(d) else { return false }
+            scored.insert(d)
+            return true
+        }
+        guard !heap.isFull else { return }
+        for d in matched where !scored.contains(d) { heap.offer(score: 0, doc: bases[si] + d) }
+    }
+
     /// Calls `body` with every document of `docs`, in increasing order, and its ranking score (0 for a document
     /// without any of the query's terms). With the window-at-a-time scorer, the ranking runs as for an OR query and
     /// the documents of `docs` are picked from it, which is faster than advancing to each.
     private func score(
         _ docs: DocSet, _ plan: Planner.Plan, planner: Planner, segment: SegmentReader, windowed: Bool,
-        _ body: (Int, Double) throws(KiteError) -> Void
+        others: (Int, Double) -> Void, _ body: (Int, Double) throws(KiteError) -> Void
     ) throws(KiteError) {
         var pending = docs.makeIterator()
         var nextDoc = pending.next()
@@ -116,6 +172,8 @@ extension IndexReader {
                 if nextDoc == d {
                     try body(d, s)
                     nextDoc = pending.next()
+                } else {
+                    others(d, s)
                 }
             }
         } else {
@@ -144,14 +202,23 @@ extension IndexReader {
             try rank(plan, planner: planner, segment: si, pruning: options.ranking.admitsPruning,
                      windowed: options.windowedScoring, heap: &heap) { d in admit(si, d) }
         }
+        return pick(heap, wanted: wanted, admit: admit)
+    }
+
+    /// The best `wanted` documents of `heap` that `admit` lets through, one per document (its best passage).
+    private func pick(_ heap: TopK, wanted: Int, admit: (Int, Int) -> Bool) -> [Ranked] {
         var seen = Set<String>()
         var out: [Ranked] = []
         for e in heap.sorted() where out.count < wanted {
             let (si, local) = locate(e.doc)
-            let id = segments[si].id(of: local) ?? ""
-            let document = PassageID.document(of: id) ?? id
-            guard seen.insert(document).inserted else { continue }
-            out.append(Ranked(entry: e, documentID: document, related: true))
+            guard admit(si, local) else { continue }
+            // A passage stands for its document, once; any other document is itself (its id is read for the hit).
+            if segments[si].hasPassages, let document = PassageID.document(of: segments[si].idBytes(local)) {
+                guard seen.insert(String(document)).inserted else { continue }
+                out.append(Ranked(entry: e, documentID: String(document), related: true))
+            } else {
+                out.append(Ranked(entry: e, related: true))
+            }
         }
         return out
     }

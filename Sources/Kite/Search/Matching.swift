@@ -32,8 +32,11 @@ struct MatchTree {
 
     private(set) var leaves: [Leaf] = []
     private(set) var root: Node = .none
+    /// Whether the index holds joins (``AnalyzerConfiguration/emitsJoins``), which matching then relies on.
+    let joins: Bool
 
     init(_ query: Query, planner: Planner, reader: IndexReader, rule: TextMatching) throws(KiteError) {
+        joins = reader.analyzer.configuration.writesJoins
         root = try node(query, planner: planner, reader: reader, rule: rule)
     }
 
@@ -143,7 +146,7 @@ struct MatchTree {
             case .chunk(let chunk, let fields, let rule):
                 set = DocSet(capacity: segment.docCount)
                 for f in fields {
-                    try ChunkMatcher(chunk, rule: rule, segment: segment, field: f).collect(into: &set)
+                    try ChunkMatcher(chunk, rule: rule, joins: joins, segment: segment, field: f).collect(into: &set)
                 }
             }
             set.subtract(segment.deletes)

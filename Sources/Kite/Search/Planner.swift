@@ -145,6 +145,7 @@ struct Planner {
                     switch t.kind {
                     case .bigram: factor = ranking.bigramWeight
                     case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
+                    case .join: factor = 0  // matching only
                     case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
                     }
                     if factor == 0 { continue }
@@ -372,7 +373,7 @@ struct Planner {
             switch q {
             case .text(let t, let f), .phrase(let t, let f):
                 guard !negated, let terms = try? reader.analyzer.terms(in: t) else { return }
-                out[f ?? "", default: []].formUnion(terms.map(\.text))
+                out[f ?? "", default: []].formUnion(terms.filter { $0.kind != .join }.map(\.text))
             case .boolean(let clauses):
                 for c in clauses { walk(c.query, negated: negated || c.occur == .mustNot) }
             case .anyOf(let alternatives):

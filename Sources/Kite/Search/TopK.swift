@@ -13,8 +13,8 @@ struct TopK {
         a.score < b.score || (a.score == b.score && a.doc > b.doc)
     }
 
-    /// The score a document must beat to enter (−∞ until full).
-    var threshold: Double { items.count < capacity ? -.infinity : items[0].score }
+    /// The score a document must beat to enter (−∞ until full; +∞ with no room at all).
+    var threshold: Double { items.count < capacity ? -.infinity : (items.first?.score ?? .infinity) }
     var isFull: Bool { items.count >= capacity }
 
     @inline(__always)
