@@ -37,22 +37,18 @@ struct AnalyzeCommand: ParsableCommand {
                 return
             }
             let terms = try analyzer.terms(inUTF8: input)
+            let text = String(decoding: input, as: UTF8.self)
             if json {
-                let objects = terms.map { t -> [String: Any] in
-                    ["term": t.text, "position": t.position, "start": t.sourceRange.lowerBound,
-                     "end": t.sourceRange.upperBound, "kind": t.kind.rawValue]
-                }
-                let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
-                FileHandle.standardOutput.write(data + Data("\n".utf8))
+                writeOut(try encodeJSON(terms.map { AnalyzedTermRecord($0, in: text) }))
             } else {
+                // term, position, UTF-8 byte start and end in the input, kind: tab-separated.
                 var out = ""
                 for t in terms {
                     // A join's term begins with the control byte of its term space; the kind column names it.
-                    let text = t.kind == .join ? String(t.text.dropFirst()) : t.text
-                    out += "\(text)\t\(t.position)\t\(t.sourceRange.lowerBound)..<\(t.sourceRange.upperBound)"
-                    out += t.kind == .word ? "\n" : "\t\(t.kind.rawValue)\n"
+                    let shown = t.kind == .join ? String(t.text.dropFirst()) : t.text
+                    out += "\(shown)\t\(t.position)\t\(t.sourceRange.lowerBound)\t\(t.sourceRange.upperBound)\t\(t.kind.rawValue)\n"
                 }
-                FileHandle.standardOutput.write(Data(out.utf8))
+                writeOut(out)
             }
         } catch let error as AnalysisError {
             throw CLIError.runtime("analyze: \(error)")
@@ -72,12 +68,33 @@ struct AnalysisOptions: ParsableArguments {
     var noBigrams = false
     @Option(help: "Sub-word terms: sum of 1 letter/digit parts, 2 Latin trigrams, 4 bigrams inside Han words (0: none).")
     var subwords = AnalyzerConfiguration.default.subwords.rawValue
+    @Flag(help: "Do not add joins (a smaller index; exact matching then walks single characters' positions, slower).")
+    var noJoins = false
 
     var configuration: AnalyzerConfiguration {
         AnalyzerConfiguration(
             segmenter: segmenter, repairsExtractionArtifacts: !noRepair, foldsTraditional: !noFoldTraditional,
-            emitsBigrams: !noBigrams, subwords: AnalyzerConfiguration.Subwords(rawValue: subwords))
+            emitsBigrams: !noBigrams, subwords: AnalyzerConfiguration.Subwords(rawValue: subwords), emitsJoins: !noJoins)
     }
 }
 
 extension AnalyzerConfiguration.Segmenter: ExpressibleByArgument {}
+
+/// One analyzed term as `kite analyze --json` prints it: offsets in Unicode scalars and in UTF-8 bytes.
+struct AnalyzedTermRecord: Encodable {
+    var term: String
+    var kind: String
+    var position: Int
+    var start: Int
+    var end: Int
+    var utf8Start: Int
+    var utf8End: Int
+
+    init(_ t: AnalyzedTerm, in text: String) {
+        term = t.text
+        kind = t.kind.rawValue
+        position = t.position
+        let span = SearchResponse.Span(t.sourceRange, in: text)
+        (start, end, utf8Start, utf8End) = (span.start, span.end, span.utf8Start, span.utf8End)
+    }
+}

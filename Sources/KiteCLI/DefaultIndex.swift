@@ -3,11 +3,12 @@ import Kite
 
 /// The default index: the bundled `Corpus/`, indexed on first use into the user's cache directory.
 enum DefaultIndex {
-    /// `$KITE_DEFAULT_INDEX`, or `$XDG_CACHE_HOME/kite/default-index`, or `~/.cache/kite/default-index`.
+    /// `$KITE_DEFAULT_INDEX`, or `$XDG_CACHE_HOME/kite/default-index`, or `$HOME/.cache/kite/default-index`.
     static var path: String {
         let env = ProcessInfo.processInfo.environment
         if let p = env["KITE_DEFAULT_INDEX"], !p.isEmpty { return p }
-        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.cache")
         return cache + "/kite/default-index"
     }
 
@@ -41,8 +42,22 @@ enum DefaultIndex {
         return names.filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".txt") }.sorted().map { dir + "/" + $0 }
     }
 
-    /// Builds the default index if it is missing or out of date (or always, with `force`).
+    /// Builds the default index if it is missing or out of date (or always, with `force`); a file-system failure
+    /// (an unwritable cache) is one clear runtime error.
     static func build(force: Bool) throws {
+        do {
+            try buildUnchecked(force: force)
+        } catch let error as CLIError {
+            throw error
+        } catch let error as KiteError {
+            throw error
+        } catch {
+            throw CLIError.runtime("cannot build the default index in \(path): \(error.localizedDescription) "
+                + "(set KITE_DEFAULT_INDEX or XDG_CACHE_HOME to a writable directory, or pass --index)")
+        }
+    }
+
+    private static func buildUnchecked(force: Bool) throws {
         let target = path
         let stamp = try stamp()
         if !force, let existing = try? String(contentsOfFile: target + "/" + stampName, encoding: .utf8), existing == stamp,

@@ -6,7 +6,13 @@ struct KiteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kite",
         abstract: "Full-text search for Chinese text: ICU words, BM25, on-disk segments.",
-        discussion: "Exit status: 0 success (with or without hits), 1 usage error, 2 runtime error.",
+        discussion: """
+            Exit status: 0 success (with or without hits), 1 usage error, 2 runtime error.
+            Environment: KITE_DEFAULT_INDEX (where the default index of the bundled corpus lives; else \
+            $XDG_CACHE_HOME/kite/default-index, else $HOME/.cache/kite/default-index), KITE_CORPUS (the corpus \
+            directory the default index is built from), NO_COLOR (no colour in terminal output).
+            """,
+        version: KiteVersion.summary,
         subcommands: [SearchCommand.self, IndexCommand.self, StatsCommand.self, DeleteCommand.self, MergeCommand.self,
                       CheckCommand.self, AnalyzeCommand.self, RunCommand.self, BenchCommand.self]
     )
@@ -15,8 +21,13 @@ struct KiteCommand: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        var command: ParsableCommand
         do {
-            var command = try KiteCommand.parseAsRoot()
+            command = try KiteCommand.parseAsRoot()
+        } catch {
+            usageFailure(error)
+        }
+        do {
             try command.run()
         } catch let error as ExitCode {
             exit(error.rawValue)
@@ -28,12 +39,22 @@ enum Main {
             fail(error.description)
         } catch let error as AnalysisError {
             fail(error.description)
+        } catch let error as ValidationError {
+            usageFailure(error)
         } catch {
-            let code = KiteCommand.exitCode(for: error)
-            if code == .success || error is CleanExit { KiteCommand.exit(withError: error) }
-            FileHandle.standardError.write(Data((KiteCommand.fullMessage(for: error) + "\n").utf8))
-            exit(1)
+            fail(error.localizedDescription)  // a runtime failure from below (file system): one line, status 2
         }
+    }
+
+    /// `--help` and `--version` print and exit 0; a usage error is one line on standard error and status 1.
+    static func usageFailure(_ error: Error) -> Never {
+        let code = KiteCommand.exitCode(for: error)
+        if code == .success || error is CleanExit { KiteCommand.exit(withError: error) }
+        let message = KiteCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
+        let names = KiteCommand.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+        let sub = CommandLine.arguments.dropFirst().first.flatMap { names.contains($0) ? " " + $0 : nil } ?? ""
+        FileHandle.standardError.write(Data("kite: \(message) (see kite\(sub) --help)\n".utf8))
+        exit(1)
     }
 
     static func fail(_ message: String) -> Never {

@@ -16,13 +16,18 @@ struct SearchCommand: ParsableCommand {
             period:[2019 TO 2023].
             """)
 
-    @Argument(help: "The query.") var query: String
+    @Argument(help: "The query; - reads it from standard input. A query that begins with - (an exclusion) needs -- before it: kite search -- -疫情 发展.")
+    var query: String
     @OptionGroup var location: IndexLocation
-    @Option(help: "Number of hits to show.") var limit = 10
+    @Option(parsing: .unconditional, help: "Number of hits to show (0: counts only).") var limit = 10
+    @Option(parsing: .unconditional, help: "Hits to skip before the first one shown (paging).") var offset = 0
     @Option(help: "Only documents of this period (e.g. 2023Q3, 2019, 2026-02).") var period: String?
     @Option(help: "Only periods from this one on (inclusive).") var from: String?
     @Option(help: "Only periods up to this one (inclusive; 2023 includes 2023Q3).") var to: String?
-    @Flag(help: "Print JSON (hits with offsets, counts per period).") var json = false
+    @Flag(help: "Print one JSON object: hits with offsets, counts per period (README.md, JSON output).") var json = false
+    @Flag(help: "Print JSON lines: one hit per line (for pipelines).") var jsonLines = false
+    @Option(help: "Colour: auto (when standard output is a terminal and NO_COLOR is unset), always or never.")
+    var color: ColorChoice = .auto
     @Flag(help: "Print counts of matching documents per period as a bar chart.") var byPeriod = false
     @Option(help: "exact: only documents that match; related: those, then related ones when fewer match; any: any document with a query word, passages one by one.")
     var match: MatchMode = .related
@@ -31,14 +36,17 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "List every matching passage of a long document (default: its best, with a count).") var passages = false
 
     func validate() throws {
-        guard limit >= 0 else { throw ValidationError("--limit must not be negative") }
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 or more (0 shows counts only)") }
+        guard offset >= 0 else { throw ValidationError("--offset must be 0 or more") }
+        if json && jsonLines { throw ValidationError("--json excludes --json-lines") }
         if period != nil && (from != nil || to != nil) { throw ValidationError("--period excludes --from/--to") }
         if wholeWords && substring { throw ValidationError("--whole-words excludes --substring") }
     }
 
     func run() throws {
+        let text = try queryText()
         let reader = try DefaultIndex.openReader(location)
-        var q = try QueryParser(schema: reader.schema).parse(query)
+        var q = try QueryParser(schema: reader.schema).parse(text)
         if let period {
             q = .boolean([Query.Clause(.must, q), Query.Clause(.filter, .keyword(field: "period", value: period))])
         } else if from != nil || to != nil {
@@ -46,12 +54,14 @@ struct SearchCommand: ParsableCommand {
         }
         warnAboutPeriods(reader)
         let rule: TextMatching = wholeWords ? .wholeWords : substring ? .substring : .wordStart
-        let results = try reader.search(q, options: SearchOptions(limit: limit, match: match, textMatching: rule))
-        if json {
-            writeOut(try jsonString(jsonObject(results)) + "\n")
+        let results = try reader.search(
+            q, options: SearchOptions(limit: limit, offset: offset, match: match, textMatching: rule))
+        if json || jsonLines {
+            let response = SearchResponse(results, query: text, mode: match, firstRank: offset + 1)
+            writeOut(jsonLines ? try response.hits.map(encodeJSON).joined() : try encodeJSON(response))
             return
         }
-        let color = isatty(STDOUT_FILENO) == 1
+        let color = color.enabled(for: STDOUT_FILENO)
         var out = ""
         if byPeriod {
             out += periodChart(results, color: color)
@@ -68,11 +78,11 @@ struct SearchCommand: ParsableCommand {
                     out += color ? "\u{1B}[2m\(note)\u{1B}[0m\n" : note + "\n"
                 }
                 if color {
-                    let rank = "\u{1B}[1m\(i + 1).\u{1B}[0m"
+                    let rank = "\u{1B}[1m\(offset + i + 1).\u{1B}[0m"
                     let meta = "\u{1B}[2m\(score)\u{1B}[0m  \u{1B}[36m\(hit.id)\u{1B}[0m  \u{1B}[33m\(period)\u{1B}[0m"
                     out += rank + " " + meta + "  " + head + "\n"
                 } else {
-                    out += "\(i + 1). \(score)  \(hit.id)  \(period)  \(head)\n"
+                    out += "\(offset + i + 1). \(score)  \(hit.id)  \(period)  \(head)\n"
                 }
                 if let body = hit.fields["body"] {
                     let snippet = Snippet(text: body, highlights: hit.highlights["body"] ?? [], maxCharacters: 90)
@@ -142,21 +152,13 @@ struct SearchCommand: ParsableCommand {
         return out
     }
 
-    private func jsonObject(_ r: SearchResults) -> [String: Any] {
-        let hits: [[String: Any]] = r.hits.map { h in
-            var highlights: [String: Any] = [:]
-            for (field, ranges) in h.highlights { highlights[field] = ranges.map { [$0.lowerBound, $0.upperBound] } }
-            var obj: [String: Any] = ["id": h.id, "documentId": h.documentID, "score": h.score, "fields": h.fields,
-                                      "highlights": highlights, "match": h.isRelated ? "related" : "exact",
-                                      "matchingPassages": h.matchingPassages]
-            if !h.passages.isEmpty { obj["passages"] = h.passages }
-            if let body = h.fields["body"] {
-                let s = Snippet(text: body, highlights: h.highlights["body"] ?? [])
-                obj["snippet"] = ["text": s.text, "highlights": s.highlights.map { [$0.lowerBound, $0.upperBound] }]
-            }
-            return obj
-        }
-        return ["query": query, "totalHits": r.totalHits, "hits": hits,
-                "periods": r.facets.map { ["period": $0.value, "count": $0.count] }]
+    /// The query argument, or standard input's text for `-`.
+    private func queryText() throws -> String {
+        guard query == "-" else { return query }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        guard let text = String(data: data, encoding: .utf8) else { throw CLIError.runtime("the query on standard input is not UTF-8") }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw CLIError.runtime("no query on standard input") }
+        return trimmed
     }
 }

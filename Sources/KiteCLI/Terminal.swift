@@ -1,4 +1,28 @@
+import ArgumentParser
 import Foundation
+
+/// `--color auto|always|never`; auto means: the stream is a terminal and `NO_COLOR` is unset or empty
+/// (https://no-color.org).
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    func enabled(for descriptor: Int32) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+            return !noColor && isatty(descriptor) == 1
+        }
+    }
+}
+
+/// One value as JSON with sorted keys and UTF-8 text as is, and a newline (the CLI's JSON and JSON lines).
+func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+}
 
 /// Writes to standard output.
 func writeOut(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }

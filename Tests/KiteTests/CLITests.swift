@@ -30,10 +30,10 @@ import Testing
         #expect(hits.first?["id"] as? String == "2023Q3/59/2")
         let fields = try #require(hits.first?["fields"] as? [String: String])
         #expect(fields["department"] == "市统计局")
-        let highlights = try #require(hits.first?["highlights"] as? [String: [[Int]]])
+        let highlights = try #require(hits.first?["highlights"] as? [String: [[String: Int]]])
         let body = Array(fields["body"]!.utf8)
         for r in highlights["body"] ?? [] {
-            let s = String(decoding: body[r[0]..<r[1]], as: UTF8.self).filter { !$0.isWhitespace }
+            let s = String(decoding: body[r["utf8Start"]!..<r["utf8End"]!], as: UTF8.self).filter { !$0.isWhitespace }
             #expect(["升规纳统", "升规", "纳统", "升", "规", "纳", "统", "规纳"].contains(s) || s.count > 1, "\(s)")
         }
         let periods = try #require(obj["periods"] as? [[String: Any]])
@@ -111,6 +111,59 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.sub("demo")))
     }
 
+    /// `--json` is the written contract (README.md, JSON output): it decodes as `SearchResponse`, text is UTF-8 as
+    /// is, and both offset units slice the same text; `--json-lines` gives the same hits one per line.
+    @Test func jsonOutputIsTheWrittenContract() throws {
+        let dir = TemporaryDirectory()
+        let index = dir.sub("idx")
+        try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt", "--index", index])
+        let json = try KiteProcess.run(["search", "统计", "--index", index, "--json", "--limit", "3"])
+        #expect(json.status == 0 && json.stdout.contains("统计") && !json.stdout.contains("\\u7edf"))
+        let response = try JSONDecoder().decode(SearchResponse.self, from: Data(json.stdout.utf8))
+        #expect(response.schemaVersion == 1 && response.query == "统计" && response.hits.count == 3)
+        #expect(response.hits.map(\.rank) == [1, 2, 3] && response.totalHits == 4)
+        for hit in response.hits {
+            #expect(hit.match == "exact")
+            for (field, spans) in hit.highlights {
+                let text = try #require(hit.fields[field])
+                for span in spans {
+                    let scalars = Array(text.unicodeScalars)[span.start..<span.end]
+                    let bytes = Array(text.utf8)[span.utf8Start..<span.utf8End]
+                    #expect(String(String.UnicodeScalarView(scalars)) == String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            let snippet = try #require(hit.snippet)
+            #expect(snippet.highlights.contains { Array(snippet.text.unicodeScalars)[$0.start..<$0.end].count == 2 })
+        }
+        let lines = try KiteProcess.run(["search", "统计", "--index", index, "--json-lines", "--limit", "3"])
+        let decoded = try lines.stdout.split(separator: "\n").map {
+            try JSONDecoder().decode(SearchResponse.Hit.self, from: Data($0.utf8))
+        }
+        #expect(decoded == response.hits)
+        let analyzed = try KiteProcess.run(["analyze", "--json", "潍坊市统计局"])
+        #expect(analyzed.stdout.contains("\"term\":\"统计\",\"utf8End\":15,\"utf8Start\":9"), "\(analyzed.stdout)")
+    }
+
+    /// ripgrep's manners: a query from standard input, paging, colour on request only, `--version`.
+    @Test func queryFromStandardInputPagingColourAndVersion() throws {
+        let dir = TemporaryDirectory()
+        let index = dir.sub("idx")
+        try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt", "--index", index])
+        let direct = try KiteProcess.run(["search", "统计", "--index", index, "--limit", "3"])
+        let piped = try KiteProcess.run(["search", "-", "--index", index, "--limit", "3"], stdin: "统计\n")
+        #expect(piped.status == 0 && piped.stdout == direct.stdout && !direct.stdout.isEmpty)
+        let second = try KiteProcess.run(["search", "统计", "--index", index, "--limit", "1", "--offset", "1"])
+        let lines = direct.stdout.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(second.stdout.split(separator: "\n").first == lines.dropFirst().first, "\(second.stdout)")
+        #expect(!direct.stdout.contains("\u{1B}["))
+        let always = try KiteProcess.run(["search", "统计", "--index", index, "--color", "always"], environment: ["NO_COLOR": "1"])
+        #expect(always.stdout.contains("\u{1B}["))
+        let empty = try KiteProcess.run(["search", "-", "--index", index], stdin: "  \n")
+        #expect(empty.status == 2 && empty.stderr.contains("no query on standard input"))
+        let version = try KiteProcess.run(["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("kite \(KiteVersion.release) (index format 2, ICU "))
+    }
+
     @Test func errorsExitWithStatusAndOneLine() throws {
         let dir = TemporaryDirectory()
         let missing = try KiteProcess.run(["search", "统计", "--index", dir.sub("nothing")])
@@ -125,9 +178,17 @@ import Testing
         #expect(bad.stderr.contains("bad query at"))
 
         let usage = try KiteProcess.run(["search"])
-        #expect(usage.status == 1)
+        #expect(usage.status == 1 && usage.stderr.split(separator: "\n").count == 1, "\(usage.stderr)")
+        #expect(usage.stderr.contains("kite search --help"))
         let unknown = try KiteProcess.run(["frobnicate"])
-        #expect(unknown.status == 1)
+        #expect(unknown.status == 1 && unknown.stderr.split(separator: "\n").count == 1)
+        let negative = try KiteProcess.run(["search", "统计", "--index", index, "--limit", "-1"])
+        #expect(negative.status == 1 && negative.stderr.contains("--limit must be 0 or more"), "\(negative.stderr)")
+        // Nowhere to build the default index: one line, status 2, and what to do about it.
+        let homeless = try KiteProcess.run(["search", "统计"], environment: [
+            "HOME": "/proc/kite-no-home", "XDG_CACHE_HOME": "", "KITE_DEFAULT_INDEX": ""])
+        #expect(homeless.status == 2 && homeless.stderr.split(separator: "\n").count == 1, "\(homeless.stderr)")
+        #expect(homeless.stderr.contains("cannot build the default index") && homeless.stderr.contains("KITE_DEFAULT_INDEX"))
     }
 
     @Test func malformedInputIsReportedAndStrictCommitsNothing() throws {

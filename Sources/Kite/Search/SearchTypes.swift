@@ -52,7 +52,7 @@ public struct SearchOptions: Hashable, Sendable {
 }
 
 /// One ranked document.
-public struct Hit: Hashable, Sendable {
+public struct Hit: Hashable, Sendable, Codable {
     /// The external id of what was found: the document's, or for a long body split into passages the passage's
     /// (`id#3`, whose text is in ``fields``).
     public var id: String
