@@ -20,16 +20,23 @@ enum Indexer {
             if isDir.boolValue {
                 guard let e = fm.enumerator(atPath: p) else { throw CLIError.runtime("\(p): cannot list directory") }
                 var found: [Input] = []
+                var skipped: [String] = []
                 for case let rel as String in e {
                     let full = p + "/" + rel
                     var d: ObjCBool = false
-                    if !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
-                       fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue,
-                       [".jsonl", ".ndjson", ".txt"].contains(where: { rel.lowercased().hasSuffix($0) }) {
+                    guard !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
+                          fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue else { continue }
+                    if [".jsonl", ".ndjson", ".txt"].contains(where: { rel.lowercased().hasSuffix($0) }) {
                         found.append(Input(path: full, name: rel))
+                    } else {
+                        skipped.append(rel)
                     }
                 }
                 files += found.sorted { $0.path < $1.path }
+                if !skipped.isEmpty {
+                    let names = skipped.sorted().prefix(3).joined(separator: ", ") + (skipped.count > 3 ? ", …" : "")
+                    writeErr("kite: skipped \(skipped.count) file(s) in \(p) that are not .jsonl, .ndjson or .txt: \(names)\n")
+                }
             } else {
                 files.append(Input(path: p, name: nil))
             }
@@ -98,8 +105,10 @@ enum Indexer {
         writer.close()
         let seconds = Date().timeIntervalSince(start)
         let mb = Double(totalBytes) / 1_000_000
-        var line = String(format: "indexed %d documents from %d file(s), %.1f MB in %.2f s (%.1f MB/s); index has %d documents",
-                          documents, files.count, mb, seconds, mb / max(seconds, 1e-9), live)
+        func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+        var line = "indexed \(count(documents, "document")) from \(count(files.count, "file")), "
+            + String(format: "%.1f MB in %.2f s (%.1f MB/s)", mb, seconds, mb / max(seconds, 1e-9))
+            + "; index has \(count(live, "document"))"
         if !errors.isEmpty { line += "; \(errors.count) input error(s) skipped" }
         if duplicates > 0 { line += "; \(duplicates) id(s) given more than once (the later document replaced the earlier)" }
         line += String(format: "; peak memory %.0f MiB", peakMemoryMiB())

@@ -34,6 +34,8 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "A chunk must also end where a word ends (whole words).") var wholeWords = false
     @Flag(help: "A chunk may start anywhere, as grep finds it (义教 in 主义教育).") var substring = false
     @Flag(help: "List every matching passage of a long document (default: its best, with a count).") var passages = false
+    @Option(help: "Order: score (default), newest or oldest (by period; documents without one last).")
+    var sort: HitOrder = .score
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more (0 shows counts only)") }
@@ -41,6 +43,7 @@ struct SearchCommand: ParsableCommand {
         if json && jsonLines { throw ValidationError("--json excludes --json-lines") }
         if period != nil && (from != nil || to != nil) { throw ValidationError("--period excludes --from/--to") }
         if wholeWords && substring { throw ValidationError("--whole-words excludes --substring") }
+        if sort != .score && match == .any { throw ValidationError("--sort \(sort.rawValue) needs --match exact or related") }
     }
 
     func run() throws {
@@ -55,7 +58,11 @@ struct SearchCommand: ParsableCommand {
         warnAboutPeriods(reader)
         let rule: TextMatching = wholeWords ? .wholeWords : substring ? .substring : .wordStart
         let results = try reader.search(
-            q, options: SearchOptions(limit: limit, offset: offset, match: match, textMatching: rule))
+            q, options: {
+                var o = SearchOptions(limit: limit, offset: offset, match: match, textMatching: rule)
+                o.sort = sort
+                return o
+            }())
         if json || jsonLines {
             let response = SearchResponse(results, query: text, mode: match, firstRank: offset + 1)
             writeOut(jsonLines ? try response.hits.map(encodeJSON).joined() : try encodeJSON(response))
@@ -102,7 +109,7 @@ struct SearchCommand: ParsableCommand {
     private func summary(_ r: SearchResults) -> String {
         if match == .any {
             let shown = r.hits.count
-            return "\(r.totalHits) hits" + (shown < r.totalHits ? ", top \(shown) shown" : "")
+            return (r.totalHits == 1 ? "1 hit" : "\(r.totalHits) hits") + (shown < r.totalHits ? ", top \(shown) shown" : "")
         }
         let exact = r.hits.filter { !$0.isRelated }.count, related = r.hits.count - exact
         var line = r.totalHits == 1 ? "1 document matches" : "\(r.totalHits) documents match"
@@ -137,18 +144,22 @@ struct SearchCommand: ParsableCommand {
     }
 
     private func periodChart(_ r: SearchResults, color: Bool) -> String {
-        guard let maxCount = r.facets.map(\.count).max(), maxCount > 0 else { return "no hits in any period\n" }
+        // Matches without a period are a bar of their own, last (a document has at most one period).
+        let undated = r.totalHits - r.facets.reduce(0) { $0 + $1.count }
+        let bars = r.facets + (undated > 0 ? [(value: "(no period)", count: undated)] : [])
+        guard let maxCount = bars.map(\.count).max(), maxCount > 0 else { return "no matches\n" }
         let width = 40
-        let labelWidth = r.facets.map { $0.value.count }.max() ?? 4
+        let labelWidth = bars.map { $0.value.count }.max() ?? 4
         var out = ""
-        for f in r.facets {
+        for f in bars {
             let n = max(1, Int((Double(f.count) / Double(maxCount) * Double(width)).rounded()))
             let bar = String(repeating: "█", count: n)
             let label = f.value.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
             out += color ? "\(label)  \u{1B}[32m\(bar)\u{1B}[0m \(f.count)\n" : "\(label)  \(bar) \(f.count)\n"
         }
-        let unit = match == .any ? "hits" : (r.totalHits == 1 ? "document" : "documents")
-        out += "\(r.totalHits) \(unit) in \(r.facets.count) period\(r.facets.count == 1 ? "" : "s")\n"
+        let unit = match == .any ? (r.totalHits == 1 ? "hit" : "hits") : (r.totalHits == 1 ? "document" : "documents")
+        out += "\(r.totalHits) \(unit) in \(r.facets.count) period\(r.facets.count == 1 ? "" : "s")"
+            + (undated > 0 ? " (\(undated) without a period)" : "") + "\n"
         return out
     }
 
@@ -162,3 +173,5 @@ struct SearchCommand: ParsableCommand {
         return trimmed
     }
 }
+
+extension HitOrder: ExpressibleByArgument {}

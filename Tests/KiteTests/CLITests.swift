@@ -164,6 +164,33 @@ import Testing
         #expect(version.status == 0 && version.stdout.hasPrefix("kite \(KiteVersion.release) (index format 2, ICU "))
     }
 
+    /// Newest or oldest first by period; matches without a period are a bar of their own; a directory's other
+    /// files are named as skipped.
+    @Test func sortByPeriodAndTheUndatedBar() throws {
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.sub("docs"), withIntermediateDirectories: true)
+        try "统计工作的笔记".write(toFile: dir.sub("docs/note.txt"), atomically: false, encoding: .utf8)
+        try Data([0x25, 0x50, 0x44, 0x46]).write(to: URL(fileURLWithPath: dir.sub("docs/scan.pdf")))
+        let index = dir.sub("idx")
+        let built = try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt",
+                                         corpus + "/gov-work-reports-provincial-2026.jsonl", dir.sub("docs"), "--index", index])
+        #expect(built.status == 0 && built.stderr.contains("skipped 1 file(s)") && built.stderr.contains("scan.pdf"))
+        func periods(_ sort: String) throws -> [String] {
+            let r = try KiteProcess.run(["search", "统计", "--index", index, "--sort", sort, "--limit", "400", "--json"])
+            return try JSONDecoder().decode(SearchResponse.self, from: Data(r.stdout.utf8)).hits.map { $0.fields["period"] ?? "" }
+        }
+        let newest = try periods("newest"), oldest = try periods("oldest")
+        #expect(newest.first?.hasPrefix("2026") == true && newest.last == "", "\(newest.prefix(3)) … \(newest.suffix(2))")
+        #expect(oldest.first == "2023Q3" && oldest.last == "")
+        #expect(Set(newest) == Set(oldest) && newest.filter { $0 == "" }.count == 1)
+        let dated = newest.filter { !$0.isEmpty }
+        #expect(dated == dated.sorted(by: >), "2023Q3 sorts before 2026-01 as text and in time")
+        let chart = try KiteProcess.run(["search", "统计", "--index", index, "--by-period", "--limit", "0"])
+        #expect(chart.stdout.contains("(no period)") && chart.stdout.contains("(1 without a period)"), "\(chart.stdout)")
+        let any = try KiteProcess.run(["search", "统计", "--index", index, "--sort", "newest", "--match", "any"])
+        #expect(any.status == 1)
+    }
+
     @Test func errorsExitWithStatusAndOneLine() throws {
         let dir = TemporaryDirectory()
         let missing = try KiteProcess.run(["search", "统计", "--index", dir.sub("nothing")])

@@ -243,6 +243,31 @@ struct UnitText {
         }
     }
 
+    /// Sorted by period, the same documents come newest (or oldest) first, passages grouped as under score order.
+    @Test func sortingByPeriodOrdersTheSameDocuments() throws {
+        let r = MatchingCorpus.shared.reader
+        for q in ["新质生产力", "统计 普查", "专项债"] {
+            let byScore = try r.search(q, options: SearchOptions(limit: 1_000, highlights: false, match: .exact))
+            for order in [HitOrder.newest, .oldest] {
+                var o = SearchOptions(limit: 1_000, highlights: false, match: .exact)
+                o.sort = order
+                let sorted = try r.search(q, options: o)
+                #expect(sorted.totalHits == byScore.totalHits && Set(sorted.hits.map(\.documentID)) == Set(byScore.hits.map(\.documentID)))
+                let keys = sorted.hits.map { h -> Int in
+                    guard let p = h.fields["period"].flatMap(ReportPeriod.init) else { return order == .newest ? -1 : Int.max }
+                    return p.year * 10_000 + p.months.upperBound * 100 + p.months.lowerBound
+                }
+                #expect(keys == (order == .newest ? keys.sorted(by: >) : keys.sorted()), "\(q) \(order)")
+                o.limit = 3
+                o.offset = 2
+                #expect(try r.search(q, options: o).hits.map(\.id) == Array(sorted.hits.dropFirst(2).prefix(3).map(\.id)))
+            }
+        }
+        var any = SearchOptions(match: .any)
+        any.sort = .newest
+        #expect(throws: KiteError.self) { try r.search("统计", options: any) }
+    }
+
     /// In segments without passages the matches' top k is ranked with block-max skipping (counts come from the
     /// match sets): it must equal the exhaustive ranking of the same documents.
     @Test func skippingRanksMatchesAsTheExhaustiveRankingDoes() throws {

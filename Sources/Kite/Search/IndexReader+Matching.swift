@@ -55,6 +55,9 @@ extension IndexReader {
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
         var relatedHeap = TopK(capacity: picksRelated ? k * 4 + 16 : 0)  // k ≤ 2³¹ (SearchOptions.capacity)
+        // Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
+        let sorting = options.sort != .score
+        var everyMatch: [(score: Double, doc: Int)] = []
 
         for (si, m) in found.enumerated() {
             let segment = segments[si]
@@ -65,7 +68,7 @@ extension IndexReader {
                 for d in m.matched { if let o = segment.keywordOrdinal(f, d) { counts[o] += 1 } }
                 for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
             }
-            if !picksRelated && m.passageList.isEmpty {
+            if !picksRelated && !sorting && m.passageList.isEmpty {
                 try rankMatches(m.matched, plan, planner: planner, segment: si, options: options, heap: &heap)
                 continue
             }
@@ -94,6 +97,7 @@ extension IndexReader {
                     return
                 }
                 heap.offer(score: score, doc: base + d)
+                if sorting { everyMatch.append((score, base + d)) }
             }
         }
 
@@ -106,9 +110,11 @@ extension IndexReader {
             if let f = group.facet { facetCounts[f, default: 0] += 1 }
             let order = group.passages.sorted { $0.score > $1.score || ($0.score == $1.score && $0.doc < $1.doc) }
             heap.offer(score: order[0].score, doc: order[0].doc)
+            if sorting { everyMatch.append(order[0]) }
             shown[order[0].doc] = (document, order.map(\.doc))
         }
-        var ranked = heap.sorted().map { e in
+        let best = sorting ? Array(byPeriod(everyMatch, options.sort).prefix(k)) : heap.sorted()
+        var ranked = best.map { e in
             Ranked(entry: e, documentID: shown[e.doc]?.document, passages: shown[e.doc]?.passages.count ?? 1,
                    passageDocs: shown[e.doc]?.passages ?? [])
         }
@@ -133,6 +139,27 @@ extension IndexReader {
         let page = Array(ranked.dropFirst(max(0, options.offset)))
         return SearchResults(totalHits: total, totalHitsIsExact: true, hits: try hits(page, query, planner, options),
                              facets: facets)
+    }
+
+    /// `entries` in the order of their documents' `period` keyword (``HitOrder``), ties by score, then by document;
+    /// documents without a period last.
+    private func byPeriod(_ entries: [(score: Double, doc: Int)], _ order: HitOrder) -> [(score: Double, doc: Int)] {
+        let field = schema.keywordFields.firstIndex(of: "period")
+        func key(_ doc: Int) -> (Int, Int)? {
+            let (si, local) = locate(doc)
+            guard let f = field, let o = segments[si].keywordOrdinal(f, local),
+                  let p = ReportPeriod(segments[si].keywordValues[f][o]) else { return nil }
+            return (p.year * 100 + p.months.upperBound, p.year * 100 + p.months.lowerBound)
+        }
+        let keyed = entries.map { (entry: $0, key: key($0.doc)) }
+        return keyed.sorted { a, b in
+            switch (a.key, b.key) {
+            case let (x?, y?) where x != y: return order == .newest ? x > y : x < y
+            case (nil, _?): return false
+            case (_?, nil): return true
+            default: return a.entry.score > b.entry.score || (a.entry.score == b.entry.score && a.entry.doc < b.entry.doc)
+            }
+        }.map(\.entry)
     }
 
     /// Offers the best of `matched` to `heap`, skipping documents that cannot enter it (block-max / MaxScore, as a

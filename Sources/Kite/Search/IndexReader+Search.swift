@@ -11,6 +11,9 @@ extension IndexReader {
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
         try Planner.validateLimits(query)
         if options.match != .any { return try matchingSearch(query, options: options) }
+        if options.sort != .score {
+            throw .badQuery(message: "sorting by period needs matching (exact or related), not any", position: 0)
+        }
         let planner = Planner(reader: self, ranking: options.ranking)
         let plan = try planner.plan(query)
         let k = options.capacity

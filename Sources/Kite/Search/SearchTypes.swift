@@ -25,6 +25,10 @@ public struct SearchOptions: Hashable, Sendable {
     /// How a chunk of query text must occur in a document to match (``TextMatching``; default: starting at a word
     /// start).
     public var textMatching: TextMatching = .wordStart
+    /// The order of the matching documents: by score (the default), or by their `period` keyword, newest or oldest
+    /// first (ties by score; documents without a period last). Related documents follow by score. Needs
+    /// ``MatchMode/exact`` or ``MatchMode/related``.
+    public var sort: HitOrder = .score
     /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
     var windowedScoring = true
 
@@ -49,6 +53,16 @@ public struct SearchOptions: Hashable, Sendable {
         self.highlights = highlights
         self.ranking = ranking
     }
+}
+
+/// How a search orders the matching documents (``SearchOptions/sort``).
+public enum HitOrder: String, Hashable, Sendable, CaseIterable, Codable {
+    /// Best score first.
+    case score
+    /// Latest period first: by the period's last month, then its first (2023 before 2023H1, 2023Q3 before 2023-07).
+    case newest
+    /// Earliest period first, in the same terms.
+    case oldest
 }
 
 /// One ranked document.
