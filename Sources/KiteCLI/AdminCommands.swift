@@ -11,10 +11,17 @@ struct StatsCommand: ParsableCommand {
         let reader = try DefaultIndex.openReader(location)
         let s = reader.statistics()
         if json {
-            let obj: [String: Any] = ["documents": s.documents, "deletedDocuments": s.deletedDocuments, "segments": s.segments,
-                                      "terms": s.terms, "bytes": s.bytesByKind, "totalBytes": s.totalBytes,
-                                      "generation": s.generation, "analyzer": s.analyzer, "path": reader.path]
-            writeOut(try jsonString(obj) + "\n")
+            struct Stats: Encodable {
+                var documents, deletedDocuments, segments, totalBytes: Int
+                var terms, bytes: [String: Int]
+                var generation: UInt64
+                var analyzer, path: String
+                var analyzerWarning: String?
+            }
+            writeOut(try encodeJSON(Stats(
+                documents: s.documents, deletedDocuments: s.deletedDocuments, segments: s.segments,
+                totalBytes: s.totalBytes, terms: s.terms, bytes: s.bytesByKind, generation: s.generation,
+                analyzer: s.analyzer, path: reader.path, analyzerWarning: reader.analyzerWarning)))
             return
         }
         var out = "index       \(reader.path)\n"
@@ -72,8 +79,13 @@ struct CheckCommand: ParsableCommand {
         let reader = try DefaultIndex.openReader(location)
         let report = reader.check()
         if json {
-            writeOut(try jsonString(["sound": report.isSound, "filesVerified": report.filesVerified,
-                                     "postingsDecoded": report.postingsDecoded, "problems": report.problems]) + "\n")
+            struct Check: Encodable {
+                var sound: Bool
+                var filesVerified, postingsDecoded: Int
+                var problems: [String]
+            }
+            writeOut(try encodeJSON(Check(sound: report.isSound, filesVerified: report.filesVerified,
+                                          postingsDecoded: report.postingsDecoded, problems: report.problems)))
         } else if report.isSound {
             writeOut("ok: \(report.filesVerified) files verified, \(report.postingsDecoded) postings decoded, \(reader.documentCount) documents\n")
         } else {

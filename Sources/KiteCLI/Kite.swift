@@ -14,7 +14,8 @@ struct KiteCommand: ParsableCommand {
             """,
         version: KiteVersion.summary,
         subcommands: [SearchCommand.self, IndexCommand.self, StatsCommand.self, DeleteCommand.self, MergeCommand.self,
-                      CheckCommand.self, AnalyzeCommand.self, RunCommand.self, BenchCommand.self]
+                      CheckCommand.self, BackupCommand.self, ExportCommand.self, ReindexCommand.self, AnalyzeCommand.self,
+                      RunCommand.self, BenchCommand.self]
     )
 }
 

@@ -57,6 +57,7 @@ struct SearchCommand: ParsableCommand {
         }
         warnAboutPeriods(reader)
         let rule: TextMatching = wholeWords ? .wholeWords : substring ? .substring : .wordStart
+        if let warning = reader.analyzerWarning { writeErr("kite: warning: \(warning)\n") }
         let results = try reader.search(
             q, options: {
                 var o = SearchOptions(limit: limit, offset: offset, match: match, textMatching: rule)

@@ -11,6 +11,11 @@ public final class IndexReader: Sendable {
     public let analyzer: Analyzer
     /// The commit generation this reader sees.
     public let generation: UInt64
+    /// Set when the index was analyzed by another ICU major version than the running one: stored fields, ids,
+    /// statistics and checks are unaffected, but a query may be cut into words differently from the documents it
+    /// should find (every ``SearchResults/warnings`` repeats it). `kite reindex` rebuilds the index from its stored
+    /// fields with the running analyzer.
+    public let analyzerWarning: String?
     let segments: [SegmentReader]
     let bases: [Int]
     /// Documents in all segments, deleted ones included (BM25's N, as in Lucene until a merge drops them).
@@ -25,6 +30,11 @@ public final class IndexReader: Sendable {
     public init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
         let (manifest, config, schema, segments) = try IndexReader.openCommit(path, expected: expected)
         self.path = path
+        let running = "icu\(ICUVersion.major);"
+        analyzerWarning = config.segmenter == .icu && !manifest.analyzer.hasPrefix(running)
+            ? "the index was analyzed with \(manifest.analyzer.prefix { $0 != ";" }), this Kite runs \(running.dropLast()): "
+                + "queries may be cut into words differently (kite reindex rebuilds it)"
+            : nil
         self.schema = schema
         self.analyzer = Analyzer(config)
         self.generation = manifest.generation
@@ -80,9 +90,8 @@ public final class IndexReader: Sendable {
     private static func configuration(of manifest: Manifest, at path: String, expected: AnalyzerConfiguration?)
         throws(KiteError) -> (AnalyzerConfiguration, Schema)
     {
-        guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer),
-            config.segmenter != .icu || manifest.analyzer.hasPrefix("icu\(ICUVersion.major);")
-        else {
+        // Another ICU major version opens, with ``analyzerWarning``: the data is all there; only query analysis may differ.
+        guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer) else {
             throw .configurationMismatch(path: path, expected: AnalyzerConfiguration.default.fingerprint, found: manifest.analyzer)
         }
         if let expected, expected.fingerprint != manifest.analyzer {
@@ -119,6 +128,34 @@ public final class IndexReader: Sendable {
     public func values(ofKeyword field: String) -> [String] {
         guard let f = schema.keywordFields.firstIndex(of: field) else { return [] }
         return Set(segments.flatMap { $0.keywordValues[f] }).sorted()
+    }
+
+    /// Calls `body` with every live document (its id and stored fields) in the order of their ids' bytes, one at a
+    /// time: what `kite export` writes and `kite reindex` indexes again. In that order a long document's passages
+    /// follow it, `id#1` first, as ``IndexWriter/add(_:)`` expects them (the first passage replaces the document).
+    public func forEachDocument(_ body: (Document) throws(KiteError) -> Void) throws(KiteError) {
+        // A merge of the segments' id orders (each segment keeps one).
+        var next = [Int](repeating: 0, count: segments.count)
+        func advance(_ s: Int) {
+            while next[s] < segments[s].docCount, segments[s].deletes.contains(segments[s].documentInIDOrder(next[s])) {
+                next[s] += 1
+            }
+        }
+        for s in segments.indices { advance(s) }
+        while true {
+            var best: (segment: Int, doc: Int)?
+            for s in segments.indices where next[s] < segments[s].docCount {
+                let d = segments[s].documentInIDOrder(next[s])
+                if let b = best, compareBytes(segments[s].idBytes(d), segments[b.segment].idBytes(b.doc)) >= 0 { continue }
+                best = (s, d)
+            }
+            guard let (s, d) = best else { return }
+            next[s] += 1
+            advance(s)
+            let segment = segments[s]
+            guard let id = segment.id(of: d) else { continue }
+            try body(Document(id: id, fields: try typed { try segment.storedFields(d) }))
+        }
     }
 
     /// The stored fields of the live document with external id `id`, if any.

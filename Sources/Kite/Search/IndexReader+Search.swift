@@ -9,6 +9,12 @@ extension IndexReader {
     /// Searches `query`: the documents that match it (``SearchOptions/match``), ranked by BM25 with index-wide
     /// statistics, top-k, per-value counts of a keyword field and highlights.
     public func search(_ query: Query, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
+        var results = try searchUnwarned(query, options: options)
+        if let analyzerWarning { results.warnings.append(analyzerWarning) }
+        return results
+    }
+
+    private func searchUnwarned(_ query: Query, options: SearchOptions) throws(KiteError) -> SearchResults {
         try Planner.validateLimits(query)
         if options.match != .any { return try matchingSearch(query, options: options) }
         if options.sort != .score {

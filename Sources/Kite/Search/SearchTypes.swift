@@ -100,6 +100,8 @@ public struct SearchResults: Hashable, Sendable {
     /// Per value of ``SearchOptions/facetField``, how many matching documents have it, sorted by value (related
     /// documents are not counted).
     public var facets: [(value: String, count: Int)]
+    /// Things the caller should know about these results (e.g. ``IndexReader/analyzerWarning``); empty as a rule.
+    public var warnings: [String] = []
 
     public static func == (a: SearchResults, b: SearchResults) -> Bool {
         a.totalHits == b.totalHits && a.totalHitsIsExact == b.totalHitsIsExact && a.hits == b.hits && a.facets.elementsEqual(b.facets, by: { $0 == $1 })

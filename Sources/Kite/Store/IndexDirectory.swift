@@ -2,9 +2,11 @@
 import Glibc
 /// `rename(2)` (the name is taken by ``IndexDirectory/rename(_:to:)`` inside the type).
 private let systemRename = Glibc.rename
+private let systemWrite = Glibc.write
 #elseif canImport(Musl)
 import Musl
 private let systemRename = Musl.rename
+private let systemWrite = Musl.write
 #endif
 
 extension KiteError {
@@ -117,6 +119,38 @@ enum IndexDirectory {
             throw .io(path: path, operation: "lock", errno: e)
         }
         return fd
+    }
+
+    /// Throws unless `path` does not exist or is an empty directory (a backup or export never mixes with other files).
+    static func requireAbsentOrEmpty(_ path: String, for operation: String) throws(KiteError) {
+        guard let names = try? list(path), !names.isEmpty else { return }
+        throw .io(path: path, operation: operation, errno: ENOTEMPTY)
+    }
+
+    /// Copies the file at `source` to a new file `destination`, fsynced; returns its size.
+    static func copyFile(_ source: String, to destination: String) throws(KiteError) -> Int {
+        let name = String(source.split(separator: "/").last ?? "")
+        let input = try MappedFile(path: source, name: name)
+        let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 { throw .io(path: destination, operation: "create", errno: errno) }
+        var offset = 0
+        while offset < input.bytes.count {
+            let n = systemWrite(fd, input.bytes.baseAddress! + offset, input.bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                close(fd)
+                throw .io(path: destination, operation: "write", errno: e)
+            }
+            offset += n
+        }
+        if fsync(fd) != 0 {
+            let e = errno
+            close(fd)
+            throw .io(path: destination, operation: "fsync", errno: e)
+        }
+        if close(fd) != 0 { throw .io(path: destination, operation: "close", errno: errno) }
+        return input.bytes.count
     }
 
     static func fileSize(_ path: String) -> Int {

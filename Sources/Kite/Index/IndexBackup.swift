@@ -1,0 +1,38 @@
+/// Consistent copies of an index, taken while a writer may be committing and merging.
+///
+/// Segment files never change once written, and a commit is the rename of a new manifest; what a plain `cp -r`
+/// can get wrong is the removal of files a newer commit no longer names, between reading the manifest and copying
+/// them. A backup pins the directory as a reader does (``IndexDirectory/pinned(_:_:)``: the writer then defers its
+/// removals), copies every file the manifest it read names, each fsynced, and writes that manifest last: the copy is
+/// the last commit at the time of the backup, whole, or — if anything fails — has no manifest and is no index.
+public enum IndexBackup {
+    /// What a backup copied.
+    public struct Summary: Hashable, Sendable {
+        /// The commit generation copied.
+        public var generation: UInt64
+        /// Files copied, the manifest included.
+        public var files: Int
+        /// Bytes copied.
+        public var bytes: Int
+    }
+
+    /// Copies the last commit of the index at `source` into `destination`, a directory that must not exist or be
+    /// empty (so that a backup never mixes with other files). The source may be open by a writer and readers.
+    @discardableResult
+    public static func copy(from source: String, to destination: String) throws(KiteError) -> Summary {
+        try IndexDirectory.requireAbsentOrEmpty(destination, for: "back up into")
+        return try IndexDirectory.pinned(source) { () throws(KiteError) -> Summary in
+            let manifest = try Manifest.read(directory: source)
+            try IndexDirectory.createDirectory(destination)
+            var bytes = 0
+            let names = manifest.referencedFiles.subtracting([Manifest.fileName]).sorted()
+            for name in names {
+                bytes += try IndexDirectory.copyFile(source + "/" + name, to: destination + "/" + name)
+            }
+            // The manifest as read (not the file, which a commit may have replaced since): last, atomically.
+            try manifest.write(directory: destination)
+            bytes += IndexDirectory.fileSize(destination + "/" + Manifest.fileName)
+            return Summary(generation: manifest.generation, files: names.count + 1, bytes: bytes)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Kite
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy the last commit of an index, consistent even while a writer runs.",
+        discussion: "DEST must not exist or be empty; the manifest is written last, so an interrupted backup is no index.")
+    @OptionGroup var location: IndexLocation
+    @Argument(help: "Where to put the copy.") var destination: String
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        let summary = try IndexBackup.copy(from: reader.path, to: destination)
+        writeOut("backed up generation \(summary.generation) of \(reader.path) to \(destination): \(summary.files) files, "
+            + String(format: "%.1f MB\n", Double(summary.bytes) / 1_000_000))
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the stored documents of an index as JSONL, which kite index reads back.",
+        discussion: "One object per live document: its id and stored fields (passages of a long document as the passages).")
+    @OptionGroup var location: IndexLocation
+    @Option(name: .shortAndLong, help: "Output file (default: standard output).") var output: String?
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        if let warning = reader.analyzerWarning { writeErr("kite: warning: \(warning)\n") }
+        let handle: FileHandle
+        if let output {
+            guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                throw CLIError.runtime("cannot create \(output)")
+            }
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        var buffer = ""
+        var count = 0
+        try reader.forEachDocument { (document: Document) throws(KiteError) in
+            buffer += Export.line(document)
+            count += 1
+            if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
+        }
+        handle.write(Data(buffer.utf8))
+        if output != nil { try handle.close(); writeErr("exported \(count) document\(count == 1 ? "" : "s") to \(output!)\n") }
+    }
+}
+
+struct ReindexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reindex",
+        abstract: "Rebuild an index from its own stored fields with this Kite's analyzer (after an ICU upgrade).",
+        discussion: "Ids, periods and keyword fields are kept; memory stays within the RAM budget. OUTPUT must not exist or be empty.")
+    @OptionGroup var location: IndexLocation
+    @Option(help: "The new index directory.") var output: String
+    @OptionGroup var analysis: AnalysisOptions
+    @Option(help: "RAM budget of the writer in MB before it flushes a segment.") var ramBudget = 256
+
+    func validate() throws {
+        if ramBudget < 1 { throw ValidationError("--ram-budget must be at least 1 MB") }
+    }
+
+    func run() throws {
+        let reader = try DefaultIndex.openReader(location)
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: output), !names.isEmpty {
+            throw CLIError.runtime("\(output) is not empty; reindex writes a new index")
+        }
+        let writer = try IndexWriter(at: output, schema: reader.schema, analyzer: analysis.configuration,
+                                     options: .init(ramBudget: ramBudget << 20))
+        var count = 0
+        do {
+            try reader.forEachDocument { (document: Document) throws(KiteError) in
+                try writer.add(document)
+                count += 1
+            }
+            try writer.commit()
+        } catch {
+            writer.rollback()
+            writer.close()
+            throw error
+        }
+        writer.close()
+        writeErr("reindexed \(count) document\(count == 1 ? "" : "s") from \(reader.path) into \(output) "
+            + "(\(analysis.configuration.fingerprint))\n")
+    }
+}
+
+enum Export {
+    /// One JSONL line: `id` first, then the stored fields, keys sorted, UTF-8 as is.
+    static func line(_ document: Document) -> String {
+        var fields = document.fields
+        fields["id"] = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let id = (try? encoder.encode(document.id)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        return "{\"id\":\(id)" + (body == "{}" ? "}" : "," + body.dropFirst()) + "\n"
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Kite
+
+// Backups while writing, export and reindex, and indexes of another ICU version (issue 15).
+
+@Suite(.serialized) struct DurabilityTests {
+    /// Backups taken while a writer commits and merges (files of older commits are removed as it goes) are whole
+    /// indexes of one commit each: they open, check sound, and hold a commit's documents.
+    @Test func backupsWhileAWriterCommitsAreWholeCommits() throws {
+        let dir = TemporaryDirectory()
+        let docs = RelCorpus.documents(120)
+        let w = try IndexWriter(at: dir.sub("idx"), options: .init(ramBudget: 1 << 20, mergeFactor: 2))
+        try w.add(docs[0])
+        try w.commit()
+        // Backups on another thread while this one adds, commits and merges.
+        final class Taken: @unchecked Sendable {
+            let lock = NSLock()
+            var destinations: [(path: String, generation: UInt64)] = []
+            var failures: [String] = []
+            var done = false
+        }
+        let taken = Taken(), source = dir.sub("idx"), base = dir.path
+        let backups = Thread {
+            for k in 0..<40 {
+                let dest = base + "/backup\(k)"
+                do {
+                    let summary = try IndexBackup.copy(from: source, to: dest)
+                    taken.lock.withLock { taken.destinations.append((dest, summary.generation)) }
+                } catch {
+                    taken.lock.withLock { taken.failures.append("\(error)") }
+                }
+                if taken.lock.withLock({ taken.done }) { break }
+            }
+        }
+        backups.start()
+        for (i, d) in docs.dropFirst().enumerated() {
+            try w.add(d)
+            if i % 4 == 3 { try w.commit() }
+        }
+        try w.commit()
+        taken.lock.withLock { taken.done = true }
+        while !backups.isFinished { Rel.sleep(seconds: 0.01) }
+        w.close()
+        #expect(taken.failures.isEmpty, "\(taken.failures)")
+        #expect(taken.destinations.count >= 2)
+        var counts: [Int] = []
+        for (dest, generation) in taken.destinations {
+            let r = try IndexReader(at: dest)
+            #expect(r.generation == generation && r.check().isSound, "\(dest)")
+            #expect(try Rel.liveIDs(r) == Set(docs.prefix(r.documentCount).map(\.id)), "\(dest) is one commit's documents")
+            try Rel.expectOnlyReferencedFiles(dest)
+            counts.append(r.documentCount)
+        }
+        #expect(counts == counts.sorted())
+        #expect(throws: KiteError.self) { try IndexBackup.copy(from: source, to: taken.destinations[0].path) }
+        try IndexBackup.copy(from: source, to: dir.sub("final"))
+        #expect(try IndexReader(at: dir.sub("final")).documentCount == docs.count)
+    }
+
+    /// `kite export` writes JSONL that `kite index` reads back to the same documents (passages included), and
+    /// `kite backup` copies an index that searches alike.
+    @Test func exportReadsBackToTheSameDocuments() throws {
+        let dir = TemporaryDirectory()
+        let corpus = KiteProcess.repository + "/Corpus"
+        try KiteProcess.run(["index", corpus + "/weifang-2023q3-key-work.txt", corpus + "/gov-work-reports-national.jsonl",
+                             "--index", dir.sub("a")])
+        let first = try KiteProcess.run(["export", "--index", dir.sub("a"), "--output", dir.sub("a.jsonl")])
+        #expect(first.status == 0 && first.stderr.hasPrefix("exported "), "\(first.stderr)")
+        let again = try KiteProcess.run(["index", dir.sub("a.jsonl"), "--index", dir.sub("b")])
+        #expect(again.status == 0 && !again.stderr.contains("error"), "\(again.stderr)")
+        let second = try KiteProcess.run(["export", "--index", dir.sub("b")])
+        let lines = { (s: String) in s.split(separator: "\n").sorted() }
+        #expect(lines(try String(contentsOfFile: dir.sub("a.jsonl"), encoding: .utf8)) == lines(second.stdout))
+        #expect(second.stdout.contains("#2\"") && second.stdout.contains("升规纳统"), "passages and Chinese as is")
+        let backup = try KiteProcess.run(["backup", "--index", dir.sub("a"), dir.sub("c")])
+        #expect(backup.status == 0 && backup.stdout.hasPrefix("backed up generation"), "\(backup.stderr)")
+        try Rel.expectSameResults(try IndexReader(at: dir.sub("a")), try IndexReader(at: dir.sub("c")),
+                                  queries: ["升规纳统", "统计 普查", "高质量发展"])
+        let refused = try KiteProcess.run(["backup", "--index", dir.sub("a"), dir.sub("c")])
+        #expect(refused.status == 2 && refused.stderr.contains("not empty"))
+    }
+
+    /// An index analyzed by another ICU major version (a system upgrade) opens: stored fields, ids, checks and
+    /// search work, search with a warning; `kite reindex` rebuilds it with the running analyzer, the same documents.
+    @Test func anIndexOfAnotherICUVersionOpensWithAWarningAndReindexes() throws {
+        let dir = TemporaryDirectory()
+        let old = dir.sub("old")
+        let w = try IndexWriter(at: old, options: .init(ramBudget: 1 << 20))
+        for d in RelCorpus.documents(60) { try w.add(d) }
+        try w.commit()
+        w.close()
+        var manifest = try Manifest.read(directory: old)
+        let other = ICUVersion.major == 71 ? 70 : 71
+        manifest.analyzer = manifest.analyzer.replacingOccurrences(of: "icu\(ICUVersion.major);", with: "icu\(other);")
+        try manifest.write(directory: old)
+
+        let r = try IndexReader(at: old)
+        #expect(r.analyzerWarning?.contains("icu\(other)") == true && r.check().isSound)
+        #expect(try r.document(id: "d0007")?["period"] == RelCorpus.documents(60)[7]["period"])
+        let res = try r.search("统计", options: SearchOptions(limit: 5))
+        #expect(res.warnings == [r.analyzerWarning!])
+        #expect(throws: KiteError.self) { try IndexWriter(at: old) }  // never mix two analyzers' segments
+
+        let cli = try KiteProcess.run(["search", "统计", "--index", old, "--limit", "1"])
+        #expect(cli.status == 0 && cli.stderr.hasPrefix("kite: warning: the index was analyzed with icu\(other)"))
+        let rebuilt = try KiteProcess.run(["reindex", "--index", old, "--output", dir.sub("new"), "--ram-budget", "1"])
+        #expect(rebuilt.status == 0 && rebuilt.stderr.contains("reindexed 60 documents"), "\(rebuilt.stderr)")
+        let n = try IndexReader(at: dir.sub("new"))
+        #expect(n.analyzerWarning == nil && n.analyzer.configuration == .default)
+        var before: [Document] = [], after: [Document] = []
+        try r.forEachDocument { before.append($0) }
+        try n.forEachDocument { after.append($0) }
+        #expect(before.sorted { $0.id < $1.id } == after.sorted { $0.id < $1.id })
+        #expect(try n.search("统计", options: SearchOptions(limit: 0)).totalHits == res.totalHits)
+    }
+}
