@@ -43,7 +43,12 @@ enum Main {
         } catch let error as ValidationError {
             usageFailure(error)
         } catch {
-            fail(error.localizedDescription)  // a runtime failure from below (file system): one line, status 2
+            // A subcommand's --help arrives here as ArgumentParser's own error; anything else is a runtime failure
+            // from below (the file system): one line, status 2.
+            if KiteCommand.exitCode(for: error) == .success || String(describing: type(of: error)).contains("CommandError") {
+                usageFailure(error)
+            }
+            fail(error.localizedDescription)
         }
     }
 

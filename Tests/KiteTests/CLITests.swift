@@ -160,6 +160,11 @@ import Testing
         #expect(always.stdout.contains("\u{1B}["))
         let empty = try KiteProcess.run(["search", "-", "--index", index], stdin: "  \n")
         #expect(empty.status == 2 && empty.stderr.contains("no query on standard input"))
+        for help in [["--help"], ["index", "--help"], ["search", "-h"], ["help", "backup"]] {
+            let h = try KiteProcess.run(help)
+            #expect(h.status == 0 && h.stdout.contains("USAGE") && h.stderr.isEmpty, "\(help): \(h.stderr)")
+        }
+        #expect(try KiteProcess.run(["index", "--help"]).stdout.contains("--threads"))
         let version = try KiteProcess.run(["--version"])
         #expect(version.status == 0 && version.stdout.hasPrefix("kite \(KiteVersion.release) (index format 2, ICU "))
     }
