@@ -121,6 +121,31 @@ struct ReferenceBM25 {
         #expect(phrase.hits.allSatisfy { $0.fields["body"]!.filter { !$0.isWhitespace }.contains("升规纳统") })
     }
 
+    /// A writer is `Sendable`: tasks add, delete and commit concurrently; every call lands whole.
+    @Test func oneWriterIsSharedAmongTasks() async throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 1 << 20, mergeFactor: 3))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<4 {
+                group.addTask {
+                    for i in 0..<60 {
+                        try w.add(Document(id: "t\(t)-\(i)", fields: ["body": "任务\(t) 文档 统计 \(i)", "period": "2026"]))
+                        if i % 10 == 9 { _ = try w.delete(id: "t\(t)-\(i - 1)") }
+                        if i % 20 == 19 { try w.commit() }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try w.commit()
+        #expect(w.liveDocumentCount == 4 * 54)
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.documentCount == 4 * 54 && r.check().isSound)
+        #expect(try r.search("统计", options: SearchOptions(limit: 0)).totalHits == 4 * 54)
+        #expect(try r.document(id: "t2-8") == nil && r.document(id: "t2-9") != nil)
+    }
+
     @Test func replaceByIDAndDelete() throws {
         let dir = TemporaryDirectory()
         let w = try IndexWriter(at: dir.path, analyzer: latin)

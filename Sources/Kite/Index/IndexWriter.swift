@@ -5,8 +5,11 @@ import Dispatch
 /// One writer per index directory at a time (a `flock` on `write.lock`; a second one gets
 /// ``KiteError/indexLocked(path:)``). Documents are buffered in memory up to the RAM budget, then flushed as an
 /// immutable segment; nothing is visible to readers, and nothing survives a crash, until `commit()` has renamed the
-/// new manifest into place. Not thread-safe: use it from one thread (readers may be used from many).
-public final class IndexWriter {
+/// new manifest into place. `Sendable`: calls from several threads or tasks are serialized by an internal lock (each
+/// waits for the one in progress; analysis runs on the writer's own threads with ``Options/threads``).
+public final class IndexWriter: @unchecked Sendable {
+    /// Serializes the public calls: the state below is only touched under it.
+    private let serial = Mutex()
     /// Tuning of a writer.
     public struct Options: Sendable {
         /// Flush a segment when the buffered documents take about this many bytes (default 256 MB).
@@ -130,11 +133,17 @@ public final class IndexWriter {
 
     /// Documents in the committed index plus those added since, minus deletes.
     public var liveDocumentCount: Int {
-        segments.reduce(0) { $0 + $1.info.docCount - $1.deletes.count } + slots.reduce(0) { $0 + $1.enqueued - $1.deleted.count }
+        serial.withLock {
+            segments.reduce(0) { $0 + $1.info.docCount - $1.deletes.count } + slots.reduce(0) { $0 + $1.enqueued - $1.deleted.count }
+        }
     }
 
     /// Adds `document`, replacing any document with the same id (committed or not).
     public func add(_ document: Document) throws(KiteError) {
+        try serial.withLock { () throws(KiteError) in try addLocked(document) }
+    }
+
+    private func addLocked(_ document: Document) throws(KiteError) {
         guard !closed else { throw .writerClosed }
         guard !document.id.isEmpty else { throw .invalidDocument(id: document.id, reason: "empty id") }
         guard document.id.utf8.count <= 4096 else { throw .invalidDocument(id: String(document.id.prefix(40)), reason: "id longer than 4096 bytes") }
@@ -204,6 +213,10 @@ public final class IndexWriter {
     /// returns whether anything was found.
     @discardableResult
     public func delete(id: String) throws(KiteError) -> Bool {
+        try serial.withLock { () throws(KiteError) in try deleteLocked(id: id) }
+    }
+
+    private func deleteLocked(id: String) throws(KiteError) -> Bool {
         guard !closed else { throw .writerClosed }
         let found = removeDocument(id)
         if found { pendingChanges = true }
@@ -305,6 +318,10 @@ public final class IndexWriter {
     /// When it returns, the commit is durable (files and directory fsynced). Then, if there are more segments than
     /// ``Options/mergeFactor``, the smallest are merged and committed again.
     public func commit() throws(KiteError) {
+        try serial.withLock { () throws(KiteError) in try commitLocked() }
+    }
+
+    private func commitLocked() throws(KiteError) {
         guard !closed else { throw .writerClosed }
         try flush()
         try publish()
@@ -322,6 +339,10 @@ public final class IndexWriter {
 
     /// Merges segments until at most `maxSegments` remain (deleted documents are dropped), then commits.
     public func forceMerge(maxSegments: Int = 1) throws(KiteError) {
+        try serial.withLock { () throws(KiteError) in try forceMergeLocked(maxSegments: maxSegments) }
+    }
+
+    private func forceMergeLocked(maxSegments: Int) throws(KiteError) {
         guard !closed else { throw .writerClosed }
         try flush()
         let policy = MergePolicy(mergeFactor: options.mergeFactor)
@@ -375,6 +396,10 @@ public final class IndexWriter {
 
     /// Discards everything added or deleted since the last commit and releases the lock.
     public func rollback() {
+        serial.withLock { rollbackLocked() }
+    }
+
+    private func rollbackLocked() {
         guard !closed else { return }
         closed = true
         for slot in slots { slot.drain() }
@@ -384,7 +409,7 @@ public final class IndexWriter {
 
     /// Releases the lock without committing (uncommitted changes are discarded).
     public func close() {
-        rollback()
+        serial.withLock { rollbackLocked() }
     }
 }
 
