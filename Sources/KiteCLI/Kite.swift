@@ -12,7 +12,7 @@ struct KiteCommand: ParsableCommand {
             $XDG_CACHE_HOME/kite/default-index, else $HOME/.cache/kite/default-index), KITE_CORPUS (the corpus \
             directory the default index is built from), NO_COLOR (no colour in terminal output).
             """,
-        version: KiteVersion.summary,
+        version: KiteRelease.summary,
         subcommands: [SearchCommand.self, IndexCommand.self, StatsCommand.self, DeleteCommand.self, MergeCommand.self,
                       CheckCommand.self, BackupCommand.self, ExportCommand.self, ReindexCommand.self, AnalyzeCommand.self,
                       RunCommand.self, BenchCommand.self]

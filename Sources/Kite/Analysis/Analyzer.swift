@@ -28,7 +28,10 @@ public struct AnalyzedTerm: Hashable, Sendable {
     /// Whether the term is a word of the segmenter, a rescue bigram over single characters, a part of a word, or
     /// a matching join.
     public enum Kind: String, Hashable, Sendable, Codable {
-        case word, bigram
+        /// A word of the segmenter; it takes a position of its own.
+        case word
+        /// A rescue bigram over two adjacent single-character words, at the first one's position.
+        case bigram
         /// A part of a word (``AnalyzerConfiguration/subwords``), at the word's position.
         case subword
         /// A single-character word and the first character of the next word (``AnalyzerConfiguration/emitsJoins``),

@@ -2,7 +2,7 @@
 ///
 /// Segment files never change once written, and a commit is the rename of a new manifest; what a plain `cp -r`
 /// can get wrong is the removal of files a newer commit no longer names, between reading the manifest and copying
-/// them. A backup pins the directory as a reader does (``IndexDirectory/pinned(_:_:)``: the writer then defers its
+/// them. A backup pins the directory as a reader does (the writer then defers its
 /// removals), copies every file the manifest it read names, each fsynced, and writes that manifest last: the copy is
 /// the last commit at the time of the backup, whole, or — if anything fails — has no manifest and is no index.
 public enum IndexBackup {

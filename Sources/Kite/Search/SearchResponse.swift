@@ -24,17 +24,21 @@ public struct SearchResponse: Codable, Hashable, Sendable {
 
     /// A period and its count.
     public struct PeriodCount: Codable, Hashable, Sendable {
+        /// The period (the facet field's value).
         public var period: String
+        /// Matching documents with that period.
         public var count: Int
     }
 
     /// A range of text in both units.
     public struct Span: Codable, Hashable, Sendable {
-        /// Start and end in Unicode scalars.
+        /// Start in Unicode scalars.
         public var start: Int
+        /// End (exclusive) in Unicode scalars.
         public var end: Int
-        /// Start and end in UTF-8 bytes.
+        /// Start in UTF-8 bytes.
         public var utf8Start: Int
+        /// End (exclusive) in UTF-8 bytes.
         public var utf8End: Int
 
         /// The span of UTF-8 byte range `range` of `text` (which must lie on scalar boundaries, as Kite's do).
@@ -59,6 +63,7 @@ public struct SearchResponse: Codable, Hashable, Sendable {
         public var id: String
         /// The document the hit stands for (the passage's document, or `id`).
         public var documentId: String
+        /// The ranking score (BM25 with proximity bonuses; comparable within one search only).
         public var score: Double
         /// `exact` (it matches the query), `related` (it shares words with the query; not counted) or `any`
         /// (``MatchMode/any``: no matching was done).
@@ -77,7 +82,9 @@ public struct SearchResponse: Codable, Hashable, Sendable {
 
     /// An excerpt and its highlights.
     public struct Snippet: Codable, Hashable, Sendable {
+        /// The excerpt, whitespace collapsed; "…" marks cut ends.
         public var text: String
+        /// The query's terms in ``text``.
         public var highlights: [Span]
     }
 
