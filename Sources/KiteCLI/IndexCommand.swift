@@ -20,7 +20,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Split bodies longer than this many characters into passages (0: never).") var passagesOver = 5_000
     @Option(help: "RAM budget of the writer in MB before it flushes a segment.") var ramBudget = 256
     @Option(help: "Analysis threads, each filling its own segment (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int?
     @Flag(help: "Rebuild the default index of the bundled corpus.") var rebuildDefault = false
     @OptionGroup var analysis: AnalysisOptions
 
@@ -35,7 +35,7 @@ struct IndexCommand: ParsableCommand {
             throw ValidationError("--strict commits nothing on an input error, so it cannot be combined with --commit-every")
         }
         if ramBudget < 1 { throw ValidationError("--ram-budget must be at least 1 MB") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -47,7 +47,8 @@ struct IndexCommand: ParsableCommand {
                                   passageThreshold: passagesOver > 0 ? passagesOver : nil)
         let summary = try Indexer.run(
             files: try Indexer.expand(paths), into: location.path, analyzer: analysis.configuration,
-            ingestion: ingestion, strict: strict, commitEvery: commitEvery, ramBudget: ramBudget << 20, threads: threads)
+            ingestion: ingestion, strict: strict, commitEvery: commitEvery, ramBudget: ramBudget << 20,
+            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         writeErr(summary + "\n")
     }
 }

@@ -13,19 +13,19 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Hits per query.") var limit = 100
     @Flag(help: "Parse queries with the query syntax (default: each line is plain text).") var parse = false
     @Option(help: "Which documents: exact, related (default: matching ones, then related) or any.") var match: MatchMode = .related
-    @Option(help: "BM25 k1.") var k1: Double?
-    @Option(help: "BM25 b.") var b: Double?
-    @Option(help: "Weight of rescue bigrams in queries (0 disables).") var bigramWeight: Double?
-    @Option(help: "Weight of the proximity (phrase) bonus (0 disables).") var phraseWeight: Double?
-    @Option(help: "Title field boost.") var titleBoost: Double?
-    @Option(help: "Weight of single-character query words covered by rescue bigrams.") var runUnigramWeight: Double?
-    @Option(help: "Exponent of the query-coverage factor (0 disables).") var coordination: Double?
-    @Option(help: "Weight of the whole-text phrase bonus for texts of 3-8 words (0 disables).") var fullPhraseWeight: Double?
+    @Option(help: "BM25 k1; default \(Ranking.default.k1).") var k1: Double?
+    @Option(help: "BM25 b; default \(Ranking.default.b).") var b: Double?
+    @Option(help: "Weight of rescue bigrams in queries (0 disables); default \(Ranking.default.bigramWeight).") var bigramWeight: Double?
+    @Option(help: "Weight of the proximity (phrase) bonus (0 disables); default \(Ranking.default.phraseWeight).") var phraseWeight: Double?
+    @Option(help: "Title field boost; default \(Ranking.default.fieldBoosts["title"] ?? 1).") var titleBoost: Double?
+    @Option(help: "Weight of single-character query words covered by rescue bigrams; default \(Ranking.default.runUnigramWeight).") var runUnigramWeight: Double?
+    @Option(help: "Exponent of the query-coverage factor (0 disables); default \(Ranking.default.coordination).") var coordination: Double?
+    @Option(help: "Weight of the whole-text phrase bonus for texts of 3-8 words (0 disables); default \(Ranking.default.fullPhraseWeight).") var fullPhraseWeight: Double?
 
-    @Option(help: "Weight of sub-word query terms (letter/digit parts, bigrams inside Han words).") var subwordWeight: Double?
-    @Option(help: "Weight of Latin character trigrams of the query.") var trigramWeight: Double?
-    @Option(help: "Scale proximity bonuses by dl/(dl+L) (0: off).") var proximityLength: Double?
-    @Option(help: "BM25+ lower bound delta (0: off).") var delta: Double?
+    @Option(help: "Weight of sub-word query terms (letter/digit parts, bigrams inside Han words); default \(Ranking.default.subwordWeight).") var subwordWeight: Double?
+    @Option(help: "Weight of Latin character trigrams of the query; default \(Ranking.default.trigramWeight).") var trigramWeight: Double?
+    @Option(help: "Scale proximity bonuses by dl/(dl+L) (0: off); default \(Ranking.default.proximityLength).") var proximityLength: Double?
+    @Option(help: "BM25+ lower bound delta (0: off); default \(Ranking.default.delta).") var delta: Double?
 
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
