@@ -43,9 +43,18 @@ struct ExportCommand: ParsableCommand {
         try reader.forEachDocument { (document: Document) throws(KiteError) in
             buffer += Export.line(document)
             count += 1
-            if buffer.utf8.count > 1 << 20 { handle.write(Data(buffer.utf8)); buffer = "" }
+            if buffer.utf8.count > 1 << 20 {
+                do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
+                    let e = error as NSError
+                    throw .io(path: output ?? "standard output", operation: "write",
+                              errno: e.domain == NSPOSIXErrorDomain ? Int32(e.code) : EIO)
+                }
+                buffer = ""
+            }
         }
-        handle.write(Data(buffer.utf8))
+        do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
+            throw CLIError.runtime("cannot write \(output ?? "standard output"): \(error.localizedDescription)")
+        }
         if output != nil { try handle.close(); writeErr("exported \(count) document\(count == 1 ? "" : "s") to \(output!)\n") }
     }
 }
@@ -54,10 +63,13 @@ struct ReindexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reindex",
         abstract: "Rebuild an index from its own stored fields with this Kite's analyzer (after an ICU upgrade).",
-        discussion: "Ids, periods and keyword fields are kept; memory stays within the RAM budget. OUTPUT must not exist or be empty.")
+        discussion: """
+            The new index keeps the old one's analysis settings (segmenter, repair, folding, bigrams, sub-words, \
+            joins) under this Kite's ICU; ids, periods and keyword fields are kept; memory stays within the RAM \
+            budget. OUTPUT must not exist or be empty. To change analysis settings, export and index again.
+            """)
     @OptionGroup var location: IndexLocation
     @Option(help: "The new index directory.") var output: String
-    @OptionGroup var analysis: AnalysisOptions
     @Option(help: "RAM budget of the writer in MB before it flushes a segment.") var ramBudget = 256
 
     func validate() throws {
@@ -69,7 +81,8 @@ struct ReindexCommand: ParsableCommand {
         if let names = try? FileManager.default.contentsOfDirectory(atPath: output), !names.isEmpty {
             throw CLIError.runtime("\(output) is not empty; reindex writes a new index")
         }
-        let writer = try IndexWriter(at: output, schema: reader.schema, analyzer: analysis.configuration,
+        let configuration = reader.analyzer.configuration  // parsed from the fingerprint: the running ICU's
+        let writer = try IndexWriter(at: output, schema: reader.schema, analyzer: configuration,
                                      options: .init(ramBudget: ramBudget << 20))
         var count = 0
         do {
@@ -85,7 +98,7 @@ struct ReindexCommand: ParsableCommand {
         }
         writer.close()
         writeErr("reindexed \(count) document\(count == 1 ? "" : "s") from \(reader.path) into \(output) "
-            + "(\(analysis.configuration.fingerprint))\n")
+            + "(\(configuration.fingerprint))\n")
     }
 }
 

@@ -39,7 +39,7 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more (0 shows counts only)") }
-        guard offset >= 0 else { throw ValidationError("--offset must be 0 or more") }
+        guard offset >= 0 && offset <= 1 << 30 else { throw ValidationError("--offset must be between 0 and 2^30") }
         if json && jsonLines { throw ValidationError("--json excludes --json-lines") }
         if period != nil && (from != nil || to != nil) { throw ValidationError("--period excludes --from/--to") }
         if wholeWords && substring { throw ValidationError("--whole-words excludes --substring") }

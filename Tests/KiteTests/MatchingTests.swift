@@ -243,6 +243,22 @@ struct UnitText {
         }
     }
 
+    /// Related documents are the same whichever scorer ranks: the window-at-a-time one (which picks them from its
+    /// own pass) or the document-at-a-time one (filters, exclusions and phrases need it: a ranking pass of their own).
+    @Test func relatedDocumentsDoNotDependOnTheScorer() throws {
+        let r = MatchingCorpus.shared.reader
+        for q in ["升规纳统 period:2026", "period:2026 改革 稳就业 保民生 新质生产力", "就业 -民生", "\"数字经济\" 升规纳统", "升规纳统 稳就业"] {
+            var windowed = SearchOptions(limit: 12, facetField: nil, highlights: false)
+            windowed.windowedScoring = true
+            var plain = windowed
+            plain.windowedScoring = false
+            let a = try r.search(q, options: windowed), b = try r.search(q, options: plain)
+            #expect(a.totalHits == b.totalHits, "\(q)")
+            #expect(a.hits.map(\.id) == b.hits.map(\.id) && a.hits.map(\.isRelated) == b.hits.map(\.isRelated), "\(q)")
+            #expect(a.hits.contains { $0.isRelated } || a.totalHits >= 12, "\(q): related documents follow the few matches")
+        }
+    }
+
     /// Sorted by period, the same documents come newest (or oldest) first, passages grouped as under score order.
     @Test func sortingByPeriodOrdersTheSameDocuments() throws {
         let r = MatchingCorpus.shared.reader

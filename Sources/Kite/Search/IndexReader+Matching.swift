@@ -55,6 +55,9 @@ extension IndexReader {
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
         var relatedHeap = TopK(capacity: picksRelated ? k * 4 + 16 : 0)  // k ≤ 2³¹ (SearchOptions.capacity)
+        // Only the window-at-a-time ranking sees the unmatched documents; a plan it cannot run (filters,
+        // exclusions, phrases) leaves the related ones to a ranking pass of their own.
+        var relatedSeen = true
         // Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
         let sorting = options.sort != .score
         var everyMatch: [(score: Double, doc: Int)] = []
@@ -77,7 +80,7 @@ extension IndexReader {
             toScore.formUnion(m.passages)
             let base = bases[si]
             let deletes = segment.deletes
-            try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring,
+            relatedSeen = try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring,
                       others: { d, score in if !deletes.contains(d) { relatedHeap.offer(score: score, doc: base + d) } }) {
                 (d: Int, score: Double) throws(KiteError) in
                 if m.passages.contains(d) {
@@ -98,7 +101,7 @@ extension IndexReader {
                 }
                 heap.offer(score: score, doc: base + d)
                 if sorting { everyMatch.append((score, base + d)) }
-            }
+            } && relatedSeen
         }
 
         // Documents of passages: one match, at the best passage.
@@ -128,9 +131,9 @@ extension IndexReader {
                 }
                 return true
             }
-            var picked = picksRelated ? pick(relatedHeap, wanted: wanted, admit: admit) : []
+            var picked = picksRelated && relatedSeen ? pick(relatedHeap, wanted: wanted, admit: admit) : []
             // Without the window-at-a-time pass, or when accepted documents' passages crowded the heap: rank again.
-            if !picksRelated || (picked.count < wanted && relatedHeap.isFull) {
+            if !picksRelated || !relatedSeen || (picked.count < wanted && relatedHeap.isFull) {
                 picked = try related(plan, planner: planner, options: options, wanted: wanted, admit: admit)
             }
             ranked += picked
@@ -183,14 +186,18 @@ extension IndexReader {
 
     /// Calls `body` with every document of `docs`, in increasing order, and its ranking score (0 for a document
     /// without any of the query's terms). With the window-at-a-time scorer, the ranking runs as for an OR query and
-    /// the documents of `docs` are picked from it, which is faster than advancing to each.
+    /// the documents of `docs` are picked from it, which is faster than advancing to each; every other scored
+    /// document goes to `others`. Returns whether it ran that way (else `others` saw nothing).
+    @discardableResult
     private func score(
         _ docs: DocSet, _ plan: Planner.Plan, planner: Planner, segment: SegmentReader, windowed: Bool,
         others: (Int, Double) -> Void, _ body: (Int, Double) throws(KiteError) -> Void
-    ) throws(KiteError) {
+    ) throws(KiteError) -> Bool {
         var pending = docs.makeIterator()
         var nextDoc = pending.next()
+        var sawOthers = false
         if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
+            sawOthers = true
             try scorer.run(pruning: false, threshold: { -.infinity }) { (d: Int, s: Double) throws(KiteError) in
                 while let p = nextDoc, p < d {
                     try body(p, 0)
@@ -215,6 +222,7 @@ extension IndexReader {
             try body(p, 0)
             nextDoc = pending.next()
         }
+        return sawOthers
     }
 
     /// The best `wanted` documents that do not match (`admit`), one per document (its best passage), by the
