@@ -38,9 +38,11 @@ struct Chunk: Hashable {
         guard !units.isEmpty else { return nil }
         self.units = units
         self.han = han
-        joinable = units.map { u in
+        // Both definitions of Han agree on it (the analyzer's ranges, and the ideographic property that `han` and
+        // the walk's rules use), so that joins are relied on only where the analyzer wrote them and the walk agrees.
+        joinable = zip(units, han).map { u, isHan in
             let scalars = u.unicodeScalars
-            return scalars.count == 1 && TokenStream.isHan(scalars.first!.value)
+            return isHan && scalars.count == 1 && TokenStream.isHan(scalars.first!.value)
         }
     }
 
