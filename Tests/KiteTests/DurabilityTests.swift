@@ -53,6 +53,13 @@ import Testing
             counts.append(r.documentCount)
         }
         #expect(counts == counts.sorted())
+        // A backup that cannot copy a file (here: one gone from the source) fails and leaves an empty destination.
+        let broken = dir.sub("broken")
+        try IndexBackup.copy(from: source, to: broken + "-source")
+        let victim = try #require(try FileManager.default.contentsOfDirectory(atPath: broken + "-source").first { $0.hasSuffix(".sto") })
+        try FileManager.default.removeItem(atPath: broken + "-source/" + victim)
+        #expect(throws: KiteError.self) { try IndexBackup.copy(from: broken + "-source", to: broken) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: broken).isEmpty)
         #expect(throws: KiteError.self) { try IndexBackup.copy(from: source, to: taken.destinations[0].path) }
         try IndexBackup.copy(from: source, to: dir.sub("final"))
         #expect(try IndexReader(at: dir.sub("final")).documentCount == docs.count)

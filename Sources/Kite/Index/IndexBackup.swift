@@ -4,7 +4,7 @@
 /// can get wrong is the removal of files a newer commit no longer names, between reading the manifest and copying
 /// them. A backup pins the directory as a reader does (the writer then defers its
 /// removals), copies every file the manifest it read names, each fsynced, and writes that manifest last: the copy is
-/// the last commit at the time of the backup, whole, or — if anything fails — has no manifest and is no index.
+/// the last commit at the time of the backup, whole, or — if copying fails — an empty directory again.
 public enum IndexBackup {
     /// What a backup copied.
     public struct Summary: Hashable, Sendable {
@@ -25,9 +25,17 @@ public enum IndexBackup {
             let manifest = try Manifest.read(directory: source)
             try IndexDirectory.createDirectory(destination)
             var bytes = 0
+            var copied: [String] = []
             let names = manifest.referencedFiles.subtracting([Manifest.fileName]).sorted()
-            for name in names {
-                bytes += try IndexDirectory.copyFile(source + "/" + name, to: destination + "/" + name)
+            do throws(KiteError) {
+                for name in names {
+                    bytes += try IndexDirectory.copyFile(source + "/" + name, to: destination + "/" + name)
+                    copied.append(name)
+                }
+            } catch {
+                // What was copied goes again, with the partial file: the destination is left empty for a retry.
+                IndexDirectory.removeFiles(copied + (names.dropFirst(copied.count).first.map { [$0] } ?? []), in: destination)
+                throw error
             }
             // The manifest as read (not the file, which a commit may have replaced since): last, atomically.
             try manifest.write(directory: destination)

@@ -121,6 +121,11 @@ enum IndexDirectory {
         return fd
     }
 
+    /// Removes the files `names` of `directory`, ignoring any that is missing (cleanup after a failed copy).
+    static func removeFiles(_ names: [String], in directory: String) {
+        for name in names { _ = unlink(directory + "/" + name) }
+    }
+
     /// Throws unless `path` does not exist or is an empty directory (a backup or export never mixes with other files).
     static func requireAbsentOrEmpty(_ path: String, for operation: String) throws(KiteError) {
         guard let names = try? list(path), !names.isEmpty else { return }
