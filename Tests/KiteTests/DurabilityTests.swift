@@ -65,6 +65,43 @@ import Testing
         #expect(try IndexReader(at: dir.sub("final")).documentCount == docs.count)
     }
 
+    /// A full disk (a 3 MB tmpfs; the test needs the right to mount one, and is skipped without it): adding and
+    /// committing fail with a typed ENOSPC error, the last commit stays whole and searchable, no stray file is left,
+    /// and `kite index` says so in one line with status 2.
+    @Test(.enabled(if: FullDisk.canMount, "needs permission to mount a tmpfs"))
+    func aFullDiskFailsCleanlyAndKeepsTheLastCommit() throws {
+        let dir = TemporaryDirectory()
+        let fs = dir.sub("fs")
+        try FileManager.default.createDirectory(atPath: fs, withIntermediateDirectories: true)
+        #expect(try Rel.shell("mount -t tmpfs -o size=3m tmpfs \"$1\"", [fs]).status == 0)
+        defer { _ = try? Rel.shell("umount \"$1\"", [fs]) }
+        let docs = RelCorpus.documents(4_000)
+        let w = try IndexWriter(at: fs + "/idx", options: .init(ramBudget: 256 << 10, mergeFactor: 4))
+        var committed = 0
+        var failure: KiteError?
+        for (i, d) in docs.enumerated() {
+            do {
+                try w.add(d)
+                if i % 50 == 49 { try w.commit(); committed = i + 1 }
+            } catch {
+                failure = error
+                break
+            }
+        }
+        w.close()
+        guard case .io(_, _, let code)? = failure else { Issue.record("no ENOSPC: \(String(describing: failure))"); return }
+        #expect(code == ENOSPC && committed > 0)
+        let r = try IndexReader(at: fs + "/idx")
+        #expect(r.documentCount == committed && r.check().isSound, "\(r.documentCount) in the index, \(committed) committed, failure \(String(describing: failure))")
+        #expect(try r.search("统计", options: SearchOptions(limit: 0)).totalHits >= 0)
+        try Rel.expectOnlyReferencedFiles(fs + "/idx")
+
+        try RelCorpus.jsonl(docs).write(toFile: dir.sub("big.jsonl"), atomically: false, encoding: .utf8)
+        let cli = try KiteProcess.run(["index", dir.sub("big.jsonl"), "--index", fs + "/cli"])
+        #expect(cli.status == 2 && cli.stderr.split(separator: "\n").count == 1, "\(cli.stderr)")
+        #expect(cli.stderr.contains("No space left on device"), "\(cli.stderr)")
+    }
+
     /// `kite export` writes JSONL that `kite index` reads back to the same documents (passages included), and
     /// `kite backup` copies an index that searches alike.
     @Test func exportReadsBackToTheSameDocuments() throws {
@@ -121,4 +158,19 @@ import Testing
         #expect(before.sorted { $0.id < $1.id } == after.sorted { $0.id < $1.id })
         #expect(try n.search("统计", options: SearchOptions(limit: 0)).totalHits == res.totalHits)
     }
+}
+
+/// Whether this process may mount a tmpfs (root in a VM or container that allows it).
+enum FullDisk {
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = NSTemporaryDirectory() + "kite-tmpfs-probe-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard let mounted = try? Rel.shell("mount -t tmpfs -o size=1m tmpfs \"$1\"", [probe]), mounted.status == 0 else {
+            return false
+        }
+        _ = try? Rel.shell("umount \"$1\"", [probe])
+        return true
+    }()
 }

@@ -316,7 +316,8 @@ public final class IndexWriter: @unchecked Sendable {
     /// Flushes buffered documents and publishes everything added or deleted so far as one atomic commit.
     ///
     /// When it returns, the commit is durable (files and directory fsynced). Then, if there are more segments than
-    /// ``Options/mergeFactor``, the smallest are merged and committed again.
+    /// ``Options/mergeFactor``, the smallest are merged and committed again; a merge that fails then (a full disk)
+    /// does not fail the commit, which stands: the segments stay unmerged until a later commit merges them.
     public func commit() throws(KiteError) {
         try serial.withLock { () throws(KiteError) in try commitLocked() }
     }
@@ -325,12 +326,21 @@ public final class IndexWriter: @unchecked Sendable {
         guard !closed else { throw .writerClosed }
         try flush()
         try publish()
-        if options.mergesAfterCommit {
-            let policy = MergePolicy(mergeFactor: options.mergeFactor)
+        guard options.mergesAfterCommit else { return }
+        // The commit stands from here on. A merge that fails (a full disk) leaves the segments as they are, its
+        // partial files are removed, and the next commit tries again; the next write that needs the space fails.
+        let policy = MergePolicy(mergeFactor: options.mergeFactor)
+        do throws(KiteError) {
             while let chosen = policy.afterCommit(live: liveCounts) {
                 try merge(chosen)
                 try publish()
             }
+        } catch {
+            // Keep what the last commit names and what the writer holds (a merge that succeeded before a failed
+            // publish is published by the next commit); remove the rest, the failed merge's partial files.
+            let held = Manifest(generation: manifest.generation, analyzer: manifest.analyzer, schema: manifest.schema,
+                                segments: segments.map(\.info))
+            IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles.union(held.referencedFiles))
         }
     }
 
