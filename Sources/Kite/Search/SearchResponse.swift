@@ -43,15 +43,33 @@ public struct SearchResponse: Codable, Hashable, Sendable {
 
         /// The span of UTF-8 byte range `range` of `text` (which must lie on scalar boundaries, as Kite's do).
         public init(_ range: Range<Int>, in text: String) {
-            let utf8 = text.utf8
-            func scalars(_ offset: Int) -> Int {
-                let i = utf8.index(utf8.startIndex, offsetBy: min(offset, utf8.count))
-                return text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: i)
+            self = Span.spans([range], in: text)[0]
+        }
+
+        /// The spans of UTF-8 byte ranges `ranges` of `text`, in one pass over the text (a long field with many
+        /// highlights costs its length once, not once per highlight). Offsets past the end count as the end.
+        public static func spans(_ ranges: [Range<Int>], in text: String) -> [Span] {
+            var boundaries = ranges.flatMap { [$0.lowerBound, $0.upperBound] }.map { max(0, $0) }
+            boundaries = Array(Set(boundaries)).sorted()
+            var scalarsAt: [Int: Int] = [:]
+            var next = 0, scalars = 0, offset = 0
+            for byte in text.utf8 {
+                while next < boundaries.count && boundaries[next] <= offset { scalarsAt[boundaries[next]] = scalars; next += 1 }
+                if byte & 0xC0 != 0x80 { scalars += 1 }
+                offset += 1
             }
-            start = scalars(range.lowerBound)
-            end = scalars(range.upperBound)
-            utf8Start = range.lowerBound
-            utf8End = range.upperBound
+            while next < boundaries.count { scalarsAt[boundaries[next]] = scalars; next += 1 }
+            return ranges.map { r in
+                Span(start: scalarsAt[max(0, r.lowerBound)]!, end: scalarsAt[max(0, r.upperBound)]!,
+                     utf8Start: r.lowerBound, utf8End: r.upperBound)
+            }
+        }
+
+        private init(start: Int, end: Int, utf8Start: Int, utf8End: Int) {
+            self.start = start
+            self.end = end
+            self.utf8Start = utf8Start
+            self.utf8End = utf8End
         }
     }
 
@@ -100,11 +118,11 @@ public struct SearchResponse: Codable, Hashable, Sendable {
             var highlights: [String: [Span]] = [:]
             for (field, ranges) in h.highlights {
                 guard let text = h.fields[field] else { continue }
-                highlights[field] = ranges.map { Span($0, in: text) }
+                highlights[field] = Span.spans(ranges, in: text)
             }
             let snippet = h.fields["body"].map { body in
                 let s = Kite.Snippet(text: body, highlights: h.highlights["body"] ?? [], maxCharacters: snippetCharacters)
-                return Snippet(text: s.text, highlights: s.highlights.map { Span($0, in: s.text) })
+                return Snippet(text: s.text, highlights: Span.spans(s.highlights, in: s.text))
             }
             return Hit(rank: firstRank + i, id: h.id, documentId: h.documentID, score: h.score,
                        match: mode == .any ? "any" : (h.isRelated ? "related" : "exact"),
