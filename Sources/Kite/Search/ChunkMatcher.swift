@@ -227,7 +227,10 @@ final class ChunkMatcher {
         func lookup(_ bytes: [UInt8]) throws(KiteError) -> TermInfo? {
             try typed { try bytes.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
         }
-        for i in 0..<n {
+        // Two joinable characters under word-start matching: the word, its longer words and the join decide (below);
+        // pieces starting at the second character would serve only a walk, which then never runs.
+        let pairByPostings = joins && n == 2 && chunk.joinable[0] && chunk.joinable[1] && rule == .wordStart
+        for i in 0..<(pairByPostings ? 1 : n) {
             // No term spans more than `longestPiece` units, so a long chunk costs lookups in proportion to its length.
             for j in (i + 1)...min(n, i + ChunkMatcher.longestPiece) {
                 let bytes = chunk.bytes(i..<j)
