@@ -316,8 +316,9 @@ public final class IndexWriter: @unchecked Sendable {
     /// Flushes buffered documents and publishes everything added or deleted so far as one atomic commit.
     ///
     /// When it returns, the commit is durable (files and directory fsynced). Then, if there are more segments than
-    /// ``Options/mergeFactor``, the smallest are merged and committed again; a merge that fails then (a full disk)
-    /// does not fail the commit, which stands: the segments stay unmerged until a later commit merges them.
+    /// ``Options/mergeFactor``, the smallest are merged and committed again; a merge that cannot write then (a full
+    /// disk) does not fail the commit, which stands: the segments stay unmerged until a later commit merges them. A
+    /// merge that finds a damaged segment throws (the commit still stands).
     public func commit() throws(KiteError) {
         try serial.withLock { () throws(KiteError) in try commitLocked() }
     }
@@ -341,6 +342,8 @@ public final class IndexWriter: @unchecked Sendable {
             let held = Manifest(generation: manifest.generation, analyzer: manifest.analyzer, schema: manifest.schema,
                                 segments: segments.map(\.info))
             IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles.union(held.referencedFiles))
+            // Only a failure to write (a full disk) is the merge's alone; damage found in a source segment is news.
+            guard case .io = error else { throw error }
         }
     }
 
