@@ -39,7 +39,9 @@ struct AnalyzeCommand: ParsableCommand {
             let terms = try analyzer.terms(inUTF8: input)
             let text = String(decoding: input, as: UTF8.self)
             if json {
-                writeOut(try encodeJSON(terms.map { AnalyzedTermRecord($0, in: text) }))
+                // All offsets in one pass over the text (a span per term would walk it once per term).
+                let spans = SearchResponse.Span.spans(terms.map(\.sourceRange), in: text)
+                writeOut(try encodeJSON(zip(terms, spans).map { AnalyzedTermRecord($0, span: $1) }))
             } else {
                 // term, position, UTF-8 byte start and end in the input, kind: tab-separated.
                 var out = ""
@@ -90,11 +92,10 @@ struct AnalyzedTermRecord: Encodable {
     var utf8Start: Int
     var utf8End: Int
 
-    init(_ t: AnalyzedTerm, in text: String) {
+    init(_ t: AnalyzedTerm, span: SearchResponse.Span) {
         term = t.text
         kind = t.kind.rawValue
         position = t.position
-        let span = SearchResponse.Span(t.sourceRange, in: text)
         (start, end, utf8Start, utf8End) = (span.start, span.end, span.utf8Start, span.utf8End)
     }
 }

@@ -41,7 +41,9 @@ struct ExportCommand: ParsableCommand {
         var buffer = ""
         var count = 0
         try reader.forEachDocument { (document: Document) throws(KiteError) in
-            buffer += Export.line(document)
+            do { buffer += try Export.line(document) } catch {
+                throw .invalidDocument(id: document.id, reason: "cannot be written as JSON: \(error)")
+            }
             count += 1
             if buffer.utf8.count > 1 << 20 {
                 do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
@@ -103,14 +105,18 @@ struct ReindexCommand: ParsableCommand {
 }
 
 enum Export {
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
     /// One JSONL line: `id` first, then the stored fields, keys sorted, UTF-8 as is.
-    static func line(_ document: Document) -> String {
+    static func line(_ document: Document) throws -> String {
         var fields = document.fields
         fields["id"] = nil
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        let id = (try? encoder.encode(document.id)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
-        return "{\"id\":\(id)" + (body == "{}" ? "}" : "," + body.dropFirst()) + "\n"
+        let id = String(decoding: try encoder.encode(document.id), as: UTF8.self)
+        let body = String(decoding: try encoder.encode(fields), as: UTF8.self)
+        return "{\"id\":\(id)" + (fields.isEmpty ? "}" : "," + body.dropFirst()) + "\n"
     }
 }
