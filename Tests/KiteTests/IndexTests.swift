@@ -373,3 +373,31 @@ struct ReferenceBM25 {
         #expect(try DeletesFile.read(none, directory: dir.path).count == 0)
     }
 }
+
+/// The writer's term table alone: ids against a dictionary model, across growth, lengths on both sides of the
+/// eight bytes a slot holds inline, and bytes that are zero (a zero-padded prefix must not make "a" equal "a\0").
+@Suite struct TermTableTests {
+    @Test func internedIDsAndSortedOrderAgreeWithADictionary() {
+        var rng = SeededRandom(seed: 0x7E4A)
+        let table = TermTable(capacity: 4)
+        var model: [[UInt8]: UInt32] = [:]
+        var terms: [[UInt8]] = [[], [0], [0, 0], [97], [97, 0], [0, 97]]
+        for _ in 0..<20_000 {
+            let length = Int(rng.next() % 100 < 90 ? rng.next() % 12 : rng.next() % 300)
+            terms.append((0..<length).map { _ in UInt8(rng.next() % 4) })  // a small alphabet: many repeats
+        }
+        for term in terms + terms.shuffled(using: &rng) {
+            let id = term.withUnsafeBufferPointer { table.intern($0) }
+            if let known = model[term] { #expect(id == known) } else {
+                #expect(id == UInt32(model.count))
+                model[term] = id
+            }
+        }
+        #expect(table.count == model.count)
+        for (term, id) in model { table.withTerm(Int(id)) { #expect(Array($0) == term) } }
+        let sorted = table.sortedIDs().map { id in table.withTerm(Int(id)) { Array($0) } }
+        #expect(sorted == model.keys.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}
+
+extension SeededRandom: RandomNumberGenerator {}

@@ -36,4 +36,7 @@ long kite_deflate(const void *src, size_t len, void *dest, size_t cap, int level
 /// Inflates into `dest`; returns the decompressed size, or -1 on corrupt input or too small a buffer.
 long kite_inflate(const void *src, size_t len, void *dest, size_t cap);
 
+/// Hints the processor to fetch the cache line at `address` (no effect on results).
+static inline void kite_prefetch(const void *address) { __builtin_prefetch(address); }
+
 #endif

@@ -142,10 +142,16 @@ public enum PageChrome {
             var line = text[start..<(newline ?? text.endIndex)]
             if line.utf8.last == 0x0D { line = line.dropLast() }
             let trimmed = CorpusText.trimmed(line)
-            if trimmed.unicodeScalars.count > 80 || trimmed.utf8.starts(with: "各位代表".utf8) { break }
+            if exceeds80Scalars(trimmed) || trimmed.utf8.starts(with: "各位代表".utf8) { break }
             header.append(line)
             restStart = newline.map(utf8.index(after:))
         }
+        // Cheap and exact: furniture starts with one of a few characters, so a header without a short line that
+        // starts with one of them is left as it is (most texts: no whitespace-free copy of each line is made).
+        guard header.contains(where: { line in
+            line.utf8.count <= 60 * 3 && line.unicodeScalars.first(where: { !CorpusText.isSpace($0) })
+                .map(furnitureLeads.contains) == true
+        }) else { return text }
         // Each header line without whitespace; nil for lines too long to be chrome.
         let keys: [String?] = header.map { line in
             line.utf8.count <= 60 * 3 ? CorpusText.removingWhitespace(line) : nil
@@ -191,6 +197,23 @@ public enum PageChrome {
         if let restStart { kept.append(text[restStart...]) }
         return kept.drop(while: { CorpusText.isBlank($0) }).joined(separator: "\n")
     }
+
+    /// Whether `text` has more than 80 Unicode scalars, counted on its UTF-8 bytes and only as far as needed.
+    private static func exceeds80Scalars(_ text: Substring) -> Bool {
+        let utf8 = text.utf8
+        if utf8.count <= 80 { return false }
+        if utf8.count > 80 * 4 { return true }
+        var scalars = 0
+        for byte in utf8 where byte & 0xC0 != 0x80 {
+            scalars += 1
+            if scalars > 80 { return true }
+        }
+        return false
+    }
+
+    /// The first characters of every kind of furniture: a line that starts otherwise is not furniture.
+    private static let furnitureLeads: Set<Unicode.Scalar> = Set(
+        (toolbarWords + separators + labels + ["【"]).compactMap(\.unicodeScalars.first))
 
     /// Kinds of page-furniture line.
     private enum Furniture {

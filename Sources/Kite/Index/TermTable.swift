@@ -1,80 +1,130 @@
 /// An open-addressing hash table interning term bytes to dense ids, over one byte arena: no per-term allocation.
-struct TermTable {
+///
+/// Each slot holds a term's first eight bytes, its length and part of its hash beside its id, so a lookup of a
+/// term of up to eight bytes — most Chinese words, two-character joins included — reads one slot and nothing else
+/// (the arena and the id-indexed arrays are touched only to add a term or to compare a longer one). Interning is
+/// the indexer's innermost loop: one call per token.
+final class TermTable {
     private(set) var arena: [UInt8] = []
     /// Term id → start in `arena`; `starts[count]` is the end of the last term.
     private(set) var starts: [UInt32] = [0]
-    private var hashes: [UInt32] = []
-    private var slots: [UInt32]
+    private var slots: UnsafeMutablePointer<Slot>
+    private var slotCount: Int
     private var mask: Int
+
+    /// One slot: `id` is the term id + 1 (0: empty); `tag` is the hash's top 24 bits and the length (255: longer).
+    private struct Slot {
+        var prefix: UInt64
+        var tag: UInt32
+        var id: UInt32
+    }
 
     init(capacity: Int = 1 << 14) {
         var n = 1
         while n < capacity * 2 { n <<= 1 }
-        slots = [UInt32](repeating: 0, count: n)
+        slotCount = n
+        slots = .allocate(capacity: n)
+        slots.initialize(repeating: Slot(prefix: 0, tag: 0, id: 0), count: n)
         mask = n - 1
         arena.reserveCapacity(capacity * 6)
     }
 
+    deinit { slots.deallocate() }
+
     var count: Int { starts.count - 1 }
 
     /// Bytes of memory held, for the writer's RAM budget.
-    var memoryBytes: Int { arena.capacity + starts.capacity * 4 + hashes.capacity * 4 + slots.count * 4 }
+    var memoryBytes: Int { arena.capacity + starts.capacity * 4 + slotCount * MemoryLayout<Slot>.stride }
 
     @inline(__always)
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-        let raw = UnsafeRawBufferPointer(bytes)
         var i = 0
-        while i + 8 <= raw.count {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+        while i + 8 <= bytes.count {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
             h ^= h >> 32
             i += 8
         }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < raw.count { tail |= UInt64(raw[i]) << shift; shift += 8; i += 1 }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        h = (h ^ prefix(UnsafeRawBufferPointer(rebasing: bytes[i...]))) &* 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 29
-        return UInt32(truncatingIfNeeded: h)
+        return h
+    }
+
+    /// Up to the first eight bytes, little-endian, zero-padded.
+    @inline(__always)
+    private static func prefix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        if bytes.count >= 8 { return bytes.loadUnaligned(as: UInt64.self) }
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in bytes { v |= UInt64(b) << shift; shift += 8 }
+        return v
+    }
+
+    @inline(__always)
+    private static func tag(_ hash: UInt64, length: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: hash >> 40) << 8 | UInt32(min(length, 255))
     }
 
     /// The id of `bytes`, adding it if new.
     @inline(__always)
-    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let h = TermTable.hash(bytes)
-        var slot = Int(h) & mask
+    func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        intern(bytes, hash: TermTable.hash(UnsafeRawBufferPointer(bytes)))
+    }
+
+    /// Asks the processor to fetch the slot where a term of hash `h` is looked for first: interning a
+    /// document's terms as a batch, with each slot fetched some terms ahead, overlaps their cache misses.
+    @inline(__always)
+    func prefetch(hash h: UInt64) {
+        kite_prefetch(slots + (Int(truncatingIfNeeded: h) & mask))
+    }
+
+    /// The id of `bytes`, whose ``hash(_:)`` is `h`, adding it if new.
+    @inline(__always)
+    func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> UInt32 {
+        let raw = UnsafeRawBufferPointer(bytes)
+        let prefix = TermTable.prefix(raw)
+        let tag = TermTable.tag(h, length: bytes.count)
+        let slots = self.slots, mask = self.mask
+        var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let entry = slots[slot]
-            if entry == 0 { break }
-            let id = Int(entry - 1)
-            if hashes[id] == h {
-                let s = Int(starts[id]), e = Int(starts[id + 1])
-                if e - s == bytes.count && arena.withUnsafeBufferPointer({ a in
-                    memcmp(a.baseAddress! + s, bytes.baseAddress!, bytes.count) == 0
-                }) {
-                    return UInt32(id)
-                }
+            if entry.id == 0 { break }
+            if entry.tag == tag && entry.prefix == prefix && (bytes.count <= 8 || equalsTerm(Int(entry.id - 1), raw)) {
+                return entry.id - 1
             }
             slot = (slot + 1) & mask
         }
         let id = UInt32(count)
         arena.append(contentsOf: bytes)
         starts.append(UInt32(arena.count))
-        hashes.append(h)
-        slots[slot] = id + 1
-        if count * 2 > slots.count { grow() }
+        slots[slot] = Slot(prefix: prefix, tag: tag, id: id + 1)
+        if count * 2 > slotCount { grow() }
         return id
     }
 
-    private mutating func grow() {
-        let n = slots.count * 2
-        slots = [UInt32](repeating: 0, count: n)
-        mask = n - 1
-        for id in 0..<count {
-            var slot = Int(hashes[id]) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = UInt32(id + 1)
+    private func equalsTerm(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let s = Int(starts[id]), e = Int(starts[id + 1])
+        guard e - s == bytes.count else { return false }
+        return arena.withUnsafeBytes { a in memcmp(a.baseAddress! + s, bytes.baseAddress!, bytes.count) == 0 }
+    }
+
+    /// Doubles the slots, placing each term again (its hash recomputed from the arena).
+    private func grow() {
+        let old = slots, oldCount = slotCount
+        slotCount *= 2
+        mask = slotCount - 1
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: Slot(prefix: 0, tag: 0, id: 0), count: slotCount)
+        arena.withUnsafeBytes { a in
+            for k in 0..<oldCount where old[k].id != 0 {
+                let id = Int(old[k].id - 1)
+                let h = TermTable.hash(UnsafeRawBufferPointer(rebasing: a[Int(starts[id])..<Int(starts[id + 1])]))
+                var slot = Int(truncatingIfNeeded: h) & mask
+                while slots[slot].id != 0 { slot = (slot + 1) & mask }
+                slots[slot] = old[k]
+            }
         }
+        old.deallocate()
     }
 
     /// The bytes of term `id`.
@@ -89,18 +139,21 @@ struct TermTable {
         var ids = (0..<UInt32(count)).map { $0 }
         arena.withUnsafeBufferPointer { a in
             let base = a.baseAddress!
-            ids.sort { x, y in
-                let xs = Int(starts[Int(x)]), xe = Int(starts[Int(x) + 1])
-                let ys = Int(starts[Int(y)]), ye = Int(starts[Int(y) + 1])
-                let n = min(xe - xs, ye - ys)
-                let c = n == 0 ? 0 : memcmp(base + xs, base + ys, n)
-                return c != 0 ? c < 0 : (xe - xs) < (ye - ys)
+            starts.withUnsafeBufferPointer { starts in
+                ids.sort { x, y in
+                    let xs = Int(starts[Int(x)]), xe = Int(starts[Int(x) + 1])
+                    let ys = Int(starts[Int(y)]), ye = Int(starts[Int(y) + 1])
+                    let n = min(xe - xs, ye - ys)
+                    let c = n == 0 ? 0 : memcmp(base + xs, base + ys, n)
+                    return c != 0 ? c < 0 : (xe - xs) < (ye - ys)
+                }
             }
         }
         return ids
     }
 }
 
+import CKite
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
