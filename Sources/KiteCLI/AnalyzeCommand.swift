@@ -19,7 +19,7 @@ struct AnalyzeCommand: ParsableCommand {
     var text: String?
 
     func run() throws {
-        let analyzer = Analyzer(analysis.configuration)
+        let analyzer = Analyzer(try analysis.configuration())
         let input: [UInt8]
         if let text { input = Array(text.utf8) } else { input = Array(FileHandle.standardInput.readDataToEndOfFile()) }
         do {
@@ -72,11 +72,24 @@ struct AnalysisOptions: ParsableArguments {
     var subwords = AnalyzerConfiguration.default.subwords.rawValue
     @Flag(help: "Do not add joins (a smaller index; exact matching then walks single characters' positions, slower).")
     var noJoins = false
+    @Option(name: .customLong("dictionary"),
+            help: ArgumentHelp("A user dictionary: one word per line, optionally with a frequency and a tag (jieba, IK); repeatable. An index keeps its dictionary.", valueName: "file"))
+    var dictionaries: [String] = []
 
-    var configuration: AnalyzerConfiguration {
-        AnalyzerConfiguration(
+    /// The analyzer these options describe; reading a dictionary file can fail (one line, exit status 2).
+    func configuration() throws -> AnalyzerConfiguration {
+        var dictionary: UserDictionary?
+        if !dictionaries.isEmpty {
+            do {
+                dictionary = UserDictionary(merging: try dictionaries.map { try UserDictionary(contentsOfFile: $0) })
+            } catch let error as UserDictionary.ParseError {
+                throw CLIError.runtime("\(error)")
+            }
+        }
+        return AnalyzerConfiguration(
             segmenter: segmenter, repairsExtractionArtifacts: !noRepair, foldsTraditional: !noFoldTraditional,
-            emitsBigrams: !noBigrams, subwords: AnalyzerConfiguration.Subwords(rawValue: subwords), emitsJoins: !noJoins)
+            emitsBigrams: !noBigrams, subwords: AnalyzerConfiguration.Subwords(rawValue: subwords), emitsJoins: !noJoins,
+            dictionary: dictionary)
     }
 }
 

@@ -46,7 +46,7 @@ struct IndexCommand: ParsableCommand {
         let ingestion = Ingestion(format: format, period: period.flatMap(ReportPeriod.init),
                                   passageThreshold: passagesOver > 0 ? passagesOver : nil)
         let summary = try Indexer.run(
-            files: try Indexer.expand(paths), into: location.path, analyzer: analysis.configuration,
+            files: try Indexer.expand(paths), into: location.path, analyzer: try analysis.configuration(),
             ingestion: ingestion, strict: strict, commitEvery: commitEvery, ramBudget: ramBudget << 20,
             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         writeErr(summary + "\n")

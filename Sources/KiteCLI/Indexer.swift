@@ -48,7 +48,8 @@ enum Indexer {
         do {
             return try IndexWriter(at: path, analyzer: analyzer, options: .init(ramBudget: ramBudget, threads: threads))
         } catch let KiteError.configurationMismatch(p, _, found) {
-            throw CLIError.runtime("index at \(p) was built with \(found); pass the same analysis options or use another --index")
+            let hint = found.contains(";dict=") ? " (--dictionary with the same words)" : ""
+            throw CLIError.runtime("index at \(p) was built with \(found); pass the same analysis options\(hint) or use another --index")
         }
     }
 

@@ -123,7 +123,27 @@ public struct Analyzer: Sendable {
     }
 }
 
+extension Analyzer {
+    /// `text` as the segmenter and the index see it (normalized, NFKC, case folded, traditional → simplified), cut
+    /// at whitespace: the form in which dictionary words are compared with text.
+    func foldedText(of text: String) throws(AnalysisError) -> [String] {
+        let bytes = Array(text.utf8)
+        let stream = try TokenStream.make(configuration)
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(AnalysisError) in try stream.foldedPieces(raw) }
+        }
+        return try result.get()
+    }
+}
+
 /// Where a term came from: its position and original UTF-8 byte range.
+/// One segment of the segmenter's output: a unit range and ICU's rule status (below 100: not a word).
+struct Segment {
+    var start: Int32
+    var end: Int32
+    var rule: Int32
+}
+
 struct TokenInfo {
     var position: Int32
     var start: Int32
@@ -151,11 +171,19 @@ final class TokenStream {
     private var count = 0
     private var termBytes: UnsafeMutablePointer<UInt8>
     private var termCapacity: Int
+    /// The segmenter's words and separators of the current text, in order; reused across calls.
+    private var segments: [Segment] = []
+    /// The user dictionary's prefix table (nil: no dictionary).
+    private let lattice: DictionaryLattice?
+    /// Traditional → simplified per code unit, for comparing text with dictionary words (always folded).
+    private let simplifyForMatching: UnsafePointer<UInt16>
 
     init(_ configuration: AnalyzerConfiguration) throws(AnalysisError) {
         self.configuration = configuration
         self.folding = CharacterFolding.shared
         self.simplify = configuration.foldsTraditional ? TraditionalSimplified.units : nil
+        self.simplifyForMatching = TraditionalSimplified.units
+        self.lattice = configuration.dictionary.map(DictionaryLattice.init)
         if configuration.segmenter == .icu {
             var status: Int32 = 0
             breaker = kite_wordbreak_open("zh", &status)
@@ -225,6 +253,21 @@ final class TokenStream {
         } else {
             try segmentICU(allSegments: allSegments, emit)
         }
+    }
+
+    /// The normalized text cut at whitespace, each piece folded to simplified characters as UTF-8 (see
+    /// ``Analyzer/foldedText(of:)``).
+    func foldedPieces(_ text: UnsafeRawBufferPointer) throws(AnalysisError) -> [String] {
+        try normalize(text)
+        var out: [String] = []
+        var start = 0
+        for k in 0...count where k == count || units[k] == 0x20 {
+            if k > start {
+                out.append(String(decoding: (start..<k).map { simplifyForMatching[Int(units[$0])] }, as: UTF16.self))
+            }
+            start = k + 1
+        }
+        return out
     }
 
     // MARK: Normalization
@@ -385,19 +428,29 @@ final class TokenStream {
         guard count > 0, let breaker else { return }
         let status = kite_wordbreak_set_text(breaker, units, Int32(count))
         if status > 0 { throw .icuFailure(code: status) }
+        segments.removeAll(keepingCapacity: true)
+        var start: Int32 = 0
+        while true {
+            let end = kite_wordbreak_next(breaker)
+            if end < 0 { break }
+            segments.append(Segment(start: start, end: end, rule: kite_wordbreak_rule_status(breaker)))
+            start = end
+        }
+        if let lattice { resegment(with: lattice) }
+        emitSegments(allSegments: allSegments, emit)
+    }
+
+    /// Emits the words of `segments`, with their joins, sub-words and rescue bigrams.
+    private func emitSegments(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) {
         let bigrams = configuration.emitsBigrams && !allSegments
         let joins = configuration.emitsJoins && !allSegments
         var position: Int32 = 0
-        var start: Int32 = 0
         // The previous word if it was a single CJK ideograph: its unit range and position.
         var single: (start: Int32, end: Int32, position: Int32)? = nil
         // The previous word if it was a single Han character, even with punctuation since (for joins).
         var joinable: (start: Int32, end: Int32, position: Int32)? = nil
-        while true {
-            let end = kite_wordbreak_next(breaker)
-            if end < 0 { break }
-            defer { start = end }
-            let rule = kite_wordbreak_rule_status(breaker)
+        for segment in segments {
+            let (start, end, rule) = (segment.start, segment.end, segment.rule)
             if rule < 100 {
                 if allSegments && !(end - start == 1 && units[Int(start)] == 0x20) {
                     emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
@@ -429,6 +482,91 @@ final class TokenStream {
             }
             position += 1
         }
+    }
+
+    // MARK: User dictionary
+
+    /// The lattice's costs in hundredths, chosen by measurement on SIGHAN 2005 (README, "Segmentation"): a word of
+    /// the dictionary 1; a word of ICU's that the dictionary lacks 2.1, or 3 when it is one character; any other
+    /// single character 3; and 0.05 more for a word that ends where ICU put no boundary. The cheapest path wins, ties
+    /// to the path found first: the dictionary's words join ICU's pieces (新|质|生产|力 → 新质生产力) and split an ICU
+    /// word they cover.
+    private enum LatticeCost {
+        static let dictionaryWord = 100, segmenterWord = 210, character = 300, offBoundary = 5
+    }
+
+    /// Segments each run of words between separators again, over the lattice of ICU's words and the dictionary's.
+    private func resegment(with lattice: DictionaryLattice) {
+        var out: [Segment] = []
+        out.reserveCapacity(segments.count)
+        var i = 0
+        while i < segments.count {
+            guard segments[i].rule >= 100 else { out.append(segments[i]); i += 1; continue }
+            var j = i + 1
+            while j < segments.count && segments[j].rule >= 100 { j += 1 }
+            resegmentRun(segments[i..<j], lattice, into: &out)
+            i = j
+        }
+        segments = out
+    }
+
+    /// The cheapest path through one run of words (contiguous units; see ``LatticeCost``), appended to `out`.
+    private func resegmentRun(_ run: ArraySlice<Segment>, _ lattice: DictionaryLattice, into out: inout [Segment]) {
+        let a = Int(run.first!.start), n = Int(run.last!.end) - a
+        let fold = simplifyForMatching
+        let text = (0..<n).map { fold[Int(units[a + $0])] }
+        guard text.contains(where: lattice.mayStart(with:)) else { out.append(contentsOf: run); return }
+        var icuEnd = [Int](repeating: -1, count: n), icuRule = [Int32](repeating: 0, count: n)
+        var boundary = [Bool](repeating: false, count: n + 1)
+        for s in run {
+            icuEnd[Int(s.start) - a] = Int(s.end) - a
+            icuRule[Int(s.start) - a] = s.rule
+            boundary[Int(s.end) - a] = true
+        }
+        var best = [Int](repeating: .max, count: n + 1), prev = [Int](repeating: 0, count: n + 1)
+        best[0] = 0
+        text.withUnsafeBufferPointer { t in
+            for i in 0..<n where best[i] != .max {
+                func relax(_ e: Int, _ cost: Int) {
+                    let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
+                    if c < best[e] { best[e] = c; prev[e] = i }
+                }
+                if lattice.mayStart(with: t[i]) {
+                    var key = DictionaryLattice.seed, k = i
+                    while k < n && k - i < lattice.maxLength {
+                        key = DictionaryLattice.step(key, t[k])
+                        k += 1
+                        guard let isWord = lattice.lookup(key, t.baseAddress! + i, k - i) else { break }
+                        if isWord { relax(k, LatticeCost.dictionaryWord) }
+                    }
+                }
+                let pair = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
+                if icuEnd[i] >= 0 {
+                    let oneCharacter = icuEnd[i] - i == (pair ? 2 : 1)
+                    relax(icuEnd[i], oneCharacter ? LatticeCost.character : LatticeCost.segmenterWord)
+                }
+                relax(i + (pair ? 2 : 1), LatticeCost.character)
+            }
+        }
+        var cuts: [Int] = []
+        var e = n
+        while e > 0 { cuts.append(e); e = prev[e] }
+        var s = 0
+        for e in cuts.reversed() {
+            let rule = icuEnd[s] == e ? icuRule[s] : (isAllHan(a + s, a + e) ? 400 : 200)
+            out.append(Segment(start: Int32(a + s), end: Int32(a + e), rule: rule))
+            s = e
+        }
+    }
+
+    /// Whether units[start..<end] are all Han characters.
+    private func isAllHan(_ start: Int, _ end: Int) -> Bool {
+        var k = start
+        while k < end {
+            guard let first = firstHan(k, end) else { return false }
+            k = first.upperBound
+        }
+        return true
     }
 
     /// The sub-word terms of the word units[start..<end] (see ``AnalyzerConfiguration/Subwords``).

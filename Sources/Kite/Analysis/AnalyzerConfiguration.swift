@@ -31,6 +31,11 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
     /// stand in for a common single character's positions when a longer chunk is walked. ICU segmentation only.
     public var emitsJoins: Bool
 
+    /// Words the segmenter should know (nil: ICU's alone). Each run of words between separators is segmented again
+    /// over a lattice of ICU's words and the dictionary's (``UserDictionary``). An index keeps its dictionary and
+    /// readers use it; its digest is part of the ``fingerprint``.
+    public var dictionary: UserDictionary?
+
     /// Whether the analyzer writes joins (``emitsJoins`` with a segmenter that makes single-character words).
     var writesJoins: Bool { emitsJoins && segmenter == .icu }
 
@@ -58,8 +63,10 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         foldsTraditional: Bool = true,
         emitsBigrams: Bool = true,
         subwords: Subwords = [.alphanumericParts, .latinTrigrams],
-        emitsJoins: Bool = true
+        emitsJoins: Bool = true,
+        dictionary: UserDictionary? = nil
     ) {
+        self.dictionary = dictionary
         self.emitsJoins = emitsJoins
         self.subwords = subwords
         self.segmenter = segmenter
@@ -70,17 +77,19 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
 
     /// The stable one-line form recorded in an index, e.g. `icu72;repair=1;t2s=1;bigrams=1;sub=3;joins=1;v1` (without
     /// the `sub` part when there are no sub-word terms, nor the `joins` part without joins, as written before they
-    /// existed).
+    /// existed); with a ``dictionary``, `dict=` and its digest come before `v1`.
     ///
     /// It names the ICU major version, because another ICU may segment differently.
     public var fingerprint: String {
         let seg = segmenter == .icu ? "icu\(ICUVersion.major)" : "whitespace"
-        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)")\(emitsJoins ? ";joins=1" : "");v1"
+        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)")\(emitsJoins ? ";joins=1" : "")\(dictionary.map { ";dict=\($0.digest)" } ?? "");v1"
     }
 
-    /// Parses a ``fingerprint``; nil when it is not one this version of Kite writes.
+    /// Parses a ``fingerprint``; nil when it is not one this version of Kite writes. A fingerprint that names a
+    /// dictionary (`dict=…`) parses without it: an index reader attaches the dictionary the index keeps.
     public init?(fingerprint: String) {
         var parts = fingerprint.split(separator: ";").map(String.init)
+        if parts.count >= 6, parts[parts.count - 2].hasPrefix("dict=") { parts.remove(at: parts.count - 2) }
         let joins = parts.count >= 6 && parts[parts.count - 2] == "joins=1"
         if joins { parts.remove(at: parts.count - 2) }
         var subwords: Subwords = []

@@ -10,6 +10,7 @@ enum FileKind: String, CaseIterable, Sendable {
     case keywords = "KEYW"
     case stored = "STOR"
     case deletes = "DELS"
+    case dictionary = "DICT"
 
     /// File-name extension of a segment file of this kind.
     var fileExtension: String {
@@ -22,6 +23,7 @@ enum FileKind: String, CaseIterable, Sendable {
         case .keywords: return "kwd"
         case .stored: return "sto"
         case .deletes: return "del"
+        case .dictionary: return ""
         }
     }
 }

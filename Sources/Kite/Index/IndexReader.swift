@@ -91,8 +91,12 @@ public final class IndexReader: Sendable {
         throws(KiteError) -> (AnalyzerConfiguration, Schema)
     {
         // Another ICU major version opens, with ``analyzerWarning``: the data is all there; only query analysis may differ.
-        guard let config = AnalyzerConfiguration(fingerprint: manifest.analyzer) else {
+        guard var config = AnalyzerConfiguration(fingerprint: manifest.analyzer) else {
             throw .configurationMismatch(path: path, expected: AnalyzerConfiguration.default.fingerprint, found: manifest.analyzer)
+        }
+        // The index's own dictionary, so that queries are cut as its documents were.
+        if let digest = UserDictionary.digest(inFingerprint: manifest.analyzer) {
+            config.dictionary = try DictionaryFile.read(digest: digest, directory: path)
         }
         if let expected, expected.fingerprint != manifest.analyzer {
             throw .configurationMismatch(path: path, expected: expected.fingerprint, found: manifest.analyzer)

@@ -115,6 +115,7 @@ public final class IndexWriter: @unchecked Sendable {
                 throw KiteError.configurationMismatch(path: path, expected: schema.fingerprint, found: manifest.schema)
             }
             IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles, waitingUpTo: 100)
+            if let dictionary = analyzer.dictionary { try DictionaryFile.ensure(dictionary, directory: path) }
             for info in manifest.segments {
                 let reader = try SegmentReader(
                     directory: path, info: info, textFieldCount: schema.textFields.count,

@@ -64,6 +64,7 @@ struct Manifest: Hashable, Sendable {
     /// Every file this commit needs.
     var referencedFiles: Set<String> {
         var out: Set<String> = [Manifest.fileName]
+        if let digest = UserDictionary.digest(inFingerprint: analyzer) { out.insert(UserDictionary.fileName(digest: digest)) }
         for s in segments {
             for k in SegmentInfo.segmentFileKinds { out.insert(s.fileName(k)) }
             if s.deleteGeneration > 0 { out.insert(s.fileName(.deletes)) }

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+@testable import Kite
+
+/// User dictionaries: parsing, segmentation over the lattice, the copy an index keeps, exact matching over it.
+@Suite struct DictionaryTests {
+    static let policyWords = ["新质生产力", "专精特新", "升规纳统", "高质量发展"]
+
+    @Test func parsingAcceptsJiebaAndIKLinesAndFoldsWordsAsText() throws {
+        let text = "\u{FEFF}# 政策词\n新质生产力\n專精特新 3 n\n\n  升规纳统\t12\nＡＩ芯片\n新质生产力 5\n"
+        let d = try UserDictionary(parsing: text)
+        #expect(Set(d.words) == ["新质生产力", "专精特新", "升规纳统", "ai芯片"])
+        #expect(d.words == d.words.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        // The digest names the words, not their order or spelling in the file.
+        #expect(try UserDictionary(words: ["升规纳统", "ai芯片", "专精特新", "新质生产力"]).digest == d.digest)
+        #expect(try UserDictionary(words: ["升规纳统"]).digest != d.digest)
+        #expect(d.digest.count == 32)
+    }
+
+    @Test func badLinesAreErrorsNamingTheLine() {
+        func line(_ text: String) -> Int? {
+            do { _ = try UserDictionary(parsing: text); return nil } catch { return error.line }
+        }
+        #expect(line("新质生产力\n专精特新 1 n extra\n") == 2)
+        #expect(line("a\nb\n新质生产力 many\n") == 3)
+        #expect(line("新质生产力 -4\n") == 1)
+        #expect(line("# only a comment\n\n") == nil)
+        #expect(throws: UserDictionary.ParseError.self) { try UserDictionary(words: ["two words"]) }
+        #expect(throws: UserDictionary.ParseError.self) { try UserDictionary(words: [" "]) }
+    }
+
+    @Test func dictionaryWordsJoinICUsPiecesInTheSeedReport() throws {
+        let dictionary = try UserDictionary(words: Self.policyWords)
+        let plain = Analyzer(), adjusted = Analyzer(AnalyzerConfiguration(dictionary: dictionary))
+        let report = try String(contentsOfFile: KiteProcess.repository + "/Corpus/weifang-2023q3-key-work.txt", encoding: .utf8)
+        let line = try #require(report.split(separator: "\n").first { $0.contains("升规纳统") }.map(String.init))
+        #expect(try !plain.segments(of: line).contains("升规纳统"))
+        #expect(try adjusted.segments(of: line).contains("升规纳统"))
+        #expect(try adjusted.segments(of: "大力发展新质生产力，支持專精特新企业") == ["大力", "发展", "新质生产力", "，", "支持", "專精特新", "企业"])
+        // The text's own characters are kept in segments; terms are folded; the rescue bigrams stay for the rest.
+        let terms = try adjusted.terms(in: "專精特新潍坊")
+        #expect(terms.filter { $0.kind == .word }.map(\.text) == ["专精特新", "潍", "坊"])
+        #expect(terms.contains { $0.kind == .bigram && $0.text == "潍坊" })
+        // Without a dictionary word in sight, ICU's words come out unchanged.
+        let plainText = "各位代表，现在我代表市人民政府向大会报告工作。"
+        #expect(try adjusted.segments(of: plainText) == plain.segments(of: plainText))
+    }
+
+    @Test func anIndexKeepsItsDictionaryAndReadersUseIt() throws {
+        let dir = TemporaryDirectory()
+        let dictionary = try UserDictionary(words: Self.policyWords)
+        let analyzer = AnalyzerConfiguration(dictionary: dictionary)
+        let w = try IndexWriter(at: dir.path, analyzer: analyzer)
+        try w.add(Document(id: "a", fields: ["body": "坚持新质生产力发展，推动企业升规纳统。"]))
+        try w.add(Document(id: "b", fields: ["body": "生产力的提高。"]))
+        try w.commit()
+        w.close()
+        #expect(analyzer.fingerprint.contains(";dict=\(dictionary.digest);v1"))
+        let reader = try IndexReader(at: dir.path)
+        #expect(reader.analyzer.configuration == analyzer)
+        let hit = try #require(try reader.search("升规纳统").hits.first)
+        #expect(hit.id == "a")
+        let marked = hit.markedText("body", open: "[", close: "]") ?? ""
+        #expect(marked.contains("[升规纳统]"), "\(marked)")
+        #expect(try reader.search("新质生产力", options: SearchOptions(limit: 0)).totalHits == 1)
+        // Another dictionary, or none, is another analyzer.
+        #expect(throws: KiteError.self) { try IndexWriter(at: dir.path) }
+        #expect(throws: KiteError.self) {
+            try IndexWriter(at: dir.path, analyzer: AnalyzerConfiguration(dictionary: try UserDictionary(words: ["升规纳统"])))
+        }
+        // The kept copy is checksummed: a flipped byte is a corrupt index, not another segmentation.
+        let file = dir.path + "/" + UserDictionary.fileName(digest: dictionary.digest)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[30] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        #expect(throws: KiteError.self) { try IndexReader(at: dir.path) }
+    }
+
+    /// Exact matching follows the index's words; with a dictionary they come from the lattice, in every context:
+    /// random chunks of the corpus (seeded) against the brute force over the dictionary analyzer's words, with the
+    /// policy words and 300 random corpus substrings (which cross ICU's boundaries everywhere) as the dictionary.
+    @Test func randomChunksMatchAsTheBruteForceWithADictionary() throws {
+        let c = MatchingCorpus.shared
+        var random = SeededRandom(seed: 0xD1C7)
+        var words = Set(Self.policyWords)
+        while words.count < 300 {
+            let fields = c.texts[Int(random.next() % UInt64(c.texts.count))]
+            let text = fields[Int(random.next() % UInt64(fields.count))]
+            guard text.units.count > 8 else { continue }
+            let length = 2 + Int(random.next() % 3)
+            let s = Int(random.next() % UInt64(text.units.count - length))
+            let piece = text.units[s..<(s + length)]
+            if piece.allSatisfy({ $0.unicodeScalars.allSatisfy(\.properties.isIdeographic) }) { words.insert(piece.joined()) }
+        }
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, analyzer: AnalyzerConfiguration(dictionary: try UserDictionary(words: words)),
+                                options: .init(ramBudget: 2_000_000))
+        for d in c.documents { try w.add(d) }
+        try w.commit()
+        w.close()
+        let reader = try IndexReader(at: dir.path)
+        let texts = c.documents.map { d in ["title", "body"].compactMap { d[$0] }.map { UnitText($0, reader.analyzer) } }
+        func bruteForce(_ contains: (UnitText) -> Bool) -> [String: Int] {
+            var matched: [String: String] = [:]
+            for (d, fields) in zip(c.documents, texts) {
+                let document = PassageID.document(of: d.id) ?? d.id
+                if matched[document] == nil && fields.contains(where: contains) { matched[document] = d["period"] ?? "" }
+            }
+            return matched.values.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        }
+        var chunks = Set<[String]>()
+        while chunks.count < 20 {
+            let fields = texts[Int(random.next() % UInt64(texts.count))]
+            let text = fields[Int(random.next() % UInt64(fields.count))]
+            guard text.units.count > 8 else { continue }
+            let length = [1, 2, 2, 3, 4, 5][Int(random.next() % 6)]
+            var s = Int(random.next() % UInt64(text.units.count - length))
+            if random.next() % 2 == 0 { while s > 0 && !text.starts[s] { s -= 1 } }
+            let chunk = Array(text.units[s..<(s + length)])
+            if chunk.allSatisfy({ $0.unicodeScalars.allSatisfy(\.properties.isIdeographic) }) { chunks.insert(chunk) }
+        }
+        for chunk in chunks.sorted(by: { $0.joined() < $1.joined() }) {
+            for rule in [TextMatching.wordStart, .wholeWords] {
+                let res = try reader.search(chunk.joined(), options: SearchOptions(limit: 0, textMatching: rule))
+                MatchingTests.expectCounts(res, bruteForce { $0.contains(chunk, rule) }, "\(chunk.joined()) \(rule)")
+            }
+        }
+    }
+
+    @Test func theCLIReadsDictionariesAndRejectsABadOneInOneLine() throws {
+        let dir = TemporaryDirectory()
+        let good = dir.sub("words.txt"), bad = dir.sub("bad.txt")
+        try "新质生产力\n升规纳统 3 n\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "新质生产力\n升规纳统 three\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let ok = try KiteProcess.run(["analyze", "--words", "--dictionary", good], stdin: "发展新质生产力\n")
+        #expect(ok.status == 0 && ok.stdout == "发展  新质生产力\n", "\(ok.stdout)\(ok.stderr)")
+        let failed = try KiteProcess.run(["analyze", "--words", "--dictionary", bad], stdin: "发展\n")
+        #expect(failed.status != 0)
+        #expect(failed.stderr.split(separator: "\n").count == 1 && failed.stderr.contains("line 2"), "\(failed.stderr)")
+        // The index keeps the dictionary: search needs no flag.
+        let index = dir.sub("idx"), docs = dir.sub("docs.jsonl")
+        try #"{"id":"1","text":"因地制宜发展新质生产力。"}"#.write(toFile: docs, atomically: true, encoding: .utf8)
+        #expect(try KiteProcess.run(["index", docs, "--index", index, "--dictionary", good]).status == 0)
+        let hit = try KiteProcess.run(["search", "新质生产力", "--index", index, "--color", "never"])
+        #expect(hit.status == 0 && hit.stdout.contains("[新质生产力]"), "\(hit.stdout)\(hit.stderr)")
+    }
+}
