@@ -123,19 +123,6 @@ public struct Analyzer: Sendable {
     }
 }
 
-extension Analyzer {
-    /// `text` as the segmenter and the index see it (normalized, NFKC, case folded, traditional → simplified), cut
-    /// at whitespace: the form in which dictionary words are compared with text.
-    func foldedText(of text: String) throws(AnalysisError) -> [String] {
-        let bytes = Array(text.utf8)
-        let stream = try TokenStream.make(configuration)
-        let result = bytes.withUnsafeBytes { raw in
-            Result { () throws(AnalysisError) in try stream.foldedPieces(raw) }
-        }
-        return try result.get()
-    }
-}
-
 /// Where a term came from: its position and original UTF-8 byte range.
 /// One segment of the segmenter's output: a unit range and ICU's rule status (below 100: not a word).
 struct Segment {
@@ -177,6 +164,8 @@ final class TokenStream {
     private let lattice: DictionaryLattice?
     /// Traditional → simplified per code unit, for comparing text with dictionary words (always folded).
     private let simplifyForMatching: UnsafePointer<UInt16>
+    /// The lattice's per-run arrays, reused across runs and calls.
+    private let scratch = LatticeScratch()
 
     init(_ configuration: AnalyzerConfiguration) throws(AnalysisError) {
         self.configuration = configuration
@@ -255,15 +244,18 @@ final class TokenStream {
         }
     }
 
-    /// The normalized text cut at whitespace, each piece folded to simplified characters as UTF-8 (see
-    /// ``Analyzer/foldedText(of:)``).
-    func foldedPieces(_ text: UnsafeRawBufferPointer) throws(AnalysisError) -> [String] {
+    /// The normalized text cut at whitespace, each piece folded to simplified characters: the form in which
+    /// dictionary words are compared with text (``UserDictionary``).
+    func foldedPieces(_ text: UnsafeRawBufferPointer) throws(AnalysisError) -> [[UInt8]] {
         try normalize(text)
-        var out: [String] = []
+        var out: [[UInt8]] = []
         var start = 0
         for k in 0...count where k == count || units[k] == 0x20 {
             if k > start {
-                out.append(String(decoding: (start..<k).map { simplifyForMatching[Int(units[$0])] }, as: UTF16.self))
+                for j in start..<k { units[j] = simplifyForMatching[Int(units[j])] }
+                out.append([UInt8](unsafeUninitializedCapacity: (k - start) * 3) { buffer, n in
+                    n = encodeUTF8(start..<k, into: buffer.baseAddress!, at: 0, folding: false)
+                })
             }
             start = k + 1
         }
@@ -514,46 +506,49 @@ final class TokenStream {
     private func resegmentRun(_ run: ArraySlice<Segment>, _ lattice: DictionaryLattice, into out: inout [Segment]) {
         let a = Int(run.first!.start), n = Int(run.last!.end) - a
         let fold = simplifyForMatching
-        let text = (0..<n).map { fold[Int(units[a + $0])] }
-        guard text.contains(where: lattice.mayStart(with:)) else { out.append(contentsOf: run); return }
-        var icuEnd = [Int](repeating: -1, count: n), icuRule = [Int32](repeating: 0, count: n)
-        var boundary = [Bool](repeating: false, count: n + 1)
+        var anyStart = false
+        for k in a..<(a + n) where lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true; break }
+        guard anyStart else { out.append(contentsOf: run); return }
+        let m = scratch.reserve(n)
+        let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
+        for k in 0..<n { icuEnd[k] = -1 }
+        for k in 0...n { boundary[k] = false; best[k] = .max }
         for s in run {
-            icuEnd[Int(s.start) - a] = Int(s.end) - a
+            icuEnd[Int(s.start) - a] = Int32(s.end) - Int32(a)
             icuRule[Int(s.start) - a] = s.rule
             boundary[Int(s.end) - a] = true
         }
-        var best = [Int](repeating: .max, count: n + 1), prev = [Int](repeating: 0, count: n + 1)
         best[0] = 0
-        text.withUnsafeBufferPointer { t in
-            for i in 0..<n where best[i] != .max {
-                func relax(_ e: Int, _ cost: Int) {
-                    let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
-                    if c < best[e] { best[e] = c; prev[e] = i }
-                }
-                if lattice.mayStart(with: t[i]) {
-                    var key = DictionaryLattice.seed, k = i
-                    while k < n && k - i < lattice.maxLength {
-                        key = DictionaryLattice.step(key, t[k])
-                        k += 1
-                        guard let isWord = lattice.lookup(key, t.baseAddress! + i, k - i) else { break }
-                        if isWord { relax(k, LatticeCost.dictionaryWord) }
-                    }
-                }
-                let pair = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
-                if icuEnd[i] >= 0 {
-                    let oneCharacter = icuEnd[i] - i == (pair ? 2 : 1)
-                    relax(icuEnd[i], oneCharacter ? LatticeCost.character : LatticeCost.segmenterWord)
-                }
-                relax(i + (pair ? 2 : 1), LatticeCost.character)
+        let t = units + a
+        for i in 0..<n where best[i] != .max {
+            func relax(_ e: Int, _ cost: Int) {
+                let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
+                if c < best[e] { best[e] = c; prev[e] = Int32(i) }
             }
+            if var at = lattice.start(fold[Int(t[i])]) {
+                var k = i + 1
+                while true {
+                    if at.node.isWord { relax(k, LatticeCost.dictionaryWord) }
+                    guard k < n, k - i < lattice.maxLength else { break }
+                    let unit = fold[Int(t[k])]
+                    guard at.node.mayHaveChild(unit), let next = lattice.step(at.id, unit) else { break }
+                    at = next
+                    k += 1
+                }
+            }
+            let pair = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
+            let e = Int(icuEnd[i])
+            if e >= 0 { relax(e, e - i == (pair ? 2 : 1) ? LatticeCost.character : LatticeCost.segmenterWord) }
+            relax(i + (pair ? 2 : 1), LatticeCost.character)
         }
-        var cuts: [Int] = []
+        // Walk back from the end, then emit the pieces in order.
+        var count = 0
         var e = n
-        while e > 0 { cuts.append(e); e = prev[e] }
+        while e > 0 { m.cuts[count] = Int32(e); count += 1; e = Int(prev[e]) }
         var s = 0
-        for e in cuts.reversed() {
-            let rule = icuEnd[s] == e ? icuRule[s] : (isAllHan(a + s, a + e) ? 400 : 200)
+        for c in stride(from: count - 1, through: 0, by: -1) {
+            let e = Int(m.cuts[c])
+            let rule = Int(icuEnd[s]) == e ? icuRule[s] : (isAllHan(a + s, a + e) ? 400 : 200)
             out.append(Segment(start: Int32(a + s), end: Int32(a + e), rule: rule))
             s = e
         }
@@ -674,12 +669,14 @@ final class TokenStream {
     /// Writes units `range` as UTF-8 at `out[n...]`, folded to simplified characters when configured; returns the
     /// new end.
     @inline(__always)
-    private func encodeUTF8(_ range: Range<Int>, into out: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+    private func encodeUTF8(
+        _ range: Range<Int>, into out: UnsafeMutablePointer<UInt8>, at start: Int, folding: Bool = true
+    ) -> Int {
         var n = start
         var k = range.lowerBound
         let end = range.upperBound
         // Traditional → simplified applies to the term only: segmentation has seen the text as written.
-        let fold = simplify
+        let fold = folding ? simplify : nil
         while k < end {
             let u = UInt32(fold?[Int(units[k])] ?? units[k])
             k += 1
@@ -717,6 +714,38 @@ final class TokenStream {
             emit(UnsafeBufferPointer(start: out.baseAddress!, count: n), info)
         }
     }
+}
+
+/// The arrays of one lattice run (``TokenStream``), grown as needed and never shrunk: a run costs no allocation.
+private final class LatticeScratch {
+    private(set) var icuEnd: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private(set) var icuRule: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private(set) var boundary: UnsafeMutablePointer<Bool> = .allocate(capacity: 1)
+    private(set) var best: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
+    private(set) var prev: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private(set) var cuts: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private var capacity = 0
+
+    /// Room for a run of `n` units (`n + 1` lattice positions); returns self.
+    func reserve(_ n: Int) -> LatticeScratch {
+        guard n + 1 > capacity else { return self }
+        release()
+        capacity = max(n + 1, capacity * 2, 256)
+        icuEnd = .allocate(capacity: capacity)
+        icuRule = .allocate(capacity: capacity)
+        boundary = .allocate(capacity: capacity)
+        best = .allocate(capacity: capacity)
+        prev = .allocate(capacity: capacity)
+        cuts = .allocate(capacity: capacity)
+        return self
+    }
+
+    private func release() {
+        icuEnd.deallocate(); icuRule.deallocate(); boundary.deallocate()
+        best.deallocate(); prev.deallocate(); cuts.deallocate()
+    }
+
+    deinit { release() }
 }
 
 /// The token streams of the current thread.

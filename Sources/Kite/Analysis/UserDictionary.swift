@@ -25,9 +25,10 @@ public struct UserDictionary: Hashable, Sendable, Codable {
 
     /// A dictionary of `words` (folded, deduplicated; empty and whitespace-only entries are an error).
     public init(words: some Sequence<String>) throws(ParseError) {
-        var folded: Set<String> = []
+        let folder = try WordFolder()
+        var folded: Set<[UInt8]> = []
         for (i, word) in words.enumerated() {
-            folded.insert(try UserDictionary.fold(word, line: i + 1))
+            folded.insert(try folder.fold(word, line: i + 1))
         }
         self.init(folded: folded)
     }
@@ -37,7 +38,8 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// leading byte-order mark are skipped. Frequencies and tags are accepted and not used: the segmentation that
     /// measured best needs none (README, "Segmentation").
     public init(parsing text: String) throws(ParseError) {
-        var folded: Set<String> = []
+        let folder = try WordFolder()
+        var folded: Set<[UInt8]> = []
         var number = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
@@ -51,7 +53,7 @@ public struct UserDictionary: Hashable, Sendable, Codable {
             if fields.count >= 2, Int(fields[1]) == nil || Int(fields[1])! < 0 {
                 throw ParseError(line: number, reason: "frequency '\(fields[1])' is not a non-negative whole number")
             }
-            folded.insert(try UserDictionary.fold(String(word), line: number))
+            folded.insert(try folder.fold(String(word), line: number))
         }
         self.init(folded: folded)
     }
@@ -82,14 +84,15 @@ public struct UserDictionary: Hashable, Sendable, Codable {
 
     /// The union of several dictionaries (`--dictionary` given more than once).
     public init(merging dictionaries: [UserDictionary]) {
-        self.init(folded: Set(dictionaries.flatMap(\.words)))
+        self.init(folded: Set(dictionaries.flatMap { $0.words.map { Array($0.utf8) } }))
     }
 
-    private init(folded: Set<String>) {
-        words = folded.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    private init(folded: Set<[UInt8]>) {
+        let sorted = folded.sorted { $0.lexicographicallyPrecedes($1) }
+        words = sorted.map { String(decoding: $0, as: UTF8.self) }
         var a: UInt64 = 0xCBF2_9CE4_8422_2325, b: UInt64 = 0x8422_2325_CBF2_9CE4
-        for word in words {
-            for byte in word.utf8 + [0] {
+        for word in sorted {
+            for byte in word + [0] {
                 a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
                 b = (b &+ UInt64(byte) &+ 1) &* 0xC4CE_B9FE_1A85_EC53
                 b ^= b >> 31
@@ -98,16 +101,33 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         digest = FileFormat.hex(a) + FileFormat.hex(b)
     }
 
-    /// `word` as text is folded before segmentation (NFKC, case) and in terms (traditional → simplified).
-    static func fold(_ word: String, line: Int) throws(ParseError) -> String {
-        let analyzer = Analyzer(AnalyzerConfiguration(repairsExtractionArtifacts: false, emitsBigrams: false,
-                                                      subwords: [], emitsJoins: false))
-        let pieces: [String]
-        do { pieces = try analyzer.foldedText(of: word) } catch { throw ParseError(line: line, reason: "\(error)") }
-        guard pieces.count == 1, let folded = pieces.first, !folded.isEmpty else {
-            throw ParseError(line: line, reason: pieces.isEmpty ? "empty word" : "a word cannot contain whitespace")
+    /// The longest word accepted, in UTF-8 bytes after folding.
+    public static let maximumWordLength = 256
+
+    /// Folds words as text is folded before segmentation (NFKC, case) and in terms (traditional → simplified), with
+    /// one token stream for all of a dictionary's words.
+    struct WordFolder {
+        private let stream: TokenStream
+
+        init() throws(ParseError) {
+            let configuration = AnalyzerConfiguration(
+                repairsExtractionArtifacts: false, emitsBigrams: false, subwords: [], emitsJoins: false)
+            do { stream = try TokenStream.make(configuration) } catch { throw ParseError(reason: "\(error)") }
         }
-        return folded
+
+        func fold(_ word: String, line: Int) throws(ParseError) -> [UInt8] {
+            let utf8 = Array(word.utf8)
+            let result = utf8.withUnsafeBytes { raw in Result { () throws(AnalysisError) in try stream.foldedPieces(raw) } }
+            let pieces: [[UInt8]]
+            do { pieces = try result.get() } catch { throw ParseError(line: line, reason: "\(error)") }
+            guard pieces.count == 1, let folded = pieces.first, !folded.isEmpty else {
+                throw ParseError(line: line, reason: pieces.isEmpty ? "empty word" : "a word cannot contain whitespace")
+            }
+            guard folded.count <= UserDictionary.maximumWordLength else {
+                throw ParseError(line: line, reason: "a word longer than \(UserDictionary.maximumWordLength) characters")
+            }
+            return folded
+        }
     }
 
     /// The name of the index file that holds the dictionary of digest `digest`.
@@ -119,96 +139,106 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     }
 }
 
-/// The dictionary's words as a table of every prefix of every word, over UTF-16 units as the segmenter sees them,
-/// for the lattice walk: from each position, extend while the text so far is a prefix, noting where it is a word.
+/// The dictionary's words as a trie over UTF-16 units as the segmenter sees them, stored as a hash table of
+/// (parent node, unit) → node, for the lattice walk: from each position, step while the text so far is a prefix
+/// of some word, noting where it is a word. Each node carries a 64-bit mask of its children's units (mod 64), so a
+/// walk usually ends without probing the table; the first step reads a table indexed by the unit. The table is
+/// larger than the caches for a large dictionary: a probe is a cache miss, and these spare most of them.
 final class DictionaryLattice: Sendable {
-    private struct Entry {
-        var key: UInt64
-        var word: UInt32
-        var length: UInt16
-        var isWord: Bool
+    /// A trie node: its id is its slot. `flags`: 1 occupied, 2 a word ends here.
+    struct Node {
+        var parent: UInt32
+        var unit: UInt16
+        var flags: UInt16
+        var children: UInt64
+
+        var isWord: Bool { flags & 2 != 0 }
+
+        /// Whether this node may have a child on `unit` (no false negatives).
+        @inline(__always)
+        func mayHaveChild(_ unit: UInt16) -> Bool { children & (1 << UInt64(unit & 63)) != 0 }
     }
 
-    private let entries: [Entry]
+    /// The parent of the first units' nodes.
+    static let root = UInt32.max
+    private static let empty = Node(parent: 0, unit: 0, flags: 0, children: 0)
+    private let nodes: [Node]
     private let mask: Int
-    /// The units of every word, one after another; `starts[w]` is where word `w` begins.
-    private let units: [UInt16]
-    private let starts: [Int]
-    /// Bit `u` set when some word begins with unit `u`: most positions of most texts are rejected here.
-    private let firstUnits: [UInt64]
+    /// Per first unit, a copy of its node (flags 0: no word begins with it) and its id.
+    private let firstNodes: [Node]
+    private let firstIDs: [UInt32]
     /// The longest word, in units.
     let maxLength: Int
 
     init(_ dictionary: UserDictionary) {
-        var units: [UInt16] = [], starts: [Int] = []
-        var firstUnits = [UInt64](repeating: 0, count: 1024)
         var prefixes = 0, maxLength = 0
         for word in dictionary.words {
-            let w = Array(word.utf16)
-            starts.append(units.count)
-            units += w
-            prefixes += w.count
-            maxLength = max(maxLength, w.count)
-            if let f = w.first { firstUnits[Int(f) >> 6] |= 1 << UInt64(f & 63) }
+            prefixes += word.utf16.count
+            maxLength = max(maxLength, word.utf16.count)
         }
-        starts.append(units.count)
         var n = 16
         while n < prefixes * 2 { n <<= 1 }
-        var entries = [Entry](repeating: Entry(key: 0, word: 0, length: 0, isWord: false), count: n)
-        for w in 0..<(starts.count - 1) {
-            var key = DictionaryLattice.seed
-            for k in starts[w]..<starts[w + 1] {
-                key = DictionaryLattice.step(key, units[k])
-                let length = k - starts[w] + 1
-                var slot = DictionaryLattice.slot(key, length, n - 1)
-                while entries[slot].length != 0 {
-                    let e = entries[slot]
-                    if e.key == key && Int(e.length) == length
-                        && units[starts[Int(e.word)]..<(starts[Int(e.word)] + length)] == units[starts[w]...k] { break }
+        var nodes = [Node](repeating: DictionaryLattice.empty, count: n)
+        var firstIDs = [UInt32](repeating: 0, count: 1 << 16)
+        for word in dictionary.words {
+            var node = DictionaryLattice.root
+            for unit in word.utf16 {
+                var slot = DictionaryLattice.slot(node, unit, n - 1)
+                while nodes[slot].flags != 0 && !(nodes[slot].parent == node && nodes[slot].unit == unit) {
                     slot = (slot + 1) & (n - 1)
                 }
-                if entries[slot].length == 0 { entries[slot] = Entry(key: key, word: UInt32(w), length: UInt16(length), isWord: false) }
-                if k + 1 == starts[w + 1] { entries[slot].isWord = true }
+                if nodes[slot].flags == 0 {
+                    nodes[slot] = Node(parent: node, unit: unit, flags: 1, children: 0)
+                    if node != DictionaryLattice.root { nodes[Int(node)].children |= 1 << UInt64(unit & 63) }
+                }
+                if node == DictionaryLattice.root { firstIDs[Int(unit)] = UInt32(slot) }
+                node = UInt32(slot)
+            }
+            if node != DictionaryLattice.root { nodes[Int(node)].flags |= 2 }
+        }
+        var firstNodes = [Node](repeating: DictionaryLattice.empty, count: 1 << 16)
+        for unit in 0..<(1 << 16) {
+            let id = Int(firstIDs[unit])
+            if nodes[id].flags != 0 && nodes[id].parent == DictionaryLattice.root && Int(nodes[id].unit) == unit {
+                firstNodes[unit] = nodes[id]
             }
         }
-        self.entries = entries
+        self.nodes = nodes
         self.mask = n - 1
-        self.units = units
-        self.starts = starts
-        self.firstUnits = firstUnits
-        self.maxLength = min(maxLength, Int(UInt16.max))
+        self.firstNodes = firstNodes
+        self.firstIDs = firstIDs
+        self.maxLength = maxLength
     }
 
-    static let seed: UInt64 = 0xCBF2_9CE4_8422_2325
-
     @inline(__always)
-    static func step(_ key: UInt64, _ unit: UInt16) -> UInt64 { (key ^ UInt64(unit)) &* 0x0000_0100_0000_01B3 }
-
-    @inline(__always)
-    private static func slot(_ key: UInt64, _ length: Int, _ mask: Int) -> Int {
-        var h = key ^ UInt64(length) &* 0x9E37_79B9_7F4A_7C15
+    private static func slot(_ parent: UInt32, _ unit: UInt16, _ mask: Int) -> Int {
+        var h = (UInt64(parent) << 16 | UInt64(unit)) &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 29
         return Int(truncatingIfNeeded: h) & mask
     }
 
     /// Whether some word begins with `unit`.
     @inline(__always)
-    func mayStart(with unit: UInt16) -> Bool { firstUnits[Int(unit) >> 6] & (1 << UInt64(unit & 63)) != 0 }
+    func mayStart(with unit: UInt16) -> Bool { firstNodes[Int(unit)].flags != 0 }
 
-    /// What `text[0..<length]` (whose running key is `key`) is: nil if no word begins so, else whether it is a word.
+    /// The node of the one-unit prefix `unit` and its id, if some word begins with it.
     @inline(__always)
-    func lookup(_ key: UInt64, _ text: UnsafePointer<UInt16>, _ length: Int) -> Bool? {
-        var slot = DictionaryLattice.slot(key, length, mask)
-        while true {
-            let e = entries[slot]
-            if e.length == 0 { return nil }
-            if e.key == key && Int(e.length) == length {
-                let s = starts[Int(e.word)]
-                var same = true
-                for k in 0..<length where units[s + k] != text[k] { same = false; break }
-                if same { return e.isWord }
+    func start(_ unit: UInt16) -> (node: Node, id: UInt32)? {
+        let node = firstNodes[Int(unit)]
+        return node.flags == 0 ? nil : (node, firstIDs[Int(unit)])
+    }
+
+    /// The child of node `id` on `unit` and its id, if the text so far followed by `unit` begins some word.
+    @inline(__always)
+    func step(_ id: UInt32, _ unit: UInt16) -> (node: Node, id: UInt32)? {
+        nodes.withUnsafeBufferPointer { nodes in
+            var slot = DictionaryLattice.slot(id, unit, mask)
+            while true {
+                let e = nodes[slot]
+                if e.flags == 0 { return nil }
+                if e.parent == id && e.unit == unit { return (e, UInt32(slot)) }
+                slot = (slot + 1) & mask
             }
-            slot = (slot + 1) & mask
         }
     }
 }
