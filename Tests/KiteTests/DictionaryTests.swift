@@ -145,3 +145,57 @@ import Testing
         #expect(hit.status == 0 && hit.stdout.contains("[新质生产力]"), "\(hit.stdout)\(hit.stderr)")
     }
 }
+
+/// New-word discovery on a fixture with planted words: found, ranked first, written as a dictionary that the
+/// analyzer then uses; a phrase that always stands in one context is not proposed.
+@Suite struct VocabularyDiscoveryTests {
+    static let planted = ["蓝鲸算力", "云栖智联", "星河数链"]
+
+    /// Sentences with the planted words in varied company, and 请予审议 always after 报告.
+    static func fixture() -> [String] {
+        var random = SeededRandom(seed: 0x70CA)
+        let before = ["推进", "建设", "加强", "支持", "发展", "完善", "落实", "培育", "打造", "扩大", "提升", "深化"]
+        let after = ["工程", "平台", "体系", "项目", "产业", "应用", "示范", "标准", "行动", "合作", "服务", "园区"]
+        let filler = ["全年经济运行总体平稳，就业形势保持稳定。", "各地区各部门认真贯彻落实中央决策部署。",
+                      "城乡居民收入稳步增长，社会事业全面进步。", "这份报告请予审议。"]
+        return (0..<60).map { _ in
+            var text = ""
+            for _ in 0..<6 {
+                let word = planted[Int(random.next() % 3)]
+                text += before[Int(random.next() % 12)] + word + after[Int(random.next() % 12)] + "，"
+                text += filler[Int(random.next() % 4)]
+            }
+            return text
+        }
+    }
+
+    @Test func plantedWordsRankFirstAndAFixedPhraseIsNotProposed() throws {
+        let analyzer = Analyzer()
+        for word in Self.planted { #expect(try analyzer.segments(of: word).count > 1, "ICU already knows \(word)") }
+        var discovery = VocabularyDiscovery(minimumCount: 5)
+        for text in Self.fixture() { try discovery.add(text) }
+        let found = discovery.candidates(limit: 20)
+        #expect(Set(found.prefix(3).map(\.word)) == Set(Self.planted), "\(found.map(\.word))")
+        #expect(!found.contains { $0.word.contains("请予审议") })
+        let top = try #require(found.first)
+        #expect(top.documents <= 60 && top.count >= top.documents && top.pieces.joined() == top.word)
+        // Proposed words make a dictionary that keeps them whole.
+        let dictionary = try UserDictionary(words: found.prefix(3).map(\.word))
+        let adjusted = Analyzer(AnalyzerConfiguration(dictionary: dictionary))
+        #expect(try adjusted.segments(of: "推进蓝鲸算力工程").contains("蓝鲸算力"))
+    }
+
+    @Test func theCLIWritesADictionaryThatIndexReads() throws {
+        let dir = TemporaryDirectory()
+        let corpus = dir.sub("corpus.jsonl"), words = dir.sub("words.txt")
+        let lines = Self.fixture().enumerated().map { #"{"id":"d\#($0.offset)","text":"\#($0.element)"}"# }
+        try lines.joined(separator: "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
+        let r = try KiteProcess.run(["vocab", corpus, "--top", "3", "--output", words])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Set(r.stdout.split(separator: "\n").map { String($0.split(separator: "\t")[0]) }) == Set(Self.planted))
+        let written = try UserDictionary(contentsOfFile: words)
+        #expect(Set(written.words) == Set(Self.planted))
+        let bad = try KiteProcess.run(["vocab", corpus, "--min-count", "0"])
+        #expect(bad.status != 0 && bad.stderr.split(separator: "\n").count <= 2)
+    }
+}

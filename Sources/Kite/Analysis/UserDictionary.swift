@@ -15,9 +15,13 @@ public struct UserDictionary: Hashable, Sendable, Codable {
 
     /// Why a dictionary could not be read: the file (if any), the 1-based line (if any), and what is wrong.
     public struct ParseError: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The dictionary file, when the dictionary came from one.
         public var path: String? = nil
+        /// The 1-based line (or word) number, when one line is at fault.
         public var line: Int? = nil
+        /// What is wrong.
         public var reason: String
+        /// `dictionary FILE, line N: reason`.
         public var description: String {
             "dictionary" + (path.map { " \($0)" } ?? "") + (line.map { ", line \($0)" } ?? "") + ": \(reason)"
         }
@@ -64,6 +68,7 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         a.digest == b.digest && a.words.count == b.words.count
     }
 
+    /// Hashes the digest.
     public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     /// Reads a dictionary file (UTF-8).
