@@ -19,11 +19,11 @@ let package = Package(
             pkgConfig: "icu-uc icu-i18n",
             providers: [.apt(["libicu-dev"])]
         ),
-        // Plain C wrappers over ICU's version-renamed C API and zlib; no logic lives here.
+        // Plain C wrappers over ICU's version-renamed C API, zlib and zstd; no logic lives here.
         .target(
             name: "CKite",
             dependencies: ["CICU"],
-            linkerSettings: [.linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
         .target(name: "Kite", dependencies: ["CKite"], exclude: ["Format/FORMAT.md"]),
         .executableTarget(

@@ -5,6 +5,7 @@
 #include <unicode/unorm2.h>
 #include <unicode/utrans.h>
 #include <zlib.h>
+#include <zstd.h>
 
 int32_t kite_icu_major_version(void) { return U_ICU_VERSION_MAJOR_NUM; }
 
@@ -82,4 +83,20 @@ long kite_inflate(const void *src, size_t len, void *dest, size_t cap) {
     uLongf out = (uLongf)cap;
     if (uncompress((Bytef *)dest, &out, (const Bytef *)src, (uLong)len) != Z_OK) return -1;
     return (long)out;
+}
+
+size_t kite_zstd_bound(size_t len) { return ZSTD_compressBound(len); }
+
+void *kite_zstd_cctx_new(void) { return ZSTD_createCCtx(); }
+
+void kite_zstd_cctx_free(void *cctx) { ZSTD_freeCCtx((ZSTD_CCtx *)cctx); }
+
+long kite_zstd_compress(void *cctx, const void *src, size_t len, void *dest, size_t cap, int level) {
+    size_t n = ZSTD_compressCCtx((ZSTD_CCtx *)cctx, dest, cap, src, len, level);
+    return ZSTD_isError(n) ? -1 : (long)n;
+}
+
+long kite_zstd_decompress(const void *src, size_t len, void *dest, size_t cap) {
+    size_t n = ZSTD_decompress(dest, cap, src, len);
+    return ZSTD_isError(n) ? -1 : (long)n;
 }

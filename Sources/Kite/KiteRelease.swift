@@ -12,7 +12,7 @@ public enum KiteRelease {
     public static var indexFormat: Int { Int(FileFormat.version) }
     /// The major version of the ICU library Kite is linked with (segmentation may differ between majors).
     public static var icuMajor: Int { ICUVersion.major }
-    /// One line: `kite 0.4.0 (index format 2, ICU 72)`.
+    /// One line: `kite 0.4.0 (index format 3, ICU 72)`.
     public static var summary: String { "kite \(version) (index format \(indexFormat), ICU \(icuMajor))" }
 }
 

@@ -166,7 +166,7 @@ import Testing
         }
         #expect(try KiteProcess.run(["index", "--help"]).stdout.contains("--threads"))
         let version = try KiteProcess.run(["--version"])
-        #expect(version.status == 0 && version.stdout.hasPrefix("kite \(KiteRelease.version) (index format 2, ICU "))
+        #expect(version.status == 0 && version.stdout.hasPrefix("kite \(KiteRelease.version) (index format \(KiteRelease.indexFormat), ICU "))
     }
 
     /// Newest or oldest first by period; matches without a period are a bar of their own; a directory's other

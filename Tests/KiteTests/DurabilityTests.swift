@@ -5,6 +5,37 @@ import Testing
 // Backups while writing, export and reindex, and indexes of another ICU version (issue 15).
 
 @Suite(.serialized) struct DurabilityTests {
+    /// An index of format version 2 (stored blocks in zlib), written by Kite 0.4 and checked in: it is read,
+    /// searched, checked, exported and merged without a rebuild; what a merge writes is version 3 (zstd).
+    @Test func aVersion2IndexWrittenByKite04StaysReadable() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.sub("index")
+        try FileManager.default.copyItem(atPath: KiteProcess.repository + "/Tests/Fixtures/index-v2", toPath: path)
+        func storedVersions() throws -> Set<UInt32> {
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".sto") }
+            return Set(try names.map { name in
+                let data = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
+                return data.withUnsafeBytes { FileFormat.version(of: $0) }
+            })
+        }
+        #expect(try storedVersions() == [2])
+        var before: [Document] = []
+        let old = try IndexReader(at: path)
+        try old.forEachDocument { before.append($0) }
+        #expect(before.count == 85 && old.check().isSound, "\(old.check())")
+        let hit = try #require(try old.search("升规纳统").hits.first)
+        #expect(hit.id == "2023Q3/59/2" && hit.fields["body"]?.contains("升规纳统") == true)
+
+        let writer = try IndexWriter(at: path)
+        try writer.forceMerge()
+        writer.close()
+        #expect(try storedVersions() == [3])
+        var after: [Document] = []
+        let merged = try IndexReader(at: path)
+        try merged.forEachDocument { after.append($0) }
+        #expect(after == before && merged.segmentCount == 1 && merged.check().isSound)
+    }
+
     /// Backups taken while a writer commits and merges (files of older commits are removed as it goes) are whole
     /// indexes of one commit each: they open, check sound, and hold a commit's documents.
     @Test func backupsWhileAWriterCommitsAreWholeCommits() throws {

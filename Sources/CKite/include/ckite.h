@@ -1,6 +1,6 @@
 // Plain, unversioned C entry points over ICU's version-renamed C API and zlib.
 // Swift cannot call ICU directly (every function is a macro such as ubrk_open -> ubrk_open_72),
-// so this file exposes the handful of calls Kite needs. No logic lives here.
+// so this file exposes the handful of calls Kite needs (and zlib's and zstd's). No logic lives here.
 #ifndef CKITE_H
 #define CKITE_H
 #include <stdint.h>
@@ -35,6 +35,16 @@ size_t kite_deflate_bound(size_t len);
 long kite_deflate(const void *src, size_t len, void *dest, size_t cap, int level);
 /// Inflates into `dest`; returns the decompressed size, or -1 on corrupt input or too small a buffer.
 long kite_inflate(const void *src, size_t len, void *dest, size_t cap);
+
+/// Upper bound of kite_zstd_compress's output for `len` input bytes.
+size_t kite_zstd_bound(size_t len);
+/// A zstd compression context (reused across blocks); NULL when out of memory.
+void *kite_zstd_cctx_new(void);
+void kite_zstd_cctx_free(void *cctx);
+/// zstd-compresses `len` bytes at `level` into one frame (content size recorded); returns its size, or -1.
+long kite_zstd_compress(void *cctx, const void *src, size_t len, void *dest, size_t cap, int level);
+/// Decompresses one zstd frame into `dest`; returns the decompressed size, or -1 on corrupt input or too small a buffer.
+long kite_zstd_decompress(const void *src, size_t len, void *dest, size_t cap);
 
 /// Hints the processor to fetch the cache line at `address` (no effect on results).
 static inline void kite_prefetch(const void *address) { __builtin_prefetch(address); }

@@ -33,7 +33,10 @@ enum FileKind: String, CaseIterable, Sendable {
 enum FileFormat {
     static let magic: [UInt8] = Array("KITE".utf8)
     static let endMagic: [UInt8] = Array("KEND".utf8)
-    static let version: UInt32 = 2
+    /// The version this build writes: 3 (stored-field blocks in zstd; version 2 had them in zlib).
+    static let version: UInt32 = 3
+    /// The versions this build reads: 2 and 3 differ only in the stored-field blocks' codec.
+    static let readableVersions: ClosedRange<UInt32> = 2...3
     static let headerSize = 24
     static let footerSize = 8
 
@@ -64,7 +67,7 @@ enum FileFormat {
             throw .corrupt(file: name, reason: "wrong file kind \(String(decoding: data[4..<8], as: UTF8.self)), expected \(kind.rawValue)")
         }
         let version = data.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
-        guard version == FileFormat.version else { throw .unsupportedVersion(file: name, version: version) }
+        guard readableVersions.contains(version) else { throw .unsupportedVersion(file: name, version: version) }
         if let segment {
             let found = data.loadUnaligned(fromByteOffset: 12, as: UInt64.self).littleEndian
             guard found == segment else {
@@ -83,6 +86,11 @@ enum FileFormat {
             }
         }
         return headerSize..<footer
+    }
+
+    /// The format version in a validated file's header.
+    static func version(of data: UnsafeRawBufferPointer) -> UInt32 {
+        data.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
     }
 
     static func hex(_ v: UInt64) -> String {

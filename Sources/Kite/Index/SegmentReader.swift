@@ -57,6 +57,8 @@ final class SegmentReader: @unchecked Sendable {
     private let positionsBody: Range<Int>
     let storedNames: [String]
     private let storedBlocks: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)]
+    /// How the stored blocks are compressed (by the `.sto` file's format version).
+    let storedCodec: StoredBlockCodec
     var storedBlocksForScan: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] { storedBlocks }
 
     init(directory: String, info: SegmentInfo, textFieldCount: Int, keywordFieldCount: Int) throws(KiteError) {
@@ -206,6 +208,8 @@ final class SegmentReader: @unchecked Sendable {
         var names: [String] = []
         for _ in 0..<nameCount { names.append(try r.string()) }
         storedNames = names
+        let codec = StoredBlockCodec(formatVersion: FileFormat.version(of: storedFile.bytes))
+        storedCodec = codec
         let dataStart = r.offset
         guard sb.count >= 8 else { throw .corrupt(file: storedFile.name, reason: "no block index") }
         var t = ByteReader(storedFile.bytes, from: sb.upperBound - 8, to: sb.upperBound, file: storedFile.name)
@@ -218,8 +222,8 @@ final class SegmentReader: @unchecked Sendable {
         var blocks: [(Int, Int, Int, Int)] = []
         for _ in 0..<blockCount {
             let first = Int(try t.u32()), off = try t.u64(max: storedFile.bytes.count), c = Int(try t.u32()), raw = Int(try t.u32())
-            // zlib cannot expand more than ~1032:1, so a larger raw length is damage (and must not be allocated).
-            guard first < max(kDocs, 1), off >= dataStart, off + c <= sIndex, raw < 1 << 31, raw <= c * 1032 + 64 else {
+            guard first < max(kDocs, 1), off >= dataStart, off + c <= sIndex, raw < 1 << 31,
+                  raw <= codec.maximumRaw(compressed: c) else {
                 throw .corrupt(file: storedFile.name, reason: "stored block out of range")
             }
             blocks.append((first, off, c, raw))
@@ -445,6 +449,12 @@ final class SegmentReader: @unchecked Sendable {
 
     // MARK: Stored fields
 
+    /// The decompressed bytes of a stored block; nil when it is damaged.
+    func decompress(_ block: (firstDoc: Int, offset: Int, compressed: Int, raw: Int)) -> [UInt8]? {
+        storedCodec.decompress(
+            UnsafeRawBufferPointer(rebasing: storedFile.bytes[block.offset..<(block.offset + block.compressed)]), raw: block.raw)
+    }
+
     /// The stored fields of `doc`.
     func storedFields(_ doc: Int) throws -> [String: String] {
         guard doc >= 0, doc < docCount else { throw KiteError.corrupt(file: storedFile.name, reason: "document \(doc) out of range") }
@@ -455,11 +465,10 @@ final class SegmentReader: @unchecked Sendable {
         }
         guard lo > 0 else { throw KiteError.corrupt(file: storedFile.name, reason: "no block holds document \(doc)") }
         let block = storedBlocks[lo - 1]
-        var raw = [UInt8](repeating: 0, count: max(block.raw, 1))
-        let n = raw.withUnsafeMutableBytes { dst in
-            kite_inflate(storedFile.bytes.baseAddress! + block.offset, block.compressed, dst.baseAddress, dst.count)
+        guard let raw = decompress(block) else {
+            throw KiteError.corrupt(file: storedFile.name, reason: "stored block does not decompress")
         }
-        guard n == block.raw else { throw KiteError.corrupt(file: storedFile.name, reason: "stored block does not inflate") }
+        let n = block.raw
         return try raw.withUnsafeBytes { b in
             var r = ByteReader(b, from: 0, to: n, file: storedFile.name)
             var d = block.firstDoc
@@ -496,13 +505,10 @@ extension SegmentReader {
     func forEachStoredDocument(_ body: (Int, [String: String]) throws -> Void) throws {
         var expected = 0
         for block in storedBlocksForScan {
-            var raw = [UInt8](repeating: 0, count: max(block.raw, 1))
-            let n = raw.withUnsafeMutableBytes { dst in
-                kite_inflate(storedFile.bytes.baseAddress! + block.offset, block.compressed, dst.baseAddress, dst.count)
+            guard let raw = decompress(block), block.firstDoc == expected else {
+                throw KiteError.corrupt(file: storedFile.name, reason: "stored block does not decompress or is out of order")
             }
-            guard n == block.raw, block.firstDoc == expected else {
-                throw KiteError.corrupt(file: storedFile.name, reason: "stored block does not inflate or is out of order")
-            }
+            let n = block.raw
             try raw.withUnsafeBytes { b in
                 var r = ByteReader(b, from: 0, to: n, file: storedFile.name)
                 while r.remaining > 0 {

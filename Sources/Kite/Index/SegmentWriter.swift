@@ -349,9 +349,41 @@ final class KeywordsOutput {
     }
 }
 
+/// How a stored-fields block is compressed: zstd in files of format version 3, zlib in version 2 (read only).
+enum StoredBlockCodec {
+    case zlib, zstd
+
+    /// The codec of a `.sto` file of format `version`.
+    init(formatVersion version: UInt32) { self = version >= 3 ? .zstd : .zlib }
+
+    /// zstd's level for new blocks. Level 3 (zstd's default) against level 1 on short documents: see FORMAT.md.
+    static let level: Int32 = 3
+
+    /// The largest decompressed size a block of `compressed` bytes can have: a larger recorded size is damage
+    /// (and must not be allocated). zlib expands at most ~1032:1; zstd at most 32,768:1 (a 4-byte RLE block).
+    func maximumRaw(compressed: Int) -> Int {
+        switch self {
+        case .zlib: return compressed * 1032 + 64
+        case .zstd: return compressed * 32_768 + 64
+        }
+    }
+
+    /// Decompresses `source` into exactly `raw` bytes; nil when the block is damaged.
+    func decompress(_ source: UnsafeRawBufferPointer, raw: Int) -> [UInt8]? {
+        var out = [UInt8](repeating: 0, count: max(raw, 1))
+        let n = out.withUnsafeMutableBytes { dst in
+            switch self {
+            case .zlib: return kite_inflate(source.baseAddress, source.count, dst.baseAddress, dst.count)
+            case .zstd: return kite_zstd_decompress(source.baseAddress, source.count, dst.baseAddress, dst.count)
+            }
+        }
+        return n == raw ? out : nil
+    }
+}
+
 /// Writes a stored-fields file a record at a time: records gather into a block of about ``storedBlockTarget``
-/// bytes (at least one record), each block is deflated and written, and the block index ends the file. Only one
-/// block is held in memory.
+/// bytes (at least one record), each block is compressed (zstd, one frame) and written, and the block index ends
+/// the file. Only one block is held in memory.
 final class StoredFieldsOutput {
     private let out: FileOutput
     private var pending = ByteWriter(capacity: storedBlockTarget * 2)
@@ -359,9 +391,16 @@ final class StoredFieldsOutput {
     private var documents = 0
     private var compressed = [UInt8]()
     private var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
+    /// zstd's compression context, reused for every block of the file.
+    private let context: UnsafeMutableRawPointer
 
     init(path: String, segment: UInt64, names: [String]) throws(KiteError) {
-        out = try FileOutput(path: path)
+        guard let context = kite_zstd_cctx_new() else { throw .io(path: path, operation: "compress", errno: ENOMEM) }
+        self.context = context
+        do { out = try FileOutput(path: path) } catch {
+            kite_zstd_cctx_free(context)
+            throw error
+        }
         var w = FileFormat.header(.stored, segment: segment)
         w.vint(names.count)
         for n in names { w.string(n) }
@@ -378,16 +417,20 @@ final class StoredFieldsOutput {
 
     private func flushBlock() throws(KiteError) {
         let raw = pending.count
-        let bound = kite_deflate_bound(raw)
+        let bound = kite_zstd_bound(raw)
         if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
         let n = pending.bytes.withUnsafeBytes { src in
-            compressed.withUnsafeMutableBytes { dst in kite_deflate(src.baseAddress, raw, dst.baseAddress, dst.count, 1) }
+            compressed.withUnsafeMutableBytes { dst in
+                kite_zstd_compress(context, src.baseAddress, raw, dst.baseAddress, dst.count, StoredBlockCodec.level)
+            }
         }
         guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }
         index.append((pendingFirstDoc, out.position, n, raw))
         try out.write(Array(compressed[0..<n]))
         pending.bytes.removeAll(keepingCapacity: true)
     }
+
+    deinit { kite_zstd_cctx_free(context) }
 
     /// Writes the last block and the block index, and closes the file.
     func finish() throws(KiteError) {
@@ -417,4 +460,9 @@ enum StoredRecord {
 }
 
 import CKite
+#if canImport(Glibc)
+import Glibc  // ENOMEM
+#elseif canImport(Musl)
+import Musl
+#endif
 
