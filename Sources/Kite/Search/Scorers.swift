@@ -147,10 +147,13 @@ final class DisjunctionScorer: Scorer {
         super.init()
         doc = children.map(\.doc).min() ?? PostingsCursor.exhausted
     }
+    // The loops bind each child `unowned(unsafe)`: `children` holds them for the scorer's life, and a retain and
+    // release per child per document were a fifth of a common word's query time.
     override func next() throws(KiteError) {
         let current = doc
         var m = PostingsCursor.exhausted
-        for c in children {
+        for i in children.indices {
+            unowned(unsafe) let c = children[i]
             if c.doc == current { try c.next() }
             if c.doc < m { m = c.doc }
         }
@@ -158,7 +161,8 @@ final class DisjunctionScorer: Scorer {
     }
     override func advance(to target: Int) throws(KiteError) {
         var m = PostingsCursor.exhausted
-        for c in children {
+        for i in children.indices {
+            unowned(unsafe) let c = children[i]
             if c.doc < target { try c.advance(to: target) }
             if c.doc < m { m = c.doc }
         }
@@ -166,7 +170,10 @@ final class DisjunctionScorer: Scorer {
     }
     override func score() throws(KiteError) -> Double {
         var s = 0.0
-        for c in children where c.doc == doc { s += try c.score() }
+        for i in children.indices {
+            unowned(unsafe) let c = children[i]
+            if c.doc == doc { s += try c.score() }
+        }
         return s
     }
     override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
