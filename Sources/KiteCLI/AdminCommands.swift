@@ -10,6 +10,7 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
         let s = reader.statistics()
+        let dictionary = reader.analyzer.configuration.dictionary
         if json {
             struct Stats: Encodable {
                 var documents, deletedDocuments, segments, totalBytes: Int
@@ -17,17 +18,21 @@ struct StatsCommand: ParsableCommand {
                 var generation: UInt64
                 var analyzer, path: String
                 var analyzerWarning: String?
+                var dictionaryWords: Int?
+                var dictionaryDigest: String?
             }
             writeOut(try encodeJSON(Stats(
                 documents: s.documents, deletedDocuments: s.deletedDocuments, segments: s.segments,
                 totalBytes: s.totalBytes, terms: s.terms, bytes: s.bytesByKind, generation: s.generation,
-                analyzer: s.analyzer, path: reader.path, analyzerWarning: reader.analyzerWarning)))
+                analyzer: s.analyzer, path: reader.path, analyzerWarning: reader.analyzerWarning,
+                dictionaryWords: dictionary?.words.count, dictionaryDigest: dictionary?.digest)))
             return
         }
         var out = "index       \(reader.path)\n"
         out += "documents   \(s.documents)\ndeleted     \(s.deletedDocuments)\nsegments    \(s.segments)\n"
         out += "terms       " + s.terms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         out += "generation  \(s.generation)\nanalyzer    \(s.analyzer)\n"
+        if let dictionary { out += "dictionary  \(dictionary.words.count) words (digest \(dictionary.digest))\n" }
         out += "bytes       \(s.totalBytes) (" + s.bytesByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")\n"
         writeOut(out)
     }

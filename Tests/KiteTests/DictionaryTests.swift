@@ -143,6 +143,8 @@ import Testing
         #expect(try KiteProcess.run(["index", docs, "--index", index, "--dictionary", good]).status == 0)
         let hit = try KiteProcess.run(["search", "新质生产力", "--index", index, "--color", "never"])
         #expect(hit.status == 0 && hit.stdout.contains("[新质生产力]"), "\(hit.stdout)\(hit.stderr)")
+        let stats = try KiteProcess.run(["stats", "--index", index])
+        #expect(stats.stdout.contains("dictionary  2 words (digest "), "\(stats.stdout)")
     }
 }
 

@@ -46,6 +46,9 @@ extension IndexReader {
             }
             for (f, name) in schema.textFields.enumerated() { terms[name, default: 0] += s.fields[f].termCount }
         }
+        if let dictionary = analyzer.configuration.dictionary {
+            bytes["dictionary"] = IndexDirectory.fileSize(path + "/" + UserDictionary.fileName(digest: dictionary.digest))
+        }
         return IndexStatistics(documents: documentCount, deletedDocuments: deletedCount, segments: segments.count,
                                terms: terms, bytesByKind: bytes, generation: generation,
                                analyzer: analyzer.configuration.fingerprint)
