@@ -71,14 +71,6 @@ uint32_t kite_crc32(uint32_t crc, const void *bytes, size_t len) {
     return (uint32_t)c;
 }
 
-size_t kite_deflate_bound(size_t len) { return (size_t)compressBound((uLong)len); }
-
-long kite_deflate(const void *src, size_t len, void *dest, size_t cap, int level) {
-    uLongf out = (uLongf)cap;
-    if (compress2((Bytef *)dest, &out, (const Bytef *)src, (uLong)len, level) != Z_OK) return -1;
-    return (long)out;
-}
-
 long kite_inflate(const void *src, size_t len, void *dest, size_t cap) {
     uLongf out = (uLongf)cap;
     if (uncompress((Bytef *)dest, &out, (const Bytef *)src, (uLong)len) != Z_OK) return -1;

@@ -79,6 +79,9 @@ struct AnalysisOptions: ParsableArguments {
     /// The analyzer these options describe; reading a dictionary file can fail (one line, exit status 2).
     func configuration() throws -> AnalyzerConfiguration {
         var dictionary: UserDictionary?
+        if !dictionaries.isEmpty && segmenter == .whitespace {
+            throw CLIError.runtime("--dictionary needs the icu segmenter (whitespace-separated text is already segmented)")
+        }
         if !dictionaries.isEmpty {
             do {
                 dictionary = UserDictionary(merging: try dictionaries.map { try UserDictionary(contentsOfFile: $0) })

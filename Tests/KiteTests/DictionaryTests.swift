@@ -17,12 +17,38 @@ import Testing
         #expect(d.digest.count == 32)
     }
 
+    @Test func windowsLineEndsAndJiebaTagsWithoutAFrequencyParse() throws {
+        let d = try UserDictionary(parsing: "新质生产力\r\n专精特新 nz\r\n升规纳统 3 v\r\n凯特琳 nz\r\n")
+        #expect(Set(d.words) == ["新质生产力", "专精特新", "升规纳统", "凯特琳"])
+    }
+
+    /// Folding is not idempotent for a few characters (苎 ⇄ 苧 in the traditional → simplified table): the copy an
+    /// index keeps is read as stored, so such a dictionary still opens.
+    @Test func aDictionaryWithACyclicFoldingStillOpens() throws {
+        let dir = TemporaryDirectory()
+        let dictionary = try UserDictionary(words: ["苎麻", "苧麻纤维", "新质生产力"])
+        let w = try IndexWriter(at: dir.path, analyzer: AnalyzerConfiguration(dictionary: dictionary))
+        try w.add(Document(id: "a", fields: ["body": "苎麻和新质生产力"]))
+        try w.commit()
+        w.close()
+        #expect(try IndexReader(at: dir.path).analyzer.configuration.dictionary == dictionary)
+        // A digest that is not one is an unknown analyzer, not a silently ignored dictionary.
+        #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;dict=../x;v1") == nil)
+    }
+
+    /// Words with letters or digits do not cut ICU's letter and number words: `AI` keeps matching whole words.
+    @Test func mixedScriptWordsLeaveICUsLetterAndNumberWordsWhole() throws {
+        let adjusted = Analyzer(AnalyzerConfiguration(dictionary: try UserDictionary(words: ["ai芯片", "5g手机", "芯片"])))
+        #expect(try adjusted.segments(of: "TAI芯片") == ["TAI", "芯片"])  // 芯片 joined; TAI whole, no ai芯片
+        #expect(try adjusted.segments(of: "15G手机").first == "15G")
+    }
+
     @Test func badLinesAreErrorsNamingTheLine() {
         func line(_ text: String) -> Int? {
             do { _ = try UserDictionary(parsing: text); return nil } catch { return error.line }
         }
         #expect(line("新质生产力\n专精特新 1 n extra\n") == 2)
-        #expect(line("a\nb\n新质生产力 many\n") == 3)
+        #expect(line("a\nb\n新质生产力 many n\n") == 3)
         #expect(line("新质生产力 -4\n") == 1)
         #expect(line("# only a comment\n\n") == nil)
         #expect(throws: UserDictionary.ParseError.self) { try UserDictionary(words: ["two words"]) }
@@ -131,7 +157,7 @@ import Testing
         let dir = TemporaryDirectory()
         let good = dir.sub("words.txt"), bad = dir.sub("bad.txt")
         try "新质生产力\n升规纳统 3 n\n".write(toFile: good, atomically: true, encoding: .utf8)
-        try "新质生产力\n升规纳统 three\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "新质生产力\n升规纳统 three n\n".write(toFile: bad, atomically: true, encoding: .utf8)
         let ok = try KiteProcess.run(["analyze", "--words", "--dictionary", good], stdin: "发展新质生产力\n")
         #expect(ok.status == 0 && ok.stdout == "发展  新质生产力\n", "\(ok.stdout)\(ok.stderr)")
         let failed = try KiteProcess.run(["analyze", "--words", "--dictionary", bad], stdin: "发展\n")

@@ -29,11 +29,7 @@ int32_t kite_transliterate(const char *transform_id, uint16_t *text, int32_t len
 
 /// zlib CRC-32 of `len` bytes, continuing from `crc` (start with 0).
 uint32_t kite_crc32(uint32_t crc, const void *bytes, size_t len);
-/// Upper bound of kite_deflate's output for `len` input bytes.
-size_t kite_deflate_bound(size_t len);
-/// zlib-compresses `len` bytes at `level` (1-9); returns the compressed size, or -1.
-long kite_deflate(const void *src, size_t len, void *dest, size_t cap, int level);
-/// Inflates into `dest`; returns the decompressed size, or -1 on corrupt input or too small a buffer.
+/// Inflates a zlib stream (stored blocks of format version 2) into `dest`; returns the decompressed size, or -1 on corrupt input or too small a buffer.
 long kite_inflate(const void *src, size_t len, void *dest, size_t cap);
 
 /// Upper bound of kite_zstd_compress's output for `len` input bytes.

@@ -123,7 +123,6 @@ public struct Analyzer: Sendable {
     }
 }
 
-/// Where a term came from: its position and original UTF-8 byte range.
 /// One segment of the segmenter's output: a unit range and ICU's rule status (below 100: not a word).
 struct Segment {
     var start: Int32
@@ -131,6 +130,7 @@ struct Segment {
     var rule: Int32
 }
 
+/// Where a term came from: its position and original UTF-8 byte range.
 struct TokenInfo {
     var position: Int32
     var start: Int32
@@ -172,7 +172,7 @@ final class TokenStream {
         self.folding = CharacterFolding.shared
         self.simplify = configuration.foldsTraditional ? TraditionalSimplified.units : nil
         self.simplifyForMatching = TraditionalSimplified.units
-        self.lattice = configuration.dictionary.map(DictionaryLattice.init)
+        self.lattice = configuration.segmenter == .icu ? configuration.dictionary.map(DictionaryLattice.shared) : nil
         if configuration.segmenter == .icu {
             var status: Int32 = 0
             breaker = kite_wordbreak_open("zh", &status)
@@ -511,21 +511,27 @@ final class TokenStream {
         guard anyStart else { out.append(contentsOf: run); return }
         let m = scratch.reserve(n)
         let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
+        let inside = m.inside
         for k in 0..<n { icuEnd[k] = -1 }
-        for k in 0...n { boundary[k] = false; best[k] = .max }
+        for k in 0...n { boundary[k] = false; best[k] = .max; inside[k] = false }
         for s in run {
             icuEnd[Int(s.start) - a] = Int32(s.end) - Int32(a)
             icuRule[Int(s.start) - a] = s.rule
             boundary[Int(s.end) - a] = true
+            // ICU's letter, number and kana words stay whole: no path starts or ends inside one.
+            if !(400..<500).contains(s.rule) {
+                for k in (Int(s.start) - a + 1)..<(Int(s.end) - a) { inside[k] = true }
+            }
         }
         best[0] = 0
         let t = units + a
         for i in 0..<n where best[i] != .max {
             func relax(_ e: Int, _ cost: Int) {
+                guard !inside[e] else { return }
                 let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
                 if c < best[e] { best[e] = c; prev[e] = Int32(i) }
             }
-            if var at = lattice.start(fold[Int(t[i])]) {
+            if !inside[i], var at = lattice.start(fold[Int(t[i])]) {
                 var k = i + 1
                 while true {
                     if at.node.isWord { relax(k, LatticeCost.dictionaryWord) }
@@ -724,6 +730,7 @@ private final class LatticeScratch {
     private(set) var best: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
     private(set) var prev: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private(set) var cuts: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private(set) var inside: UnsafeMutablePointer<Bool> = .allocate(capacity: 1)
     private var capacity = 0
 
     /// Room for a run of `n` units (`n + 1` lattice positions); returns self.
@@ -737,12 +744,13 @@ private final class LatticeScratch {
         best = .allocate(capacity: capacity)
         prev = .allocate(capacity: capacity)
         cuts = .allocate(capacity: capacity)
+        inside = .allocate(capacity: capacity)
         return self
     }
 
     private func release() {
         icuEnd.deallocate(); icuRule.deallocate(); boundary.deallocate()
-        best.deallocate(); prev.deallocate(); cuts.deallocate()
+        best.deallocate(); prev.deallocate(); cuts.deallocate(); inside.deallocate()
     }
 
     deinit { release() }

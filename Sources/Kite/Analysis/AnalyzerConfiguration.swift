@@ -33,7 +33,7 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
 
     /// Words the segmenter should know (nil: ICU's alone). Each run of words between separators is segmented again
     /// over a lattice of ICU's words and the dictionary's (``UserDictionary``). An index keeps its dictionary and
-    /// readers use it; its digest is part of the ``fingerprint``.
+    /// readers use it; its digest is part of the ``fingerprint``. The whitespace segmenter does not use it.
     public var dictionary: UserDictionary?
 
     /// Whether the analyzer writes joins (``emitsJoins`` with a segmenter that makes single-character words).
@@ -89,7 +89,10 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
     /// dictionary (`dict=…`) parses without it: an index reader attaches the dictionary the index keeps.
     public init?(fingerprint: String) {
         var parts = fingerprint.split(separator: ";").map(String.init)
-        if parts.count >= 6, parts[parts.count - 2].hasPrefix("dict=") { parts.remove(at: parts.count - 2) }
+        if parts.count >= 6, parts[parts.count - 2].hasPrefix("dict=") {
+            guard UserDictionary.isDigest(parts[parts.count - 2].dropFirst(5)) else { return nil }
+            parts.remove(at: parts.count - 2)
+        }
         let joins = parts.count >= 6 && parts[parts.count - 2] == "joins=1"
         if joins { parts.remove(at: parts.count - 2) }
         var subwords: Subwords = []

@@ -45,16 +45,19 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         let folder = try WordFolder()
         var folded: Set<[UInt8]> = []
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lines split on scalars, not Characters (to Swift, "\r\n" is one Character): CRLF files work.
+        for line in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
-            var body = line
+            var body = Substring(line)
             if number == 1, body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
             let fields = body.split(whereSeparator: { $0.isWhitespace })
             guard let word = fields.first, !word.hasPrefix("#") else { continue }
             guard fields.count <= 3 else {
                 throw ParseError(line: number, reason: "expected a word, a frequency and a tag at most, found \(fields.count) fields")
             }
-            if fields.count >= 2, Int(fields[1]) == nil || Int(fields[1])! < 0 {
+            // jieba: word [frequency] [tag]; a second field that is not a number is the tag.
+            let isFrequency = fields.count == 3 || fields.count == 2 && fields[1].allSatisfy { $0.isNumber || $0 == "-" }
+            if fields.count >= 2, isFrequency, Int(fields[1]) == nil || Int(fields[1])! < 0 {
                 throw ParseError(line: number, reason: "frequency '\(fields[1])' is not a non-negative whole number")
             }
             folded.insert(try folder.fold(String(word), line: number))
@@ -88,6 +91,32 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     }
 
     /// The union of several dictionaries (`--dictionary` given more than once).
+    /// Decodes the words and computes the digest again (a decoded digest is not trusted: it names the words).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(words: try container.decode([String].self, forKey: .words))
+    }
+
+    private enum CodingKeys: String, CodingKey { case words, digest }
+
+    /// A dictionary of words already folded, as an index keeps them: checked (valid, distinct, sorted, within the
+    /// length limit), not folded again (folding is not idempotent for a few characters, 苎 ⇄ 苧).
+    init(storedWords: [String]) throws(ParseError) {
+        var previous: [UInt8]? = nil
+        for (i, word) in storedWords.enumerated() {
+            let bytes = Array(word.utf8)
+            guard !bytes.isEmpty, bytes.count <= UserDictionary.maximumWordLength,
+                  !word.unicodeScalars.contains(where: CorpusText.isSpace) else {
+                throw ParseError(line: i + 1, reason: "not a folded dictionary word")
+            }
+            if let previous, !previous.lexicographicallyPrecedes(bytes) {
+                throw ParseError(line: i + 1, reason: "words not sorted or not distinct")
+            }
+            previous = bytes
+        }
+        self.init(folded: Set(storedWords.map { Array($0.utf8) }))
+    }
+
     public init(merging dictionaries: [UserDictionary]) {
         self.init(folded: Set(dictionaries.flatMap { $0.words.map { Array($0.utf8) } }))
     }
@@ -129,7 +158,7 @@ public struct UserDictionary: Hashable, Sendable, Codable {
                 throw ParseError(line: line, reason: pieces.isEmpty ? "empty word" : "a word cannot contain whitespace")
             }
             guard folded.count <= UserDictionary.maximumWordLength else {
-                throw ParseError(line: line, reason: "a word longer than \(UserDictionary.maximumWordLength) characters")
+                throw ParseError(line: line, reason: "a word longer than \(UserDictionary.maximumWordLength) bytes of UTF-8")
             }
             return folded
         }
@@ -141,6 +170,12 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// The dictionary digest named by an analyzer fingerprint, if any.
     static func digest(inFingerprint fingerprint: String) -> String? {
         fingerprint.split(separator: ";").first { $0.hasPrefix("dict=") }.map { String($0.dropFirst(5)) }
+            .flatMap { isDigest($0) ? $0 : nil }
+    }
+
+    /// Whether `text` has a digest's form: 32 lowercase hexadecimal digits.
+    static func isDigest(_ text: some StringProtocol) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }
 
@@ -175,9 +210,29 @@ final class DictionaryLattice: Sendable {
     /// The longest word, in units.
     let maxLength: Int
 
-    init(_ dictionary: UserDictionary) {
+    /// The lattice of `dictionary`, built once per digest and shared by every token stream of the process (a
+    /// 100,000-word table is about 17 MB).
+    static func shared(_ dictionary: UserDictionary) -> DictionaryLattice {
+        cacheLock.withLock {
+            if let lattice = cache[dictionary.digest] { return lattice }
+            let lattice = DictionaryLattice(dictionary)
+            cache[dictionary.digest] = lattice
+            return lattice
+        }
+    }
+
+    private static let cacheLock = Mutex()
+    nonisolated(unsafe) private static var cache: [String: DictionaryLattice] = [:]
+
+    /// Whether the lattice uses `word`: words of Han characters only. A word with letters, digits or punctuation is
+    /// kept in the dictionary (and its digest) but not used yet: ICU's letter and number words stay whole, so a
+    /// chunk such as `AI` keeps matching whole words only.
+    static func uses(_ word: String) -> Bool { word.unicodeScalars.allSatisfy { TokenStream.isHan($0.value) } }
+
+    private init(_ dictionary: UserDictionary) {
+        let words = dictionary.words.filter(DictionaryLattice.uses)
         var prefixes = 0, maxLength = 0
-        for word in dictionary.words {
+        for word in words {
             prefixes += word.utf16.count
             maxLength = max(maxLength, word.utf16.count)
         }
@@ -185,7 +240,7 @@ final class DictionaryLattice: Sendable {
         while n < prefixes * 2 { n <<= 1 }
         var nodes = [Node](repeating: DictionaryLattice.empty, count: n)
         var firstIDs = [UInt32](repeating: 0, count: 1 << 16)
-        for word in dictionary.words {
+        for word in words {
             var node = DictionaryLattice.root
             for unit in word.utf16 {
                 var slot = DictionaryLattice.slot(node, unit, n - 1)
@@ -279,7 +334,7 @@ enum DictionaryFile {
         for _ in 0..<count { words.append(try r.string()) }
         guard r.remaining == 0 else { throw .corrupt(file: name, reason: "\(r.remaining) bytes after the last word") }
         let dictionary: UserDictionary
-        do { dictionary = try UserDictionary(words: words) } catch {
+        do { dictionary = try UserDictionary(storedWords: words) } catch {
             throw .corrupt(file: name, reason: "word \(error.line ?? 0): \(error.reason)")
         }
         guard dictionary.digest == digest else {

@@ -8,7 +8,7 @@ public struct IndexStatistics: Hashable, Sendable, Codable {
     public var segments: Int
     /// Distinct terms per text field, summed over segments (a term in two segments counts twice).
     public var terms: [String: Int]
-    /// Bytes on disk per file kind (`tim`, `doc`, `pos`, `len`, `kwd`, `sto`, `del`, `manifest`).
+    /// Bytes on disk per file kind (`tim`, `doc`, `pos`, `len`, `kwd`, `sto`, `del`, `manifest`, `dictionary`).
     public var bytesByKind: [String: Int]
     /// The commit generation.
     public var generation: UInt64

@@ -107,8 +107,8 @@ public final class IndexReader: Sendable {
         return (config, schema)
     }
 
-    /// The on-disk format version this build reads and writes (FORMAT.md); an index of another version is
-    /// ``KiteError/unsupportedVersion(file:version:)``.
+    /// The on-disk format version this build writes (FORMAT.md); it also reads version 2. An index of another
+    /// version is ``KiteError/unsupportedVersion(file:version:)``.
     public static let formatVersion = FileFormat.version
 
     /// Live (not deleted) documents.

@@ -58,19 +58,26 @@ final class SegmentBuilder {
                 var utf8 = value
                 var batch = self.batch
                 self.batch = TokenBatch()
-                defer { self.batch = batch }
+                var list = tokens[f]
+                tokens[f] = []
+                defer { self.batch = batch; tokens[f] = list }
+                let table = terms[f]
                 batch.removeAll()
                 try utf8.withUTF8 { (buf: UnsafeBufferPointer<UInt8>) throws in
                     do {
                         try stream.analyze(UnsafeRawBufferPointer(buf)) { term, info in
                             batch.append(term, position: info.position)
+                            if batch.count >= TokenBatch.limit {  // a huge field is interned a batch at a time
+                                batch.intern(into: table, appendingTo: &list)
+                                batch.removeAll()
+                            }
                             if info.isWord { length = UInt32(info.position) + 1 }
                         }
                     } catch let error as AnalysisError {
                         throw KiteError.analysis(error)
                     }
                 }
-                batch.intern(into: terms[f], appendingTo: &tokens[f])
+                batch.intern(into: table, appendingTo: &list)
                 newLengths.append(length)
             }
         } catch {
@@ -169,8 +176,12 @@ final class SegmentBuilder {
 /// slot is prefetched some tokens ahead, so the table's cache misses (one per token, the indexer's largest cost
 /// after ICU) overlap instead of following one another.
 struct TokenBatch {
+    /// Tokens held at most before they are interned (a field of millions of tokens is not held whole).
+    static let limit = 4096
     private var bytes: [UInt8] = []
     private var tokens: [(end: Int, hash: UInt64, position: Int32)] = []
+
+    var count: Int { tokens.count }
 
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
