@@ -90,7 +90,6 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         }
     }
 
-    /// The union of several dictionaries (`--dictionary` given more than once).
     /// Decodes the words and computes the digest again (a decoded digest is not trusted: it names the words).
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -117,6 +116,7 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         self.init(folded: Set(storedWords.map { Array($0.utf8) }))
     }
 
+    /// The union of several dictionaries (`--dictionary` given more than once).
     public init(merging dictionaries: [UserDictionary]) {
         self.init(folded: Set(dictionaries.flatMap { $0.words.map { Array($0.utf8) } }))
     }
