@@ -20,6 +20,9 @@ public enum KiteError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidDocument(id: String, reason: String)
     /// The writer was used after it failed or was closed.
     case writerClosed
+    /// A shard set cannot be opened or used as asked: its shards disagree on analyzer or schema, its `shards` file
+    /// is unreadable, or a writer was aimed at the set instead of one of its shards (``ShardSet``).
+    case shardSet(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum KiteError: Error, Hashable, Sendable, CustomStringConvertible {
         case .analysis(let e): return "analysis: \(e)"
         case .invalidDocument(let id, let r): return "document \(id.debugDescription): \(r)"
         case .writerClosed: return "the index writer is closed"
+        case .shardSet(let p, let r): return "shard set \(p): \(r)"
         }
     }
 }

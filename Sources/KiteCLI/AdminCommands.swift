@@ -13,7 +13,7 @@ struct StatsCommand: ParsableCommand {
         let dictionary = reader.analyzer.configuration.dictionary
         if json {
             struct Stats: Encodable {
-                var documents, deletedDocuments, segments, totalBytes: Int
+                var documents, deletedDocuments, segments, shards, totalBytes: Int
                 var terms, bytes: [String: Int]
                 var generation: UInt64
                 var analyzer, path: String
@@ -22,13 +22,16 @@ struct StatsCommand: ParsableCommand {
                 var dictionaryDigest: String?
             }
             writeOut(try encodeJSON(Stats(
-                documents: s.documents, deletedDocuments: s.deletedDocuments, segments: s.segments,
+                documents: s.documents, deletedDocuments: s.deletedDocuments, segments: s.segments, shards: s.shards,
                 totalBytes: s.totalBytes, terms: s.terms, bytes: s.bytesByKind, generation: s.generation,
                 analyzer: s.analyzer, path: reader.path, analyzerWarning: reader.analyzerWarning,
                 dictionaryWords: dictionary?.words.count, dictionaryDigest: dictionary?.digest)))
             return
         }
         var out = "index       \(reader.path)\n"
+        if reader.shards.count > 1 {
+            out += "shards      \(reader.shards.count) (" + reader.shards.map(\.path).joined(separator: ", ") + ")\n"
+        }
         out += "documents   \(s.documents)\ndeleted     \(s.deletedDocuments)\nsegments    \(s.segments)\n"
         out += "terms       " + s.terms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         out += "generation  \(s.generation)\nanalyzer    \(s.analyzer)\n"
@@ -45,11 +48,14 @@ struct DeleteCommand: ParsableCommand {
 
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
-        let writer = try IndexWriter(at: reader.path, schema: reader.schema, analyzer: reader.analyzer.configuration)
+        // Over shards, in each (a document is in one; deleting where it is not changes nothing).
         var found = 0
-        for id in ids where try writer.delete(id: id) { found += 1 }
-        try writer.commit()
-        writer.close()
+        for shard in reader.shards {
+            let writer = try IndexWriter(at: shard.path, schema: reader.schema, analyzer: reader.analyzer.configuration)
+            for id in ids where try writer.delete(id: id) { found += 1 }
+            try writer.commit()
+            writer.close()
+        }
         writeOut("deleted \(found) of \(ids.count) ids\n")
     }
 }
@@ -66,10 +72,13 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
         let before = reader.segmentCount
-        let writer = try IndexWriter(at: reader.path, schema: reader.schema, analyzer: reader.analyzer.configuration)
-        try writer.forceMerge(maxSegments: maxSegments)
-        writer.close()
-        let after = try IndexReader(at: reader.path)
+        // Over shards, each shard to at most that many.
+        for shard in reader.shards {
+            let writer = try IndexWriter(at: shard.path, schema: reader.schema, analyzer: reader.analyzer.configuration)
+            try writer.forceMerge(maxSegments: maxSegments)
+            writer.close()
+        }
+        let after = try DefaultIndex.openReader(location)
         writeOut("segments \(before) → \(after.segmentCount), documents \(after.documentCount), deleted \(after.deletedCount)\n")
     }
 }

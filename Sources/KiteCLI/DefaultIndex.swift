@@ -82,6 +82,7 @@ enum DefaultIndex {
     /// Opens the index of `location`, building the default one first if needed.
     static func openReader(_ location: IndexLocation) throws -> IndexReader {
         if location.isDefault { try build(force: false) }
+        if location.index.count > 1 { return try IndexReader(shards: location.index) }
         return try IndexReader(at: location.path)
     }
 }

@@ -10,6 +10,8 @@ struct BackupCommand: ParsableCommand {
     @OptionGroup var location: IndexLocation
     @Argument(help: "Where to put the copy.") var destination: String
 
+    func validate() throws { try location.requireOne("kite backup") }
+
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
         let summary = try IndexBackup.copy(from: reader.path, to: destination)

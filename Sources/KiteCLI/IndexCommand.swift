@@ -25,6 +25,7 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var analysis: AnalysisOptions
 
     func validate() throws {
+        try location.requireOne("kite index")
         if paths.isEmpty && !rebuildDefault { throw ValidationError("give files or directories to index, or --rebuild-default") }
         if !paths.isEmpty && location.isDefault {
             throw ValidationError("give --index DIR for your files (the bundled demo index is rebuilt only from Corpus/)")

@@ -71,11 +71,18 @@ enum Main {
 
 /// Where the index is: `--index DIR`, or the default index of the bundled corpus.
 struct IndexLocation: ParsableArguments {
-    @Option(name: .long, help: "Index directory (default: an index of the bundled Corpus/ in the user's cache).")
-    var index: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "Index directory, or a shard set's directory (default: an index of the bundled Corpus/ in the user's cache).",
+        discussion: "Repeat it to read several indexes as one (they must share analyzer and schema)."))
+    var index: [String] = []
 
-    var isDefault: Bool { index == nil }
-    var path: String { index ?? DefaultIndex.path }
+    var isDefault: Bool { index.isEmpty }
+    var path: String { index.first ?? DefaultIndex.path }
+
+    /// Refuses more than one `--index` for a command that writes.
+    func requireOne(_ command: String) throws {
+        if index.count > 1 { throw ValidationError("\(command) writes one index: give --index once") }
+    }
 }
 
 

@@ -18,9 +18,28 @@ public enum IndexBackup {
 
     /// Copies the last commit of the index at `source` into `destination`, a directory that must not exist or be
     /// empty (so that a backup never mixes with other files). The source may be open by a writer and readers.
+    ///
+    /// A shard set (``ShardSet``) is copied shard by shard into `destination/shard-<i>`, each the last commit of that
+    /// shard when it is copied, and its `shards` file is written last (the summary's generation is the sum).
     @discardableResult
     public static func copy(from source: String, to destination: String) throws(KiteError) -> Summary {
         try IndexDirectory.requireAbsentOrEmpty(destination, for: "back up into")
+        guard let set = try ShardSet.read(directory: source) else { return try copyIndex(from: source, to: destination) }
+        var total = Summary(generation: 0, files: 1, bytes: 0)
+        var names: [String] = []
+        for (i, shard) in set.paths(in: source).enumerated() {
+            names.append("shard-\(i)")
+            let s = try copyIndex(from: shard, to: destination + "/" + names[i])
+            total.generation += s.generation
+            total.files += s.files
+            total.bytes += s.bytes
+        }
+        try ShardSet(shards: names).write(directory: destination)
+        total.bytes += IndexDirectory.fileSize(destination + "/" + ShardSet.fileName)
+        return total
+    }
+
+    private static func copyIndex(from source: String, to destination: String) throws(KiteError) -> Summary {
         return try IndexDirectory.pinned(source) { () throws(KiteError) -> Summary in
             let manifest = try Manifest.read(directory: source)
             try IndexDirectory.createDirectory(destination)

@@ -4,13 +4,15 @@ public struct IndexStatistics: Hashable, Sendable, Codable {
     public var documents: Int
     /// Deleted documents still held by segments.
     public var deletedDocuments: Int
-    /// Segments in the commit.
+    /// Segments in the commit (over a shard set, in every shard).
     public var segments: Int
+    /// Indexes searched as one: 1, or the shards of a shard set.
+    public var shards: Int
     /// Distinct terms per text field, summed over segments (a term in two segments counts twice).
     public var terms: [String: Int]
     /// Bytes on disk per file kind (`tim`, `doc`, `pos`, `len`, `kwd`, `sto`, `del`, `manifest`, `dictionary`).
     public var bytesByKind: [String: Int]
-    /// The commit generation.
+    /// The commit generation (over a shard set, the sum of the shards').
     public var generation: UInt64
     /// The analyzer fingerprint.
     public var analyzer: String
@@ -35,29 +37,35 @@ public struct CheckReport: Hashable, Sendable {
 extension IndexReader {
     /// Counts and sizes.
     public func statistics() -> IndexStatistics {
-        var bytes: [String: Int] = ["manifest": IndexDirectory.fileSize(path + "/" + Manifest.fileName)]
+        var bytes: [String: Int] = [:]
         var terms: [String: Int] = [:]
+        for shard in shards {
+            bytes["manifest", default: 0] += IndexDirectory.fileSize(shard.path + "/" + Manifest.fileName)
+            if let dictionary = analyzer.configuration.dictionary {
+                bytes["dictionary", default: 0] += IndexDirectory.fileSize(
+                    shard.path + "/" + UserDictionary.fileName(digest: dictionary.digest))
+            }
+        }
         for s in segments {
             for kind in SegmentInfo.segmentFileKinds {
-                bytes[kind.fileExtension, default: 0] += IndexDirectory.fileSize(path + "/" + s.info.fileName(kind))
+                bytes[kind.fileExtension, default: 0] += IndexDirectory.fileSize(s.directory + "/" + s.info.fileName(kind))
             }
             if s.info.deleteGeneration > 0 {
-                bytes["del", default: 0] += IndexDirectory.fileSize(path + "/" + s.info.fileName(.deletes))
+                bytes["del", default: 0] += IndexDirectory.fileSize(s.directory + "/" + s.info.fileName(.deletes))
             }
             for (f, name) in schema.textFields.enumerated() { terms[name, default: 0] += s.fields[f].termCount }
         }
-        if let dictionary = analyzer.configuration.dictionary {
-            bytes["dictionary"] = IndexDirectory.fileSize(path + "/" + UserDictionary.fileName(digest: dictionary.digest))
-        }
-        return IndexStatistics(documents: documentCount, deletedDocuments: deletedCount, segments: segments.count,
+        return IndexStatistics(documents: documentCount, deletedDocuments: deletedCount, segments: segments.count, shards: shards.count,
                                terms: terms, bytesByKind: bytes, generation: generation,
                                analyzer: analyzer.configuration.fingerprint)
     }
 
     /// Verifies every checksum and decodes every structure: term order, postings (documents in range and
     /// increasing, frequencies matching positions), stored fields, keyword ordinals, field lengths against positions.
+    /// Over a shard set, also that no document id is live in two shards (a document routed to one shard and later
+    /// to another would be found twice).
     public func check() -> CheckReport {
-        var report = CheckReport(filesVerified: 1, postingsDecoded: 0, problems: [])
+        var report = CheckReport(filesVerified: shards.count, postingsDecoded: 0, problems: [])
         for s in segments {
             do throws(KiteError) {
                 try s.verifyChecksums()
@@ -67,7 +75,26 @@ extension IndexReader {
                 report.problems.append(error.description)
             }
         }
+        if shards.count > 1 && report.problems.isEmpty { report.problems += duplicateIDs() }
         return report
+    }
+
+    /// Ids live in more than one document, the first 10 named with the directories holding them, then how many more.
+    private func duplicateIDs() -> [String] {
+        var problems: [String] = []
+        var more = 0
+        var previous: (id: [UInt8], directory: String)?
+        forEachLiveID { segment, d in
+            let bytes = Array(segment.idBytes(d))
+            if let p = previous, p.id == bytes {
+                if problems.count == 10 { more += 1; return }
+                problems.append("document \(String(decoding: bytes, as: UTF8.self).debugDescription) is live in both "
+                    + "\(p.directory) and \(segment.directory)")
+            }
+            previous = (bytes, segment.directory)
+        }
+        if more > 0 { problems.append("\(more) more documents are live in two shards") }
+        return problems
     }
 
     private func checkSegment(_ s: SegmentReader, _ report: inout CheckReport) throws(KiteError) {

@@ -2,14 +2,24 @@
 /// A point-in-time view of an index, for searching. Immutable and `Sendable`: share one among threads.
 ///
 /// It sees the commit that was current when it was opened, whatever commits follow; open a new reader to see them.
+/// A reader of a shard set (``ShardSet``) sees the current commit of every shard as one index.
 public final class IndexReader: Sendable {
-    /// The index directory.
+    /// The index directory (or the shard set's directory, or the first of the shards given).
     public let path: String
+    /// One index directory of a reader and the commit it sees.
+    public struct Shard: Hashable, Sendable {
+        /// The index directory.
+        public var path: String
+        /// The commit generation seen.
+        public var generation: UInt64
+    }
+    /// The indexes this reader searches as one: the index itself, or every shard of a shard set in routing order.
+    public let shards: [Shard]
     /// The schema the index was built with.
     public let schema: Schema
     /// The analyzer the index was built with; queries are analyzed with it.
     public let analyzer: Analyzer
-    /// The commit generation this reader sees.
+    /// The commit generation this reader sees; over shards, the sum of theirs (it grows with a commit to any).
     public let generation: UInt64
     /// Set when the index was analyzed by another ICU major version than the running one: stored fields, ids,
     /// statistics and checks are unaffected, but a query may be cut into words differently from the documents it
@@ -23,21 +33,52 @@ public final class IndexReader: Sendable {
     /// Per text field, the sum of lengths over all documents.
     let fieldLengthSums: [UInt64]
 
-    /// Opens the current commit of the index at `path`.
+    /// Opens the current commit of the index at `path`, or of every shard when `path` is a shard set's directory
+    /// (one with a ``ShardSet/fileName`` file).
     ///
     /// If `analyzer` is given and differs from the one the index was built with, throws
     /// ``KiteError/configurationMismatch(path:expected:found:)``.
-    public init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
-        let (manifest, config, schema, segments) = try IndexReader.openCommit(path, expected: expected)
+    public convenience init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
+        let set = try ShardSet.read(directory: path)
+        try self.init(path: path, shardPaths: set?.paths(in: path) ?? [path], expected: expected)
+    }
+
+    /// Opens the current commit of each index in `shards` and searches them as one, with collection-wide BM25
+    /// statistics (``ShardSet``). The shards must share one analyzer and schema, else ``KiteError/shardSet(path:reason:)``.
+    /// A document id must be live in one shard only (``check()`` reports one that is not).
+    public convenience init(shards: [String], analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
+        guard let first = shards.first else { throw .shardSet(path: "", reason: "no shard given") }
+        try self.init(path: first, shardPaths: shards, expected: expected)
+    }
+
+    private init(path: String, shardPaths: [String], expected: AnalyzerConfiguration?) throws(KiteError) {
+        var opened: [(manifest: Manifest, segments: [SegmentReader])] = []
+        var config = AnalyzerConfiguration.default
+        var schema = Schema.default
+        for (i, shard) in shardPaths.enumerated() {
+            let (manifest, c, s, segments) = try IndexReader.openCommit(shard, expected: expected)
+            if i == 0 {
+                (config, schema) = (c, s)
+            } else if manifest.analyzer != opened[0].manifest.analyzer || manifest.schema != opened[0].manifest.schema {
+                let differs = manifest.analyzer != opened[0].manifest.analyzer
+                    ? "analyzer \(manifest.analyzer), not \(opened[0].manifest.analyzer)"
+                    : "schema \(manifest.schema), not \(opened[0].manifest.schema)"
+                throw .shardSet(path: path, reason: "shard \(shard) was built with \(differs) as \(shardPaths[0])")
+            }
+            opened.append((manifest, segments))
+        }
         self.path = path
+        shards = zip(shardPaths, opened).map { Shard(path: $0, generation: $1.manifest.generation) }
+        let analyzerName = opened[0].manifest.analyzer
         let running = "icu\(ICUVersion.major);"
-        analyzerWarning = config.segmenter == .icu && !manifest.analyzer.hasPrefix(running)
-            ? "the index was analyzed with \(manifest.analyzer.prefix { $0 != ";" }), this Kite runs \(running.dropLast()): "
+        analyzerWarning = config.segmenter == .icu && !analyzerName.hasPrefix(running)
+            ? "the index was analyzed with \(analyzerName.prefix { $0 != ";" }), this Kite runs \(running.dropLast()): "
                 + "queries may be cut into words differently (kite reindex rebuilds it)"
             : nil
         self.schema = schema
         self.analyzer = Analyzer(config)
-        self.generation = manifest.generation
+        self.generation = opened.reduce(0) { $0 + $1.manifest.generation }
+        let segments = opened.flatMap(\.segments)
         self.segments = segments
         var bases: [Int] = []
         var total = 0
@@ -138,7 +179,15 @@ public final class IndexReader: Sendable {
     /// time: what `kite export` writes and `kite reindex` indexes again. In that order a long document's passages
     /// follow it, `id#1` first, as ``IndexWriter/add(_:)`` expects them (the first passage replaces the document).
     public func forEachDocument(_ body: (Document) throws(KiteError) -> Void) throws(KiteError) {
-        // A merge of the segments' id orders (each segment keeps one).
+        try forEachLiveID { (segment, d) throws(KiteError) in
+            guard let id = segment.id(of: d) else { return }
+            try body(Document(id: id, fields: try typed { try segment.storedFields(d) }))
+        }
+    }
+
+    /// Calls `body` with the segment and number of every live document, in the order of their ids' bytes (a merge
+    /// of the segments' id orders; equal ids of different segments in segment order).
+    func forEachLiveID<E: Error>(_ body: (SegmentReader, Int) throws(E) -> Void) throws(E) {
         var next = [Int](repeating: 0, count: segments.count)
         func advance(_ s: Int) {
             while next[s] < segments[s].docCount, segments[s].deletes.contains(segments[s].documentInIDOrder(next[s])) {
@@ -156,9 +205,7 @@ public final class IndexReader: Sendable {
             guard let (s, d) = best else { return }
             next[s] += 1
             advance(s)
-            let segment = segments[s]
-            guard let id = segment.id(of: d) else { continue }
-            try body(Document(id: id, fields: try typed { try segment.storedFields(d) }))
+            try body(segments[s], d)
         }
     }
 

@@ -96,6 +96,10 @@ public final class IndexWriter: @unchecked Sendable {
         options: Options = Options()
     ) throws(KiteError) {
         try schema.validate()
+        guard !IndexDirectory.fileExists(path + "/" + ShardSet.fileName) else {
+            throw KiteError.shardSet(path: path, reason: "a shard set is read-only as a whole: write into its shards, each "
+                + "document into the one ShardSet.shard(ofDocument:count:) routes it to")
+        }
         self.path = path
         self.schema = schema
         self.analyzer = analyzer

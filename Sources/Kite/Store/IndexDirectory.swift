@@ -136,26 +136,53 @@ enum IndexDirectory {
     static func copyFile(_ source: String, to destination: String) throws(KiteError) -> Int {
         let name = String(source.split(separator: "/").last ?? "")
         let input = try MappedFile(path: source, name: name)
-        let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 { throw .io(path: destination, operation: "create", errno: errno) }
+        try writeNewFile(destination, input.bytes, flags: O_EXCL)
+        return input.bytes.count
+    }
+
+    /// Creates (or, without `O_EXCL` in `flags`, truncates) the file at `path` with `bytes`, fsynced and closed.
+    private static func writeNewFile(_ path: String, _ bytes: UnsafeRawBufferPointer, flags: Int32) throws(KiteError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o644)
+        if fd < 0 { throw .io(path: path, operation: "create", errno: errno) }
         var offset = 0
-        while offset < input.bytes.count {
-            let n = systemWrite(fd, input.bytes.baseAddress! + offset, input.bytes.count - offset)
+        while offset < bytes.count {
+            let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = errno
                 close(fd)
-                throw .io(path: destination, operation: "write", errno: e)
+                throw .io(path: path, operation: "write", errno: e)
             }
             offset += n
         }
         if fsync(fd) != 0 {
             let e = errno
             close(fd)
-            throw .io(path: destination, operation: "fsync", errno: e)
+            throw .io(path: path, operation: "fsync", errno: e)
         }
-        if close(fd) != 0 { throw .io(path: destination, operation: "close", errno: errno) }
-        return input.bytes.count
+        if close(fd) != 0 { throw .io(path: path, operation: "close", errno: errno) }
+    }
+
+    /// Whether a file (of any kind) exists at `path`.
+    static func fileExists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    /// The whole of a small file (an empty file is empty; `MappedFile` maps only non-empty ones).
+    static func readSmallFile(_ path: String) throws(KiteError) -> [UInt8] {
+        guard fileSize(path) > 0 else { return [] }
+        let file = try MappedFile(path: path, name: String(path.split(separator: "/").last ?? ""))
+        return Array(file.bytes)
+    }
+
+    /// Writes `bytes` to `path` through a temporary file, fsynced and renamed over it, then syncs the directory.
+    static func writeFileAtomically(_ path: String, bytes: [UInt8]) throws(KiteError) {
+        let tmp = path + ".tmp"
+        try typed { try bytes.withUnsafeBytes { try writeNewFile(tmp, $0, flags: O_TRUNC) } }
+        try rename(tmp, to: path)
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        try sync(directory.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : directory)
     }
 
     static func fileSize(_ path: String) -> Int {
