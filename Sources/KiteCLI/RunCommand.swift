@@ -4,12 +4,36 @@ import Kite
 
 extension MatchMode: ExpressibleByArgument {}
 
+/// What `kite run` writes.
+enum RunFormat: String, ExpressibleByArgument, CaseIterable {
+    /// `qid Q0 docid rank score kite`, for trec_eval and score.py.
+    case trec
+    /// One JSON object per query: `qid` beside the keys of `kite search --json`.
+    case jsonl
+}
+
+/// A query's line of `kite run --format jsonl`: its qid and the search response, in one object.
+private struct RunLine: Encodable {
+    var qid: String
+    var response: SearchResponse
+
+    private enum Key: String, CodingKey { case qid }
+
+    func encode(to encoder: Encoder) throws {
+        try response.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(qid, forKey: .qid)
+    }
+}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Search every query of a TSV file (qid TAB text) and write a TREC run.")
     @OptionGroup var location: IndexLocation
     @Option(help: "Queries: one 'qid<TAB>text' per line.") var queries: String
     @Option(help: "Where to write the run (qid Q0 docid rank score kite).") var output: String
+    @Option(help: "trec, or jsonl: per query one line of kite search --json's object with its qid (counts per period, scores).")
+    var format: RunFormat = .trec
     @Option(help: "Hits per query.") var limit = 100
     @Flag(help: "Parse queries with the query syntax (default: each line is plain text).") var parse = false
     @Option(help: "Which documents: exact, related (default: matching ones, then related) or any.") var match: MatchMode = .related
@@ -45,8 +69,8 @@ struct RunCommand: ParsableCommand {
         if let trigramWeight { ranking.trigramWeight = trigramWeight }
         if let proximityLength { ranking.proximityLength = proximityLength }
         if let delta { ranking.delta = delta }
-        let options = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, ranking: ranking,
-                                    match: match)
+        let options = SearchOptions(limit: limit, facetField: format == .jsonl ? "period" : nil, highlights: false,
+                                    storedFields: false, ranking: ranking, match: match)
         var out = ""
         var count = 0
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
@@ -55,6 +79,11 @@ struct RunCommand: ParsableCommand {
             let qid = String(parts[0])
             let q: Query = parse ? try QueryParser(schema: reader.schema).parse(String(parts[1])) : .text(String(parts[1]), field: nil)
             let results = try reader.search(q, options: options)
+            if format == .jsonl {
+                out += try encodeJSON(RunLine(qid: qid, response: SearchResponse(results, query: String(parts[1]), mode: match)))
+                count += 1
+                continue
+            }
             // Matching documents come before related ones whatever their BM25 scores, so the score column is
             // the rank's (hits − rank): trec_eval and score.py order a run by score.
             for (rank, hit) in results.hits.enumerated() {
