@@ -42,17 +42,3 @@ public enum KiteError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-
-/// Runs internal code that throws untyped errors (all of them Kite's own) and rethrows them as ``KiteError``.
-@inline(__always)
-func typed<R>(_ body: () throws -> R) throws(KiteError) -> R {
-    do {
-        return try body()
-    } catch let e as KiteError {
-        throw e
-    } catch let e as AnalysisError {
-        throw .analysis(e)
-    } catch {
-        throw .corrupt(file: "", reason: "unexpected error \(error)")
-    }
-}

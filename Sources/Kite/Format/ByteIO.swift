@@ -120,3 +120,11 @@ struct ByteReader {
         return s
     }
 }
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` with a typed throw (the standard library's only rethrows).
+    @inline(__always)
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(KiteError) -> R) throws(KiteError) -> R {
+        try withUnsafeBufferPointer { (buffer) throws(KiteError) -> R in try body(UnsafeRawBufferPointer(buffer)) }
+    }
+}

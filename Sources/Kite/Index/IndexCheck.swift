@@ -103,42 +103,40 @@ extension IndexReader {
             var previous: [UInt8]? = nil
             var count = 0
             var maxPosition = [Int32](repeating: -1, count: s.docCount)
-            try typed {
-                try s.forEachTerm(field: f) { term, info in
-                    let bytes = Array(term)
-                    if let p = previous, !p.lexicographicallyPrecedes(bytes) {
-                        throw KiteError.corrupt(file: s.terms.name, reason: "terms out of order")
-                    }
-                    guard String(validating: bytes, as: UTF8.self) != nil else {
-                        throw KiteError.corrupt(file: s.terms.name, reason: "term is not UTF-8")
-                    }
-                    previous = bytes
-                    count += 1
-                    let c = try s.postingsCursor(info)
-                    try c.start()
-                    var n = 0
-                    while c.doc != PostingsCursor.exhausted {
-                        positions.removeAll(keepingCapacity: true)
-                        try c.positions(into: &positions)
-                        guard positions.count == c.freq, zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 })
-                        else { throw KiteError.corrupt(file: s.positions.name, reason: "positions do not match frequencies") }
-                        if let last = positions.last, last > maxPosition[c.doc] { maxPosition[c.doc] = last }
-                        // The skip entry's maxima must bound the block (top-k search skips by them).
-                        if c.hasSkipEntries {
-                            let b = n / postingsBlockSize
-                            guard UInt32(c.freq) <= c.blockMaxFreq(b), s.fieldLength(f, c.doc) >= c.blockMinLength(b) else {
-                                throw KiteError.corrupt(file: s.postings.name, reason: "block \(b) maxima do not bound its postings")
-                            }
-                        }
-                        n += 1
-                        try c.next()
-                    }
-                    guard n == info.docFrequency else {
-                        throw KiteError.corrupt(file: s.postings.name, reason: "\(n) postings, dictionary says \(info.docFrequency)")
-                    }
-                    report.postingsDecoded += n
-                    return true
+            try s.forEachTerm(field: f) { (term, info) throws(KiteError) -> Bool in
+                let bytes = Array(term)
+                if let p = previous, !p.lexicographicallyPrecedes(bytes) {
+                    throw KiteError.corrupt(file: s.terms.name, reason: "terms out of order")
                 }
+                guard String(validating: bytes, as: UTF8.self) != nil else {
+                    throw KiteError.corrupt(file: s.terms.name, reason: "term is not UTF-8")
+                }
+                previous = bytes
+                count += 1
+                let c = try s.postingsCursor(info)
+                try c.start()
+                var n = 0
+                while c.doc != PostingsCursor.exhausted {
+                    positions.removeAll(keepingCapacity: true)
+                    try c.positions(into: &positions)
+                    guard positions.count == c.freq, zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 })
+                    else { throw KiteError.corrupt(file: s.positions.name, reason: "positions do not match frequencies") }
+                    if let last = positions.last, last > maxPosition[c.doc] { maxPosition[c.doc] = last }
+                    // The skip entry's maxima must bound the block (top-k search skips by them).
+                    if c.hasSkipEntries {
+                        let b = n / postingsBlockSize
+                        guard UInt32(c.freq) <= c.blockMaxFreq(b), s.fieldLength(f, c.doc) >= c.blockMinLength(b) else {
+                            throw KiteError.corrupt(file: s.postings.name, reason: "block \(b) maxima do not bound its postings")
+                        }
+                    }
+                    n += 1
+                    try c.next()
+                }
+                guard n == info.docFrequency else {
+                    throw KiteError.corrupt(file: s.postings.name, reason: "\(n) postings, dictionary says \(info.docFrequency)")
+                }
+                report.postingsDecoded += n
+                return true
             }
             guard count == s.fields[f].termCount else {
                 throw .corrupt(file: s.terms.name, reason: "\(count) terms, index says \(s.fields[f].termCount)")
@@ -147,6 +145,6 @@ extension IndexReader {
                 throw .corrupt(file: s.lengthsFile.name, reason: "document \(d) has a position beyond its field length")
             }
         }
-        try typed { try s.forEachStoredDocument { _, _ in } }
+        try s.forEachStoredDocument { _, _ in }
     }
 }

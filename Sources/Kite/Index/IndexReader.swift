@@ -181,7 +181,7 @@ public final class IndexReader: Sendable {
     public func forEachDocument(_ body: (Document) throws(KiteError) -> Void) throws(KiteError) {
         try forEachLiveID { (segment, d) throws(KiteError) in
             guard let id = segment.id(of: d) else { return }
-            try body(Document(id: id, fields: try typed { try segment.storedFields(d) }))
+            try body(Document(id: id, fields: try segment.storedFields(d)))
         }
     }
 
@@ -213,7 +213,7 @@ public final class IndexReader: Sendable {
     public func document(id: String) throws(KiteError) -> [String: String]? {
         for segment in segments.reversed() {
             for d in segment.documents(withID: id) where !segment.deletes.contains(d) {
-                return try typed { try segment.storedFields(d) }
+                return try segment.storedFields(d)
             }
         }
         return nil

@@ -59,7 +59,7 @@ public final class IndexWriter: @unchecked Sendable {
         /// Local documents replaced or deleted while buffered (writer's thread only).
         var deleted: Set<UInt32> = []
         /// A failure on the analysis thread (read after draining the queue).
-        var failure: Error?
+        var failure: KiteError?
         /// Shared between the writer's thread and the analysis thread: UTF-8 bytes queued but not yet analyzed,
         /// and the builder's memory after its last document.
         let lock = Mutex()
@@ -127,7 +127,7 @@ public final class IndexWriter: @unchecked Sendable {
                 segments.append(Live(info: info, reader: reader, deletes: reader.deletes, dirty: false))
             }
             for i in 0..<options.threads {
-                let b = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+                let b = try SegmentBuilder(schema: schema, analyzer: analyzer)
                 slots.append(Slot(builder: b, threaded: options.threads > 1, index: i))
             }
         } catch {
@@ -170,14 +170,14 @@ public final class IndexWriter: @unchecked Sendable {
         }
         let slot = slots[index]
         if let queue = slot.queue {
-            if let failure = slot.lock.withLock({ slot.failure }) { throw typedError(failure) }
+            if let failure = slot.lock.withLock({ slot.failure }) { throw failure }
             let size = document.fields.values.reduce(0) { $0 + $1.utf8.count }
             slot.lock.withLock { slot.queuedBytes += size }
             slot.room.wait()
             queue.async {
                 defer { slot.room.signal() }
                 guard slot.lock.withLock({ slot.failure }) == nil else { return }
-                do {
+                do throws(KiteError) {
                     try slot.builder.add(document)
                     let memory = slot.builder.memoryBytes
                     slot.lock.withLock { slot.queuedBytes -= size; slot.memory = memory }
@@ -186,7 +186,7 @@ public final class IndexWriter: @unchecked Sendable {
                 }
             }
         } else {
-            try typed { try slot.builder.add(document) }
+            try slot.builder.add(document)
             slot.memory = slot.builder.memoryBytes
         }
         let local = UInt32(slot.enqueued)
@@ -210,8 +210,9 @@ public final class IndexWriter: @unchecked Sendable {
         }
     }
 
-    private func typedError(_ error: Error) -> KiteError {
-        (error as? KiteError) ?? ((error as? AnalysisError).map { .analysis($0) } ?? .corrupt(file: "", reason: "\(error)"))
+    /// A builder's flush into a new segment of `path`, as a value (flushes of several slots run concurrently).
+    private static func flushResult(_ builder: SegmentBuilder, _ path: String) -> Result<SegmentInfo, KiteError> {
+        do throws(KiteError) { return .success(try builder.flush(to: path, id: SegmentID.make())) } catch { return .failure(error) }
     }
 
     /// Deletes the document with `id`, with every passage of it (`id#1`, `id#2`, … of a long body), if any;
@@ -267,21 +268,21 @@ public final class IndexWriter: @unchecked Sendable {
     /// Writes the buffered documents as segments (not yet committed), one per slot, in parallel.
     private func flush() throws(KiteError) {
         for slot in slots { slot.drain() }
-        for slot in slots { if let failure = slot.lock.withLock({ slot.failure }) { throw typedError(failure) } }
+        for slot in slots { if let failure = slot.lock.withLock({ slot.failure }) { throw failure } }
         let full = slots.filter { $0.enqueued > 0 }
         guard !full.isEmpty else { return }
         let path = self.path
         final class Results: @unchecked Sendable {
-            var items: [Result<SegmentInfo, Error>?]
+            var items: [Result<SegmentInfo, KiteError>?]
             let lock = Mutex()
             init(_ n: Int) { items = Array(repeating: nil, count: n) }
         }
         let results = Results(full.count)
         if full.count == 1 {
-            results.items[0] = Result { try full[0].builder.flush(to: path, id: SegmentID.make()) }
+            results.items[0] = Self.flushResult(full[0].builder, path)
         } else {
             DispatchQueue.concurrentPerform(iterations: full.count) { i in
-                let r = Result { try full[i].builder.flush(to: path, id: SegmentID.make()) }
+                let r = Self.flushResult(full[i].builder, path)
                 results.lock.withLock { results.items[i] = r }
             }
         }
@@ -301,7 +302,7 @@ public final class IndexWriter: @unchecked Sendable {
             let info: SegmentInfo
             switch result {
             case .success(let i)?: info = i
-            case .failure(let e)?: throw typedError(e)
+            case .failure(let e)?: throw e
             case nil: throw .corrupt(file: "", reason: "flush did not run")
             }
             let reader = try SegmentReader(
@@ -311,7 +312,7 @@ public final class IndexWriter: @unchecked Sendable {
             for d in slot.deleted { deletes.insert(Int(d)) }
             segments.append(Live(info: info, reader: reader, deletes: deletes, dirty: deletes.count > 0))
             if let index = slots.firstIndex(where: { $0 === slot }) { flushedSlots.insert(index) }
-            slot.builder = try typed { try SegmentBuilder(schema: schema, analyzer: analyzer) }
+            slot.builder = try SegmentBuilder(schema: schema, analyzer: analyzer)
             slot.enqueued = 0
             slot.deleted = []
             slot.memory = 0
@@ -374,7 +375,7 @@ public final class IndexWriter: @unchecked Sendable {
     private func merge(_ indices: [Int]) throws(KiteError) {
         let chosen = indices.sorted()
         let sources = chosen.map { (reader: segments[$0].reader, deletes: segments[$0].deletes) }
-        let info = try typed { try Merger.merge(sources, schema: schema, into: path) }
+        let info = try Merger.merge(sources, schema: schema, into: path)
         let reader = try SegmentReader(
             directory: path, info: info, textFieldCount: schema.textFields.count,
             keywordFieldCount: schema.keywordFields.count)

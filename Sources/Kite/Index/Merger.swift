@@ -1,136 +1,172 @@
 /// Combines segments into one, dropping deleted documents: postings are merged term by term (no re-analysis),
 /// lengths, keywords and stored fields copied with documents renumbered in segment order.
+///
+/// One phase per file kind, in the order the files are written: a ``DocMap`` first, then postings and lengths per
+/// text field, ids, keyword fields, stored fields.
 enum Merger {
-    static func merge(
-        _ sources: [(reader: SegmentReader, deletes: DeleteSet)], schema: Schema, into directory: String
-    ) throws -> SegmentInfo {
-        // Old → new document numbers.
-        var maps: [[Int32]] = []
-        var total = 0
-        for s in sources {
-            var map = [Int32](repeating: -1, count: s.reader.docCount)
-            for d in 0..<s.reader.docCount where !s.deletes.contains(d) {
-                map[d] = Int32(total)
-                total += 1
-            }
-            maps.append(map)
-        }
+    typealias Source = (reader: SegmentReader, deletes: DeleteSet)
+
+    static func merge(_ sources: [Source], schema: Schema, into directory: String) throws(KiteError) -> SegmentInfo {
+        let docs = DocMap(sources)
         let id = SegmentID.make()
-        let writer = try SegmentFilesWriter(directory: directory, id: id, docCount: total, fieldCount: schema.textFields.count)
-        var allLengths: [[UInt32]] = []
+        let writer = try SegmentFilesWriter(directory: directory, id: id, docCount: docs.total, fieldCount: schema.textFields.count)
+        var lengths: [[UInt32]] = []
         for f in 0..<schema.textFields.count {
-            var lengths = [UInt32](repeating: 0, count: total)
-            for (i, s) in sources.enumerated() {
-                for d in 0..<s.reader.docCount where maps[i][d] >= 0 {
-                    lengths[Int(maps[i][d])] = s.reader.fieldLength(f, d)
-                }
-            }
-            allLengths.append(lengths)
-            writer.beginField(lengths: lengths)
-            // The sources' terms side by side, smallest first.
-            var enumerators = sources.map { TermEnumerator(segment: $0.reader, field: f) }
-            var live = [Bool](repeating: false, count: sources.count)
-            for i in enumerators.indices { live[i] = try enumerators[i].next() }
-            var docs: [UInt32] = [], freqs: [UInt32] = [], positions: [UInt32] = []
-            var scratch: [Int32] = []
-            var term: [UInt8] = []
-            var readSinceRelease = 0
-            while true {
-                var smallest: Int? = nil
-                for i in enumerators.indices where live[i] {
-                    if let s = smallest, !enumerators[i].term.lexicographicallyPrecedes(enumerators[s].term) { continue }
-                    smallest = i
-                }
-                guard let first = smallest else { break }
-                term = enumerators[first].term
-                docs.removeAll(keepingCapacity: true)
-                freqs.removeAll(keepingCapacity: true)
-                positions.removeAll(keepingCapacity: true)
-                for i in enumerators.indices where live[i] && enumerators[i].term == term {
-                    let cursor = try sources[i].reader.postingsCursor(enumerators[i].info)
-                    try cursor.start()
-                    while cursor.doc != PostingsCursor.exhausted {
-                        let newDoc = maps[i][cursor.doc]
-                        if newDoc >= 0 {
-                            scratch.removeAll(keepingCapacity: true)
-                            try cursor.positions(into: &scratch)
-                            docs.append(UInt32(newDoc))
-                            freqs.append(UInt32(cursor.freq))
-                            for p in scratch { positions.append(UInt32(p)) }
-                        }
-                        try cursor.next()
-                    }
-                    readSinceRelease += enumerators[i].info.docFrequency
-                    live[i] = try enumerators[i].next()
-                }
-                // The sources are read once, front to back: keep their mapped pages from piling up in memory.
-                if readSinceRelease >= 1 << 18 {
-                    readSinceRelease = 0
-                    for s in sources { s.reader.releaseResidentPages() }
-                }
-                if docs.isEmpty { continue }
-                try term.withUnsafeBufferPointer { t in try writer.addTerm(t, docs: docs, freqs: freqs, positions: positions) }
-            }
+            lengths.append(docs.lengths(field: f, of: sources))
+            writer.beginField(lengths: lengths[f])
+            try mergePostings(field: f, sources, docs, into: writer)
             try writer.endField()
         }
         try writer.finishPostings()
-        try writer.writeLengths(allLengths)
-
-        // Ids in the new document order, then their sorted order: the sources' sorted orders merged.
+        try writer.writeLengths(lengths)
         let keywords = try writer.keywordsOutput(fieldCount: schema.keywordFields.count)
+        try mergeIDs(sources, docs, into: keywords)
+        for f in 0..<schema.keywordFields.count { try mergeKeywordField(f, sources, docs, into: keywords) }
+        try keywords.finish()
+        try mergeStored(sources, docs, into: writer)
+        for s in sources { s.reader.releaseResidentPages() }
+        return SegmentInfo(id: id, docCount: docs.total, deleteGeneration: 0, deletedCount: 0)
+    }
+
+    /// Old → new document numbers: the live documents of each source in order, the sources one after another.
+    struct DocMap {
+        private(set) var maps: [[Int32]] = []
+        private(set) var total = 0
+
+        init(_ sources: [Source]) {
+            for s in sources {
+                var map = [Int32](repeating: -1, count: s.reader.docCount)
+                for d in 0..<s.reader.docCount where !s.deletes.contains(d) {
+                    map[d] = Int32(total)
+                    total += 1
+                }
+                maps.append(map)
+            }
+        }
+
+        /// The new number of document `doc` of source `source`, or nil when it is deleted.
+        @inline(__always)
+        subscript(source: Int, doc: Int) -> Int? {
+            let n = maps[source][doc]
+            return n >= 0 ? Int(n) : nil
+        }
+
+        /// The lengths of text field `field` in the new numbering.
+        func lengths(field: Int, of sources: [Source]) -> [UInt32] {
+            var lengths = [UInt32](repeating: 0, count: total)
+            for (i, s) in sources.enumerated() {
+                for d in 0..<s.reader.docCount { if let n = self[i, d] { lengths[n] = s.reader.fieldLength(field, d) } }
+            }
+            return lengths
+        }
+    }
+
+    /// The sources' terms of one field side by side, smallest first; each term's live postings renumbered and
+    /// concatenated in source order (which keeps them increasing).
+    private static func mergePostings(
+        field f: Int, _ sources: [Source], _ docMap: DocMap, into writer: SegmentFilesWriter
+    ) throws(KiteError) {
+        var enumerators = sources.map { TermEnumerator(segment: $0.reader, field: f) }
+        var live = [Bool](repeating: false, count: sources.count)
+        for i in enumerators.indices { live[i] = try enumerators[i].next() }
+        var docs: [UInt32] = [], freqs: [UInt32] = [], positions: [UInt32] = []
+        var scratch: [Int32] = []
+        var readSinceRelease = 0
+        while true {
+            var smallest: Int? = nil
+            for i in enumerators.indices where live[i] {
+                if let s = smallest, !enumerators[i].term.lexicographicallyPrecedes(enumerators[s].term) { continue }
+                smallest = i
+            }
+            guard let first = smallest else { break }
+            let term = enumerators[first].term
+            docs.removeAll(keepingCapacity: true)
+            freqs.removeAll(keepingCapacity: true)
+            positions.removeAll(keepingCapacity: true)
+            for i in enumerators.indices where live[i] && enumerators[i].term == term {
+                let cursor = try sources[i].reader.postingsCursor(enumerators[i].info)
+                try cursor.start()
+                while cursor.doc != PostingsCursor.exhausted {
+                    if let newDoc = docMap[i, cursor.doc] {
+                        scratch.removeAll(keepingCapacity: true)
+                        try cursor.positions(into: &scratch)
+                        docs.append(UInt32(newDoc))
+                        freqs.append(UInt32(cursor.freq))
+                        for p in scratch { positions.append(UInt32(p)) }
+                    }
+                    try cursor.next()
+                }
+                readSinceRelease += enumerators[i].info.docFrequency
+                live[i] = try enumerators[i].next()
+            }
+            // The sources are read once, front to back: keep their mapped pages from piling up in memory.
+            if readSinceRelease >= 1 << 18 {
+                readSinceRelease = 0
+                for s in sources { s.reader.releaseResidentPages() }
+            }
+            if docs.isEmpty { continue }
+            try term.withUnsafeBufferPointer { (t) throws(KiteError) in
+                try writer.addTerm(t, docs: docs, freqs: freqs, positions: positions)
+            }
+        }
+    }
+
+    /// Ids in the new document order, then their sorted order: the sources' sorted orders merged (ties: the earlier
+    /// source, whose documents come first).
+    private static func mergeIDs(_ sources: [Source], _ docMap: DocMap, into keywords: KeywordsOutput) throws(KiteError) {
         for (i, s) in sources.enumerated() {
-            for d in 0..<s.reader.docCount where maps[i][d] >= 0 { try keywords.addID(s.reader.idBytes(d)) }
+            for d in 0..<s.reader.docCount where docMap[i, d] != nil { try keywords.addID(s.reader.idBytes(d)) }
         }
         var order: [UInt32] = []
-        order.reserveCapacity(total)
+        order.reserveCapacity(docMap.total)
         var heads = [Int](repeating: 0, count: sources.count)
+        func head(_ i: Int) -> Int { sources[i].reader.documentInIDOrder(heads[i]) }
         func nextLive(_ i: Int) {
-            while heads[i] < sources[i].reader.docCount && maps[i][sources[i].reader.documentInIDOrder(heads[i])] < 0 {
-                heads[i] += 1
-            }
+            while heads[i] < sources[i].reader.docCount && docMap[i, head(i)] == nil { heads[i] += 1 }
         }
         for i in sources.indices { nextLive(i) }
         while true {
             var best: Int? = nil
             for i in sources.indices where heads[i] < sources[i].reader.docCount {
                 guard let b = best else { best = i; continue }
-                let c = compareBytes(sources[i].reader.idBytes(sources[i].reader.documentInIDOrder(heads[i])),
-                                     sources[b].reader.idBytes(sources[b].reader.documentInIDOrder(heads[b])))
-                if c < 0 { best = i }  // ties: the earlier source, whose documents come first
+                if compareBytes(sources[i].reader.idBytes(head(i)), sources[b].reader.idBytes(head(b))) < 0 { best = i }
             }
-            guard let b = best else { break }
-            order.append(UInt32(maps[b][sources[b].reader.documentInIDOrder(heads[b])]))
+            guard let b = best, let n = docMap[b, head(b)] else { break }
+            order.append(UInt32(n))
             heads[b] += 1
             nextLive(b)
         }
         try keywords.finishIDs(order: order)
-        order = []
-        // Keyword fields: the values live documents use, sorted, each source's ordinals translated (values only
-        // deleted documents had are dropped, as the documents are).
-        for f in 0..<schema.keywordFields.count {
-            var used = Set<String>()
-            for (i, s) in sources.enumerated() {
-                var seen = [Bool](repeating: false, count: s.reader.keywordValues[f].count)
-                for d in 0..<s.reader.docCount where maps[i][d] >= 0 {
-                    if let o = s.reader.keywordOrdinal(f, d) { seen[o] = true }
-                }
-                for (o, v) in s.reader.keywordValues[f].enumerated() where seen[o] { used.insert(v) }
-            }
-            let values = used.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            var ordinal: [String: UInt32] = [:]
-            for (o, v) in values.enumerated() { ordinal[v] = UInt32(o) }
-            var ordinals = [UInt32](repeating: UInt32.max, count: total)
-            for (i, s) in sources.enumerated() {
-                let translate = s.reader.keywordValues[f].map { ordinal[$0] ?? UInt32.max }
-                for d in 0..<s.reader.docCount where maps[i][d] >= 0 {
-                    if let o = s.reader.keywordOrdinal(f, d) { ordinals[Int(maps[i][d])] = translate[o] }
-                }
-            }
-            try keywords.addField(values: values, ordinals: ordinals)
-        }
-        try keywords.finish()
+    }
 
-        // Stored fields, a document at a time; the field names are the sources' names, in order of appearance.
+    /// One keyword field: the values live documents use, sorted, each source's ordinals translated (values only
+    /// deleted documents had are dropped, as the documents are).
+    private static func mergeKeywordField(
+        _ f: Int, _ sources: [Source], _ docMap: DocMap, into keywords: KeywordsOutput
+    ) throws(KiteError) {
+        var used = Set<String>()
+        for (i, s) in sources.enumerated() {
+            var seen = [Bool](repeating: false, count: s.reader.keywordValues[f].count)
+            for d in 0..<s.reader.docCount where docMap[i, d] != nil {
+                if let o = s.reader.keywordOrdinal(f, d) { seen[o] = true }
+            }
+            for (o, v) in s.reader.keywordValues[f].enumerated() where seen[o] { used.insert(v) }
+        }
+        let values = used.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var ordinal: [String: UInt32] = [:]
+        for (o, v) in values.enumerated() { ordinal[v] = UInt32(o) }
+        var ordinals = [UInt32](repeating: UInt32.max, count: docMap.total)
+        for (i, s) in sources.enumerated() {
+            let translate = s.reader.keywordValues[f].map { ordinal[$0] ?? UInt32.max }
+            for d in 0..<s.reader.docCount {
+                if let n = docMap[i, d], let o = s.reader.keywordOrdinal(f, d) { ordinals[n] = translate[o] }
+            }
+        }
+        try keywords.addField(values: values, ordinals: ordinals)
+    }
+
+    /// Stored fields, a document at a time; the field names are the sources' names, in order of appearance.
+    private static func mergeStored(_ sources: [Source], _ docMap: DocMap, into writer: SegmentFilesWriter) throws(KiteError) {
         var names: [String] = []
         var nameIndex: [String: Int] = [:]
         for s in sources {
@@ -142,13 +178,13 @@ enum Merger {
         let stored = try writer.storedOutput(names: names)
         var record = ByteWriter(capacity: 1 << 16)
         for (i, s) in sources.enumerated() {
-            try s.reader.forEachStoredDocument { d, fields in
+            try s.reader.forEachStoredDocument { (d, fields) throws(KiteError) in
                 if d % 1024 == 1023 { s.reader.releaseResidentPages() }
-                guard maps[i][d] >= 0 else { return }
+                guard docMap[i, d] != nil else { return }
                 var entries: [(name: Int, value: String)] = []
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                     guard let idx = nameIndex[name] else {
-                        throw KiteError.corrupt(file: s.reader.storedFile.name, reason: "unknown stored field \(name)")
+                        throw .corrupt(file: s.reader.storedFile.name, reason: "unknown stored field \(name)")
                     }
                     entries.append((idx, value))
                 }
@@ -159,7 +195,5 @@ enum Merger {
             s.reader.releaseResidentPages()
         }
         try stored.finish()
-        for s in sources { s.reader.releaseResidentPages() }
-        return SegmentInfo(id: id, docCount: total, deleteGeneration: 0, deletedCount: 0)
     }
 }

@@ -24,7 +24,7 @@ final class SegmentBuilder {
     /// One field's tokens before interning, reused across documents.
     private var batch = TokenBatch()
 
-    init(schema: Schema, analyzer: AnalyzerConfiguration) throws {
+    init(schema: Schema, analyzer: AnalyzerConfiguration) throws(KiteError) {
         self.schema = schema
         self.analyzer = analyzer
         do { stream = try TokenStream(analyzer) } catch { throw KiteError.analysis(error) }
@@ -48,10 +48,10 @@ final class SegmentBuilder {
     }
 
     /// Analyzes and buffers `document` as the next local document; on failure the buffer is unchanged.
-    func add(_ document: Document) throws {
+    func add(_ document: Document) throws(KiteError) {
         var newLengths: [UInt32] = []
         let marks = tokens.map(\.count)
-        do {
+        do throws(KiteError) {
             for (f, name) in schema.textFields.enumerated() {
                 guard let value = document.fields[name], !value.isEmpty else { newLengths.append(0); continue }
                 var length: UInt32 = 0
@@ -63,8 +63,9 @@ final class SegmentBuilder {
                 defer { self.batch = batch; tokens[f] = list }
                 let table = terms[f]
                 batch.removeAll()
-                try utf8.withUTF8 { (buf: UnsafeBufferPointer<UInt8>) throws in
-                    do {
+                // `withUTF8` only rethrows: the typed error comes out as a value.
+                let analyzed = utf8.withUTF8 { (buf: UnsafeBufferPointer<UInt8>) -> Result<Void, AnalysisError> in
+                    do throws(AnalysisError) {
                         try stream.analyze(UnsafeRawBufferPointer(buf)) { term, info in
                             batch.append(term, position: info.position)
                             if batch.count >= TokenBatch.limit {  // a huge field is interned a batch at a time
@@ -73,10 +74,12 @@ final class SegmentBuilder {
                             }
                             if info.isWord { length = UInt32(info.position) + 1 }
                         }
-                    } catch let error as AnalysisError {
-                        throw KiteError.analysis(error)
+                        return .success(())
+                    } catch {
+                        return .failure(error)
                     }
                 }
+                if case .failure(let error) = analyzed { throw KiteError.analysis(error) }
                 batch.intern(into: table, appendingTo: &list)
                 newLengths.append(length)
             }
@@ -109,7 +112,7 @@ final class SegmentBuilder {
     }
 
     /// Writes the buffered documents as a new segment in `directory` and returns its info.
-    func flush(to directory: String, id: UInt64) throws -> SegmentInfo {
+    func flush(to directory: String, id: UInt64) throws(KiteError) -> SegmentInfo {
         let docCount = ids.count
         let writer = try SegmentFilesWriter(
             directory: directory, id: id, docCount: docCount, fieldCount: schema.textFields.count)
@@ -158,7 +161,7 @@ final class SegmentBuilder {
                     docs.append(d)
                     freqs.append(tf)
                 }
-                try table.withTerm(Int(termID)) { term in
+                try table.withTerm(Int(termID)) { (term) throws(KiteError) in
                     try writer.addTerm(term, docs: docs, freqs: freqs, positions: positions)
                 }
             }

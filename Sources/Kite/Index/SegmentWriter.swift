@@ -22,8 +22,6 @@ struct SegmentInfo: Hashable, Sendable {
 let postingsBlockSize = 128
 /// Terms per term-dictionary block (prefix-compressed; the first term of each block is in the in-memory index).
 let termBlockSize = 32
-/// Uncompressed bytes per stored-fields block before it is deflated.
-let storedBlockTarget = 32 * 1024
 
 /// Writes one segment's files. Fed field by field, term by term in sorted order, by the in-memory builder (flush)
 /// and by the merger alike; see FORMAT.md for every byte.
@@ -76,10 +74,10 @@ final class SegmentFilesWriter {
     }
 
     /// Adds one term's postings from arrays (see the buffer-pointer form).
-    func addTerm(_ term: UnsafeBufferPointer<UInt8>, docs: [UInt32], freqs: [UInt32], positions: [UInt32]) throws {
-        try docs.withUnsafeBufferPointer { d in
-            try freqs.withUnsafeBufferPointer { f in
-                try positions.withUnsafeBufferPointer { p in try addTerm(term, docs: d, freqs: f, positions: p) }
+    func addTerm(_ term: UnsafeBufferPointer<UInt8>, docs: [UInt32], freqs: [UInt32], positions: [UInt32]) throws(KiteError) {
+        try docs.withUnsafeBufferPointer { (d) throws(KiteError) in
+            try freqs.withUnsafeBufferPointer { (f) throws(KiteError) in
+                try positions.withUnsafeBufferPointer { (p) throws(KiteError) in try addTerm(term, docs: d, freqs: f, positions: p) }
             }
         }
     }
@@ -234,235 +232,73 @@ final class SegmentFilesWriter {
         try pos.finish()
     }
 
-    /// Writes the field-lengths file: per text field, one u32 per document.
-    func writeLengths(_ fields: [[UInt32]]) throws(KiteError) {
-        let out = try FileOutput(path: directory + "/" + name(.lengths))
-        var w = FileFormat.header(.lengths, segment: id)
-        w.u32(UInt32(docCount))
-        w.u32(UInt32(fields.count))
-        for f in fields {
-            for d in 0..<docCount { w.u32(d < f.count ? f[d] : 0) }
-        }
-        try out.write(w)
-        try out.finish()
-    }
-
-    /// Writes ids and keyword fields from whole arrays (a flushed buffer): `ids[d]` and `fields[f][d]` belong to
-    /// document `d`.
-    func writeKeywords(ids: [String], fields: [[String?]]) throws(KiteError) {
-        let out = try keywordsOutput(fieldCount: fields.count)
-        for id in ids { try out.addID(id.utf8) }
-        let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
-        try out.finishIDs(order: order.map { UInt32($0) })
-        for values in fields {
-            let distinct = Set(values.compactMap { $0 }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            var ordinal: [String: UInt32] = [:]
-            for (i, v) in distinct.enumerated() { ordinal[v] = UInt32(i) }
-            try out.addField(values: distinct, ordinals: (0..<docCount).map { d in
-                (d < values.count ? values[d] : nil).flatMap { ordinal[$0] } ?? UInt32.max
-            })
-        }
-        try out.finish()
-    }
-
-    /// An ids-and-keywords file written a part at a time (merging streams ids through it).
-    func keywordsOutput(fieldCount: Int) throws(KiteError) -> KeywordsOutput {
-        try KeywordsOutput(path: directory + "/" + name(.keywords), segment: id, docCount: docCount, fieldCount: fieldCount)
-    }
-
-    private func name(_ kind: FileKind) -> String {
+    /// The name of this segment's file of `kind`.
+    func name(_ kind: FileKind) -> String {
         SegmentInfo(id: id, docCount: docCount, deleteGeneration: 0, deletedCount: 0).fileName(kind)
     }
 
-    /// Writes stored fields: `records` holds each document's record (see ``StoredRecord``), `ends[d]` its end.
-    func writeStored(names: [String], records: [UInt8], ends: [Int]) throws(KiteError) {
-        let out = try storedOutput(names: names)
-        var start = 0
-        for end in ends {
-            try out.add(records[start..<end])
-            start = end
-        }
-        try out.finish()
-    }
 
-    /// A stored-fields file written a document at a time (merging streams documents through it).
-    func storedOutput(names: [String]) throws(KiteError) -> StoredFieldsOutput {
-        try StoredFieldsOutput(path: directory + "/" + name(.stored), segment: id, names: names)
-    }
 }
 
-/// Writes an ids-and-keywords file (layout in FORMAT.md): the ids in document order as they come, then their
-/// starts and sorted order, then each keyword field. Memory: 8 bytes per document for the id starts.
-final class KeywordsOutput {
-    private let out: FileOutput
-    private let docCount: Int
-    private var starts: [UInt64] = [0]
-    private var idBytes: UInt64 = 0
-    private var startsOffset = 0
 
-    init(path: String, segment: UInt64, docCount: Int, fieldCount: Int) throws(KiteError) {
-        out = try FileOutput(path: path)
-        self.docCount = docCount
-        starts.reserveCapacity(docCount + 1)
-        var w = FileFormat.header(.keywords, segment: segment)
-        w.u32(UInt32(docCount))
-        w.u32(UInt32(fieldCount))
-        try out.write(w)
-    }
 
-    /// Appends the next document's id.
-    func addID<Bytes: Collection<UInt8>>(_ id: Bytes) throws(KiteError) {
-        try out.write(contentsOf: id)
-        idBytes += UInt64(id.count)
-        starts.append(idBytes)
-    }
 
-    /// Ends the ids with their order: the documents sorted by the unsigned bytes of their ids.
-    func finishIDs(order: [UInt32]) throws(KiteError) {
-        guard starts.count == docCount + 1, order.count == docCount else {
-            throw .corrupt(file: out.path, reason: "\(starts.count - 1) ids and \(order.count) sorted for \(docCount) documents")
+/// One text field's part of a segment's term dictionary, as a reader keeps it: statistics and the in-memory index of
+/// the field's term blocks (the first term of each, and where it starts). Written by ``SegmentFilesWriter`` at the end
+/// of the `.tim` file (FORMAT.md, "Term dictionary").
+struct FieldTerms {
+    var termCount: Int
+    var sumLength: UInt64
+    var docsWithField: Int
+    /// First term of each block, concatenated, with `firstStarts[i]..<firstStarts[i+1]` the i-th.
+    var firstTerms: [UInt8]
+    var firstStarts: [Int]
+    var blockOffsets: [Int]
+    /// End of the field's blocks (start of the next field's, or of the index).
+    var end: Int
+
+    /// Validates a `.tim` file (envelope and checksum) and reads its block index from the end: one entry per text
+    /// field, block offsets increasing and inside the file.
+    static func readIndex(_ file: MappedFile, segment: SegmentInfo, textFieldCount: Int) throws(KiteError) -> [FieldTerms] {
+        let body = try FileFormat.validate(file.bytes, kind: .terms, segment: segment.id, name: file.name, verifyChecksum: true)
+        guard body.count >= 8 else { throw .corrupt(file: file.name, reason: "no term index") }
+        var r = ByteReader(file.bytes, from: body.upperBound - 8, to: body.upperBound, file: file.name)
+        let indexOffset = try r.u64(max: file.bytes.count)
+        guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 8 else {
+            throw .corrupt(file: file.name, reason: "term index offset \(indexOffset) out of range")
         }
-        startsOffset = out.position
-        var w = ByteWriter(capacity: starts.count * 8 + order.count * 4)
-        for s in starts { w.u64(s) }
-        for d in order { w.u32(d) }
-        try out.write(w)
-        starts = []
-    }
-
-    /// Appends the next keyword field: its distinct values, sorted by unsigned bytes, and per document an ordinal
-    /// into them (`UInt32.max`: no value).
-    func addField(values: [String], ordinals: [UInt32]) throws(KiteError) {
-        var w = ByteWriter(capacity: ordinals.count * 4 + 64)
-        w.vint(values.count)
-        for v in values { w.string(v) }
-        for o in ordinals { w.u32(o) }
-        try out.write(w)
-    }
-
-    /// Writes the trailer (where the id starts begin) and closes the file.
-    func finish() throws(KiteError) {
-        var w = ByteWriter()
-        w.u64(UInt64(startsOffset))
-        try out.write(w)
-        try out.finish()
-    }
-}
-
-/// How a stored-fields block is compressed: zstd in files of format version 3, zlib in version 2 (read only).
-enum StoredBlockCodec {
-    case zlib, zstd
-
-    /// The codec of a `.sto` file of format `version`.
-    init(formatVersion version: UInt32) { self = version >= 3 ? .zstd : .zlib }
-
-    /// zstd's level for new blocks. Level 3 (zstd's default) against level 1 on short documents: see FORMAT.md.
-    static let level: Int32 = 3
-
-    /// The largest decompressed size a block of `compressed` bytes can have: a larger recorded size is damage
-    /// (and must not be allocated). zlib expands at most ~1032:1; zstd at most 32,768:1 (a 4-byte RLE block).
-    func maximumRaw(compressed: Int) -> Int {
-        switch self {
-        case .zlib: return compressed * 1032 + 64
-        case .zstd: return compressed * 32_768 + 64
+        r = ByteReader(file.bytes, from: indexOffset, to: body.upperBound - 8, file: file.name)
+        let fieldCount = Int(try r.u32())
+        guard fieldCount == textFieldCount else {
+            throw .corrupt(file: file.name, reason: "\(fieldCount) text fields, schema has \(textFieldCount)")
         }
-    }
-
-    /// Decompresses `source` into exactly `raw` bytes; nil when the block is damaged.
-    func decompress(_ source: UnsafeRawBufferPointer, raw: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: max(raw, 1))
-        let n = out.withUnsafeMutableBytes { dst in
-            switch self {
-            case .zlib: return kite_inflate(source.baseAddress, source.count, dst.baseAddress, dst.count)
-            case .zstd: return kite_zstd_decompress(source.baseAddress, source.count, dst.baseAddress, dst.count)
+        var fields: [FieldTerms] = []
+        for _ in 0..<fieldCount {
+            let termCount = try r.u64(max: Int(UInt32.max) * 64)
+            let sum = try r.u64()
+            let with = Int(try r.u32())
+            let blocks = try r.vint(max: r.remaining)
+            var first: [UInt8] = [], starts = [0], offsets: [Int] = []
+            for _ in 0..<blocks {
+                let n = try r.vint(max: r.remaining)
+                first.append(contentsOf: try r.bytes(n))
+                starts.append(first.count)
+                let off = try r.u64(max: file.bytes.count)
+                guard off >= body.lowerBound, off < indexOffset, offsets.last.map({ off > $0 }) ?? true else {
+                    throw .corrupt(file: file.name, reason: "term block offset \(off) out of order or range")
+                }
+                offsets.append(off)
             }
-        }
-        return n == raw ? out : nil
-    }
-}
-
-/// Writes a stored-fields file a record at a time: records gather into a block of about ``storedBlockTarget``
-/// bytes (at least one record), each block is compressed (zstd, one frame) and written, and the block index ends
-/// the file. Only one block is held in memory.
-final class StoredFieldsOutput {
-    private let out: FileOutput
-    private var pending = ByteWriter(capacity: storedBlockTarget * 2)
-    private var pendingFirstDoc = 0
-    private var documents = 0
-    private var compressed = [UInt8]()
-    private var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
-    /// zstd's compression context, reused for every block of the file.
-    private let context: UnsafeMutableRawPointer
-
-    init(path: String, segment: UInt64, names: [String]) throws(KiteError) {
-        guard let context = kite_zstd_cctx_new() else { throw .io(path: path, operation: "compress", errno: ENOMEM) }
-        self.context = context
-        do { out = try FileOutput(path: path) } catch {
-            kite_zstd_cctx_free(context)
-            throw error
-        }
-        var w = FileFormat.header(.stored, segment: segment)
-        w.vint(names.count)
-        for n in names { w.string(n) }
-        try out.write(w)
-    }
-
-    /// Appends the next document's encoded record (see ``StoredRecord``).
-    func add<Record: Collection<UInt8>>(_ record: Record) throws(KiteError) {
-        if pending.count > 0 && pending.count + record.count >= storedBlockTarget { try flushBlock() }
-        if pending.count == 0 { pendingFirstDoc = documents }
-        pending.append(record)
-        documents += 1
-    }
-
-    private func flushBlock() throws(KiteError) {
-        let raw = pending.count
-        let bound = kite_zstd_bound(raw)
-        if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-        let n = pending.bytes.withUnsafeBytes { src in
-            compressed.withUnsafeMutableBytes { dst in
-                kite_zstd_compress(context, src.baseAddress, raw, dst.baseAddress, dst.count, StoredBlockCodec.level)
+            guard with <= segment.docCount, termCount >= blocks else {
+                throw .corrupt(file: file.name, reason: "inconsistent field statistics")
             }
+            fields.append(FieldTerms(termCount: termCount, sumLength: sum, docsWithField: with, firstTerms: first,
+                                     firstStarts: starts, blockOffsets: offsets, end: indexOffset))
         }
-        guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }
-        index.append((pendingFirstDoc, out.position, n, raw))
-        try out.write(Array(compressed[0..<n]))
-        pending.bytes.removeAll(keepingCapacity: true)
-    }
-
-    deinit { kite_zstd_cctx_free(context) }
-
-    /// Writes the last block and the block index, and closes the file.
-    func finish() throws(KiteError) {
-        if pending.count > 0 { try flushBlock() }
-        let indexOffset = out.position
-        var t = ByteWriter()
-        t.vint(index.count)
-        for e in index {
-            t.u32(UInt32(e.firstDoc)); t.u64(UInt64(e.offset)); t.u32(UInt32(e.compressed)); t.u32(UInt32(e.raw))
+        for f in 0..<fields.count {
+            let next = fields[(f + 1)...].first(where: { !$0.blockOffsets.isEmpty })?.blockOffsets.first
+            fields[f].end = next ?? indexOffset
         }
-        t.u64(UInt64(indexOffset))
-        try out.write(t)
-        try out.finish()
+        return fields
     }
 }
-
-/// One document's stored fields, encoded: varint field count, then per field a varint index into the segment's
-/// field-name table, a varint byte length and the UTF-8 value.
-enum StoredRecord {
-    static func append(_ fields: [(name: Int, value: String)], to w: inout ByteWriter) {
-        w.vint(fields.count)
-        for f in fields {
-            w.vint(f.name)
-            w.string(f.value)
-        }
-    }
-}
-
-import CKite
-#if canImport(Glibc)
-import Glibc  // ENOMEM
-#elseif canImport(Musl)
-import Musl
-#endif
-

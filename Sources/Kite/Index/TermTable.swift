@@ -129,9 +129,9 @@ final class TermTable {
 
     /// The bytes of term `id`.
     @inline(__always)
-    func withTerm<R>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    func withTerm<R, E: Error>(_ id: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
         let s = Int(starts[id]), e = Int(starts[id + 1])
-        return try arena.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[s..<e])) }
+        return try arena.withUnsafeBufferPointer { (a) throws(E) -> R in try body(UnsafeBufferPointer(rebasing: a[s..<e])) }
     }
 
     /// Term ids sorted by their bytes (unsigned lexicographic, which is code-point order for UTF-8).

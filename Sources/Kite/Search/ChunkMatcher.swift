@@ -112,11 +112,9 @@ final class ChunkMatcher {
             case .exact(let info): infos = [info]
             case .listed(let list): infos = list
             case .longer(let prefix):
-                try typed {
-                    try segment.forEachTerm(field: field, prefix: prefix) { term, info in
-                        if term.count > prefix.count { infos.append(info) }
-                        return true
-                    }
+                try segment.forEachTerm(field: field, prefix: prefix) { (term, info) throws(KiteError) in
+                    if term.count > prefix.count { infos.append(info) }
+                    return true
                 }
             }
             resolved = infos
@@ -225,7 +223,7 @@ final class ChunkMatcher {
             if piece.start == 0 && piece.end == n { whole.append(piece) } else { byStart[piece.start].append(piece) }
         }
         func lookup(_ bytes: [UInt8]) throws(KiteError) -> TermInfo? {
-            try typed { try bytes.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
+            try bytes.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
         }
         // Two joinable characters under word-start matching: the word, its longer words and the join decide (below);
         // pieces starting at the second character would serve only a walk, which then never runs.
@@ -293,18 +291,16 @@ final class ChunkMatcher {
         let wholeBytes = chunk.bytes(0..<n)
         let heads = (1..<n).map { chunk.bytes(0..<$0) }
         var out: [Range<Int>: [(term: [UInt8], info: TermInfo)]] = [:]
-        try typed {
-            var terms = TermEnumerator(segment: segment, field: field)
-            while try terms.next() {
-                let t = terms.term
-                if t.first == 0x23 || t.first == joinMark { continue }  // Latin trigrams, joins: their own term spaces
-                if t.count > wholeBytes.count, !t.starts(with: wholeBytes), contains(t, wholeBytes) {
-                    out[0..<n, default: []].append((t, terms.info))
-                    continue
-                }
-                for (k, head) in heads.enumerated() where t.count > head.count && t.suffix(head.count).elementsEqual(head) {
-                    out[0..<(k + 1), default: []].append((t, terms.info))
-                }
+        var terms = TermEnumerator(segment: segment, field: field)
+        while try terms.next() {
+            let t = terms.term
+            if t.first == 0x23 || t.first == joinMark { continue }  // Latin trigrams, joins: their own term spaces
+            if t.count > wholeBytes.count, !t.starts(with: wholeBytes), contains(t, wholeBytes) {
+                out[0..<n, default: []].append((t, terms.info))
+                continue
+            }
+            for (k, head) in heads.enumerated() where t.count > head.count && t.suffix(head.count).elementsEqual(head) {
+                out[0..<(k + 1), default: []].append((t, terms.info))
             }
         }
         return out

@@ -104,7 +104,7 @@ extension IndexReader {
         for r in ranked {
             let (si, local) = locate(r.entry.doc)
             let segment = segments[si]
-            let fields = options.storedFields || options.highlights ? try typed { try segment.storedFields(local) } : [:]
+            let fields = options.storedFields || options.highlights ? try segment.storedFields(local) : [:]
             var highlights: [String: [Range<Int>]] = [:]
             if options.highlights {
                 for name in schema.textFields {

@@ -16,7 +16,7 @@ struct Planner {
         let key = TermLookups.Key(segment: s, field: field, term: term)
         if let known = lookups.entries[key] { return known }
         let segment = reader.segments[s]
-        let info = try typed { try term.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
+        let info = try term.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
         lookups.entries[key] = .some(info)
         return info
     }
@@ -346,7 +346,7 @@ struct Planner {
 
     private func lookup(_ segment: SegmentReader, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
         guard let s = reader.segments.firstIndex(where: { $0 === segment }) else {
-            return try typed { try term.withUnsafeBytes { try segment.lookup(field: field, term: $0) } }
+            return try term.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
         }
         return try lookup(s, field: field, term)
     }

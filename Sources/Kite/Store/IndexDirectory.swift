@@ -179,7 +179,7 @@ enum IndexDirectory {
     /// Writes `bytes` to `path` through a temporary file, fsynced and renamed over it, then syncs the directory.
     static func writeFileAtomically(_ path: String, bytes: [UInt8]) throws(KiteError) {
         let tmp = path + ".tmp"
-        try typed { try bytes.withUnsafeBytes { try writeNewFile(tmp, $0, flags: O_TRUNC) } }
+        try bytes.withBytes { (raw) throws(KiteError) in try writeNewFile(tmp, raw, flags: O_TRUNC) }
         try rename(tmp, to: path)
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         try sync(directory.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : directory)
