@@ -34,18 +34,32 @@ extension IndexReader {
         return m
     }
 
+    /// What a matching search gathers while it walks the segments: the top k, counts, facets, the passages of
+    /// documents split into passages (decided after every segment), and candidates for related documents.
+    private struct Collection {
+        let k: Int
+        let facetField: Int?
+        let positive: Set<Int>
+        /// Related documents are picked from the ranking pass itself (see ``matchingSearch(_:options:)``).
+        let picksRelated: Bool
+        /// Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
+        let sorting: Bool
+        var heap: TopK
+        var relatedHeap: TopK
+        /// Whether the ranking pass saw the unmatched documents (only the window-at-a-time ranking does).
+        var relatedSeen = true
+        var total = 0
+        var facetCounts: [String: Int] = [:]
+        var groups: [String: PassageGroup] = [:]
+        var everyMatch: [(score: Double, doc: Int)] = []
+        var matchedWhole: [DocSet] = []
+    }
+
     func matchingSearch(_ query: Query, options: SearchOptions) throws(KiteError) -> SearchResults {
         let planner = Planner(reader: self, ranking: options.ranking)
         let plan = try planner.plan(MatchTree.rankingQuery(query))
         let tree = try MatchTree(query, planner: planner, reader: self, rule: options.textMatching)
         let k = options.capacity
-        let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
-        let positive = Set(tree.positiveLeaves)
-        var heap = TopK(capacity: k)
-        var total = 0
-        var facetCounts: [String: Int] = [:]
-        var groups: [String: PassageGroup] = [:]
-        var matchedWhole: [DocSet] = []
         var found: [SegmentMatches] = []
         for segment in segments { found.append(try segmentMatches(tree, segment)) }
         // Counts come from the sets, so a segment without passages ranks only its matches' top k, skipping what
@@ -54,94 +68,123 @@ extension IndexReader {
         // several passages of one document; a document keeps its best).
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
-        var relatedHeap = TopK(capacity: picksRelated ? k * 4 + 16 : 0)  // k ≤ 2³¹ (SearchOptions.capacity)
-        // Only the window-at-a-time ranking sees the unmatched documents; a plan it cannot run (filters,
-        // exclusions, phrases) leaves the related ones to a ranking pass of their own.
-        var relatedSeen = true
-        // Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
-        let sorting = options.sort != .score
-        var everyMatch: [(score: Double, doc: Int)] = []
-
+        var c = Collection(
+            k: k, facetField: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) },
+            positive: Set(tree.positiveLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
+            heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0))  // k ≤ 2³¹
         for (si, m) in found.enumerated() {
-            let segment = segments[si]
-            matchedWhole.append(m.matched)
-            total += m.matched.count
-            if let f = facetField {
-                var counts = [Int](repeating: 0, count: segment.keywordValues[f].count)
-                for d in m.matched { if let o = segment.keywordOrdinal(f, d) { counts[o] += 1 } }
-                for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
-            }
-            if !picksRelated && !sorting && m.passageList.isEmpty {
-                try rankMatches(m.matched, plan, planner: planner, segment: si, options: options, heap: &heap)
-                continue
-            }
-            var next = 0
-            var toScore = m.matched
-            toScore.formUnion(m.passages)
-            let base = bases[si]
-            let deletes = segment.deletes
-            relatedSeen = try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring,
-                      others: { d, score in if !deletes.contains(d) { relatedHeap.offer(score: score, doc: base + d) } }) {
-                (d: Int, score: Double) throws(KiteError) in
-                if m.passages.contains(d) {
-                    if picksRelated && score > 0 { relatedHeap.offer(score: score, doc: base + d) }
-                    let document = m.passageList[next].document
-                    next += 1
-                    var group = groups[document] ?? PassageGroup(
-                        leaves: [Bool](repeating: false, count: m.sets.count),
-                        facet: facetField.flatMap { f in segment.keywordOrdinal(f, d).map { segment.keywordValues[f][$0] } })
-                    var holdsPositive = false
-                    for (i, s) in m.sets.enumerated() where s.contains(d) {
-                        group.leaves[i] = true
-                        if positive.contains(i) { holdsPositive = true }
-                    }
-                    if holdsPositive { group.passages.append((score, base + d)) }
-                    groups[document] = group
-                    return
-                }
-                heap.offer(score: score, doc: base + d)
-                if sorting { everyMatch.append((score, base + d)) }
-            } && relatedSeen
+            try collect(m, segment: si, plan, planner: planner, options: options, into: &c)
         }
-
-        // Documents of passages: one match, at the best passage.
-        var shown: [Int: (document: String, passages: [Int])] = [:]
-        var accepted = Set<String>()
-        for (document, group) in groups where !group.passages.isEmpty && tree.accepts(group.leaves) {
-            accepted.insert(document)
-            total += 1
-            if let f = group.facet { facetCounts[f, default: 0] += 1 }
-            let order = group.passages.sorted { $0.score > $1.score || ($0.score == $1.score && $0.doc < $1.doc) }
-            heap.offer(score: order[0].score, doc: order[0].doc)
-            if sorting { everyMatch.append(order[0]) }
-            shown[order[0].doc] = (document, order.map(\.doc))
-        }
-        let best = sorting ? Array(byPeriod(everyMatch, options.sort).prefix(k)) : heap.sorted()
+        let (shown, accepted) = documentsOfPassages(tree, &c)
+        let best = c.sorting ? Array(byPeriod(c.everyMatch, options.sort).prefix(k)) : c.heap.sorted()
         var ranked = best.map { e in
             Ranked(entry: e, documentID: shown[e.doc]?.document, passages: shown[e.doc]?.passages.count ?? 1,
                    passageDocs: shown[e.doc]?.passages ?? [])
         }
         if options.match == .related && ranked.count < k {
-            let wanted = k - ranked.count
-            func admit(_ si: Int, _ d: Int) -> Bool {
-                if matchedWhole[si].contains(d) { return false }
-                if segments[si].hasPassages, !accepted.isEmpty,
-                    let document = PassageID.document(of: segments[si].idBytes(d)), accepted.contains(String(document)) {
-                    return false
-                }
-                return true
-            }
-            var picked = picksRelated && relatedSeen ? pick(relatedHeap, wanted: wanted, admit: admit) : []
-            // Without the window-at-a-time pass, or when accepted documents' passages crowded the heap: rank again.
-            if !picksRelated || !relatedSeen || (picked.count < wanted && relatedHeap.isFull) {
-                picked = try related(plan, planner: planner, options: options, wanted: wanted, admit: admit)
-            }
-            ranked += picked
+            ranked += try relatedDocuments(k - ranked.count, c, accepted: accepted, plan, planner: planner, options: options)
         }
-        let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
+        let facets = c.facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
         let page = Array(ranked.dropFirst(max(0, options.offset)))
-        return SearchResults(totalHits: total, totalHitsIsExact: true, hits: try hits(page, query, planner, options),
+        return SearchResults(totalHits: c.total, totalHitsIsExact: true, hits: try hits(page, query, planner, options),
                              facets: facets)
+    }
+
+    /// Counts one segment's whole matches, ranks them, and gathers its passages into their documents' groups.
+    private func collect(
+        _ m: SegmentMatches, segment si: Int, _ plan: Planner.Plan, planner: Planner, options: SearchOptions,
+        into c: inout Collection
+    ) throws(KiteError) {
+        let segment = segments[si]
+        c.matchedWhole.append(m.matched)
+        c.total += m.matched.count
+        if let f = c.facetField {
+            var counts = [Int](repeating: 0, count: segment.keywordValues[f].count)
+            for d in m.matched { if let o = segment.keywordOrdinal(f, d) { counts[o] += 1 } }
+            for (o, n) in counts.enumerated() where n > 0 { c.facetCounts[segment.keywordValues[f][o], default: 0] += n }
+        }
+        if !c.picksRelated && !c.sorting && m.passageList.isEmpty {
+            try rankMatches(m.matched, plan, planner: planner, segment: si, options: options, heap: &c.heap)
+            return
+        }
+        var next = 0
+        var toScore = m.matched
+        toScore.formUnion(m.passages)
+        let base = bases[si]
+        let deletes = segment.deletes
+        let seen = try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring,
+                  others: { d, score in if !deletes.contains(d) { c.relatedHeap.offer(score: score, doc: base + d) } }) {
+            (d: Int, score: Double) throws(KiteError) in
+            guard m.passages.contains(d) else {
+                c.heap.offer(score: score, doc: base + d)
+                if c.sorting { c.everyMatch.append((score, base + d)) }
+                return
+            }
+            if c.picksRelated && score > 0 { c.relatedHeap.offer(score: score, doc: base + d) }
+            let document = m.passageList[next].document
+            next += 1
+            var group = c.groups[document] ?? PassageGroup(
+                leaves: [Bool](repeating: false, count: m.sets.count),
+                facet: c.facetField.flatMap { f in segment.keywordOrdinal(f, d).map { segment.keywordValues[f][$0] } })
+            var holdsPositive = false
+            for (i, s) in m.sets.enumerated() where s.contains(d) {
+                group.leaves[i] = true
+                if c.positive.contains(i) { holdsPositive = true }
+            }
+            if holdsPositive { group.passages.append((score, base + d)) }
+            c.groups[document] = group
+        }
+        c.relatedSeen = seen && c.relatedSeen
+    }
+
+    /// Documents of passages that the tree accepts: one match each, at the best passage. Returns the shown passage
+    /// of each (with its document and its matching passages, best first) and the accepted documents.
+    private func documentsOfPassages(_ tree: MatchTree, _ c: inout Collection)
+        -> (shown: [Int: (document: String, passages: [Int])], accepted: Set<String>)
+    {
+        var shown: [Int: (document: String, passages: [Int])] = [:]
+        var accepted = Set<String>()
+        for (document, group) in c.groups where !group.passages.isEmpty && tree.accepts(group.leaves) {
+            accepted.insert(document)
+            c.total += 1
+            if let f = group.facet { c.facetCounts[f, default: 0] += 1 }
+            // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
+            let order = group.passages.map { (score: $0.score, doc: $0.doc, number: passageNumber($0.doc)) }
+                .sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
+                .map { (score: $0.score, doc: $0.doc) }
+            c.heap.offer(score: order[0].score, doc: order[0].doc)
+            if c.sorting { c.everyMatch.append(order[0]) }
+            shown[order[0].doc] = (document, order.map(\.doc))
+        }
+        return (shown, accepted)
+    }
+
+    /// The passage number of the passage with reader-wide number `global` (`id#n` → n; 0 for another id).
+    private func passageNumber(_ global: Int) -> Int {
+        let (si, d) = locate(global)
+        return segments[si].id(of: d).flatMap { PassageID.split($0)?.number } ?? 0
+    }
+
+    /// Up to `wanted` related documents: not matched, not a passage of an accepted document; from the ranking
+    /// pass's candidates when it saw them all, else from a ranking pass of their own.
+    private func relatedDocuments(
+        _ wanted: Int, _ c: Collection, accepted: Set<String>, _ plan: Planner.Plan, planner: Planner,
+        options: SearchOptions
+    ) throws(KiteError) -> [Ranked] {
+        func admit(_ si: Int, _ d: Int) -> Bool {
+            if c.matchedWhole[si].contains(d) { return false }
+            if segments[si].hasPassages, !accepted.isEmpty,
+                let document = PassageID.document(of: segments[si].idBytes(d)), accepted.contains(String(document)) {
+                return false
+            }
+            return true
+        }
+        var picked = c.picksRelated && c.relatedSeen ? pick(c.relatedHeap, wanted: wanted, admit: admit) : []
+        // Without the window-at-a-time pass, or when accepted documents' passages crowded the heap: rank again.
+        if !c.picksRelated || !c.relatedSeen || (picked.count < wanted && c.relatedHeap.isFull) {
+            picked = try related(plan, planner: planner, options: options, wanted: wanted, admit: admit)
+        }
+        return picked
     }
 
     /// `entries` in the order of their documents' `period` keyword (``HitOrder``), ties by score, then by document;
@@ -240,21 +283,31 @@ extension IndexReader {
         return pick(heap, wanted: wanted, admit: admit)
     }
 
-    /// The best `wanted` documents of `heap` that `admit` lets through, one per document (its best passage).
+    /// The best `wanted` documents of `heap` that `admit` lets through, one per document (its best passage; of
+    /// equal ones the lowest passage number, whatever segments or shards they are in).
     private func pick(_ heap: TopK, wanted: Int, admit: (Int, Int) -> Bool) -> [Ranked] {
-        var seen = Set<String>()
-        var out: [Ranked] = []
-        for e in heap.sorted() where out.count < wanted {
+        let sorted = heap.sorted()
+        var chosen: [Int] = []  // indices into `sorted`
+        var byDocument: [String: Int] = [:]  // a passage's document → its place in `chosen`
+        for (i, e) in sorted.enumerated() {
             let (si, local) = locate(e.doc)
             guard admit(si, local) else { continue }
-            // A passage stands for its document, once; any other document is itself (its id is read for the hit).
-            if segments[si].hasPassages, let document = PassageID.document(of: segments[si].idBytes(local)) {
-                guard seen.insert(String(document)).inserted else { continue }
-                out.append(Ranked(entry: e, documentID: String(document), related: true))
-            } else {
-                out.append(Ranked(entry: e, related: true))
+            guard segments[si].hasPassages, let document = PassageID.document(of: segments[si].idBytes(local)) else {
+                chosen.append(i)
+                continue
             }
+            if let at = byDocument[String(document)] {
+                let kept = sorted[chosen[at]]
+                if kept.score == e.score && passageNumber(e.doc) < passageNumber(kept.doc) { chosen[at] = i }
+                continue
+            }
+            byDocument[String(document)] = chosen.count
+            chosen.append(i)
         }
-        return out
+        return chosen.prefix(wanted).map { i in
+            let (si, local) = locate(sorted[i].doc)
+            let document = segments[si].hasPassages ? PassageID.document(of: segments[si].idBytes(local)).map(String.init) : nil
+            return Ranked(entry: sorted[i], documentID: document, related: true)
+        }
     }
 }

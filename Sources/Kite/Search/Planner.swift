@@ -131,69 +131,13 @@ struct Planner {
             let terms = try analyze(text)
             if terms.isEmpty { return .none }
             var perField: [Plan] = []
-            for f in try fields(fieldName) {
-                // Positions covered by a rescue bigram (its first character's and the next).
-                var covered = Set<Int>()
-                if ranking.bigramWeight > 0 {
-                    for t in terms where t.kind == .bigram { covered.insert(t.position); covered.insert(t.position + 1) }
-                }
-                var counts: [String: (weight: Double, bigram: Bool)] = [:]
-                var order: [String] = []
-                for t in terms {
-                    if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
-                    let factor: Double
-                    switch t.kind {
-                    case .bigram: factor = ranking.bigramWeight
-                    case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
-                    case .join: factor = 0  // matching only
-                    case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
-                    }
-                    if factor == 0 { continue }
-                    if counts[t.text] == nil { order.append(t.text); counts[t.text] = (0, t.kind == .bigram) }
-                    counts[t.text]!.weight += factor
-                }
-                var weighted: [WeightedTerm] = []
-                var total = 0.0
-                for text in order {
-                    let bytes = Array(text.utf8)
-                    let w = try idf(f, bytes) * counts[text]!.weight * boost(f)
-                    total += w
-                    if w > 0 { weighted.append(WeightedTerm(field: f, term: bytes, weight: w)) }
-                }
-                // Proximity: each pair of adjacent words also scores as a two-word phrase (the ordered-window
-                // feature of the sequential dependence model), so words found together outrank words far apart.
-                var phrases: [PhrasePlan] = []
-                if ranking.phraseWeight > 0 {
-                    let words = terms.filter { $0.kind == .word }
-                    var seen = Set<[String]>()
-                    for (a, b) in zip(words, words.dropFirst()) where b.position == a.position + 1 {
-                        guard seen.insert([a.text, b.text]).inserted else { continue }
-                        if let p = try phrasePlan([a, b], field: f, scale: ranking.phraseWeight) { phrases.append(p) }
-                    }
-                    // And the whole text as written, when it is longer than a pair (新质生产力 as one phrase).
-                    if ranking.fullPhraseWeight > 0, words.count > 2, words.count <= 8,
-                        zip(words, words.dropFirst()).allSatisfy({ $1.position == $0.position + 1 }),
-                        var p = try phrasePlan(words, field: f, scale: ranking.fullPhraseWeight) {
-                        p.lengthNormalized = false
-                        phrases.append(p)
-                    }
-                }
-                if !weighted.isEmpty { perField.append(.text(terms: weighted, phrases: phrases, total: total)) }
-            }
+            for f in try fields(fieldName) { if let p = try textPlan(terms, field: f) { perField.append(p) } }
             return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
         case .phrase(let text, let fieldName):
             let words = try analyze(text).filter { $0.kind == .word }
             if words.isEmpty { return .none }
             var perField: [Plan] = []
-            for f in try fields(fieldName) {
-                if words.count == 1 {
-                    let bytes = Array(words[0].text.utf8)
-                    let w = try idf(f, bytes) * boost(f)
-                    perField.append(w > 0 ? .text(terms: [WeightedTerm(field: f, term: bytes, weight: w)], phrases: [], total: w) : .none)
-                } else if let p = try phrasePlan(words, field: f, scale: 1) {
-                    perField.append(.phrase(p))
-                }
-            }
+            for f in try fields(fieldName) { if let p = try quotedPlan(words, field: f) { perField.append(p) } }
             return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
         case .keyword, .range:
             let (f, accept) = try keywordPredicate(query)
@@ -207,6 +151,79 @@ struct Planner {
             for c in clauses { plans.append((c.occur, try plan(c.query))) }
             return .boolean(plans)
         }
+    }
+
+    /// Plain text in field `f`: its terms weighted by idf, kind and field boost, with the proximity phrases; nil
+    /// when no term has weight.
+    private func textPlan(_ terms: [AnalyzedTerm], field f: Int) throws(KiteError) -> Plan? {
+        var weighted: [WeightedTerm] = []
+        var total = 0.0
+        for (text, factor) in termFactors(terms) {
+            let bytes = Array(text.utf8)
+            let w = try idf(f, bytes) * factor * boost(f)
+            total += w
+            if w > 0 { weighted.append(WeightedTerm(field: f, term: bytes, weight: w)) }
+        }
+        if weighted.isEmpty { return nil }
+        return .text(terms: weighted, phrases: try proximityPhrases(terms, field: f), total: total)
+    }
+
+    /// Each distinct term of a text with the sum of its weight factors, in order of first appearance: a rescue
+    /// bigram `bigramWeight`, a sub-word `subwordWeight` (a Latin trigram `trigramWeight`), a join 0 (matching
+    /// only), a word 1 or `runUnigramWeight` where a bigram covers it. Terms of factor 0 are left out.
+    private func termFactors(_ terms: [AnalyzedTerm]) -> [(text: String, factor: Double)] {
+        // Positions covered by a rescue bigram (its first character's and the next).
+        var covered = Set<Int>()
+        if ranking.bigramWeight > 0 {
+            for t in terms where t.kind == .bigram { covered.insert(t.position); covered.insert(t.position + 1) }
+        }
+        var factors: [String: Double] = [:]
+        var order: [String] = []
+        for t in terms {
+            if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
+            let factor: Double
+            switch t.kind {
+            case .bigram: factor = ranking.bigramWeight
+            case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
+            case .join: factor = 0  // matching only
+            case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
+            }
+            if factor == 0 { continue }
+            if factors[t.text] == nil { order.append(t.text); factors[t.text] = 0 }
+            factors[t.text]! += factor
+        }
+        return order.map { ($0, factors[$0]!) }
+    }
+
+    /// Proximity: each pair of adjacent words also scores as a two-word phrase (the ordered-window feature of the
+    /// sequential dependence model), so words found together outrank words far apart; and the whole text as
+    /// written, when it is longer than a pair (新质生产力 as one phrase).
+    private func proximityPhrases(_ terms: [AnalyzedTerm], field f: Int) throws(KiteError) -> [PhrasePlan] {
+        guard ranking.phraseWeight > 0 else { return [] }
+        var phrases: [PhrasePlan] = []
+        let words = terms.filter { $0.kind == .word }
+        var seen = Set<[String]>()
+        for (a, b) in zip(words, words.dropFirst()) where b.position == a.position + 1 {
+            guard seen.insert([a.text, b.text]).inserted else { continue }
+            if let p = try phrasePlan([a, b], field: f, scale: ranking.phraseWeight) { phrases.append(p) }
+        }
+        if ranking.fullPhraseWeight > 0, words.count > 2, words.count <= 8,
+            zip(words, words.dropFirst()).allSatisfy({ $1.position == $0.position + 1 }),
+            var p = try phrasePlan(words, field: f, scale: ranking.fullPhraseWeight) {
+            p.lengthNormalized = false
+            phrases.append(p)
+        }
+        return phrases
+    }
+
+    /// A quoted phrase of `words` in field `f`: one word is a term; more, a phrase.
+    private func quotedPlan(_ words: [AnalyzedTerm], field f: Int) throws(KiteError) -> Plan? {
+        if words.count == 1 {
+            let bytes = Array(words[0].text.utf8)
+            let w = try idf(f, bytes) * boost(f)
+            return w > 0 ? .text(terms: [WeightedTerm(field: f, term: bytes, weight: w)], phrases: [], total: w) : Plan.none
+        }
+        return try phrasePlan(words, field: f, scale: 1).map { .phrase($0) }
     }
 
     /// The keyword field and value test of a `.keyword` or `.range` query. Periods nest: `period:2026` accepts

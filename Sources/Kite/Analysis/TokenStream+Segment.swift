@@ -1,0 +1,170 @@
+import CKite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Step 3: words from ICU (or whitespace), adjusted by the user dictionary over a lattice; then the emitting of words, bigrams, joins and sub-words in order.
+extension TokenStream {
+    func segmentWhitespace(_ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) {
+        var position: Int32 = 0
+        var start = 0
+        let n = count
+        var k = 0
+        while k <= n {
+            if k == n || units[k] == 0x20 {
+                if k > start {
+                    emitTerm(start, k, position: position, bigram: false, emit)
+                    position += 1
+                }
+                start = k + 1
+            }
+            k += 1
+        }
+    }
+
+    func segmentICU(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) throws(AnalysisError) {
+        guard count > 0, let breaker else { return }
+        let status = kite_wordbreak_set_text(breaker, units, Int32(count))
+        if status > 0 { throw .icuFailure(code: status) }
+        segments.removeAll(keepingCapacity: true)
+        var start: Int32 = 0
+        while true {
+            let end = kite_wordbreak_next(breaker)
+            if end < 0 { break }
+            segments.append(Segment(start: start, end: end, rule: kite_wordbreak_rule_status(breaker)))
+            start = end
+        }
+        if let lattice { resegment(with: lattice) }
+        emitSegments(allSegments: allSegments, emit)
+    }
+
+    /// Emits the words of `segments`, with their joins, sub-words and rescue bigrams.
+    func emitSegments(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) {
+        let bigrams = configuration.emitsBigrams && !allSegments
+        let joins = configuration.emitsJoins && !allSegments
+        var position: Int32 = 0
+        // The previous word if it was a single CJK ideograph: its unit range and position.
+        var single: (start: Int32, end: Int32, position: Int32)? = nil
+        // The previous word if it was a single Han character, even with punctuation since (for joins).
+        var joinable: (start: Int32, end: Int32, position: Int32)? = nil
+        for segment in segments {
+            let (start, end, rule) = (segment.start, segment.end, segment.rule)
+            if rule < 100 {
+                if allSegments && !(end - start == 1 && units[Int(start)] == 0x20) {
+                    emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
+                    position += 1
+                }
+                single = nil  // a join, unlike a bigram, reaches over punctuation: positions do
+                continue
+            }
+            if joins {
+                let isSingle = isSingleHan(Int(start), Int(end))
+                if let j = joinable, let first = firstHan(Int(start), Int(end)) {
+                    emitJoin(Int(j.start)..<Int(j.end), first, position: j.position, emit)
+                }
+                joinable = isSingle ? (start, end, position) : nil
+            }
+            emitTerm(Int(start), Int(end), position: position, bigram: false, emit)
+            if !allSegments && !configuration.subwords.isEmpty {
+                emitSubwords(Int(start), Int(end), rule: rule, position: position, emit)
+            }
+            if bigrams {
+                if rule >= 400 && rule < 500 && isSingleHan(Int(start), Int(end)) {
+                    if let s = single, s.end == start {
+                        emitTerm(Int(s.start), Int(end), position: s.position, bigram: true, emit)
+                    }
+                    single = (start, end, position)
+                } else {
+                    single = nil
+                }
+            }
+            position += 1
+        }
+    }
+
+    // MARK: User dictionary
+
+    /// The lattice's costs in hundredths, chosen by measurement on SIGHAN 2005 (README, "Segmentation"): a word of
+    /// the dictionary 1; a word of ICU's that the dictionary lacks 2.1, or 3 when it is one character; any other
+    /// single character 3; and 0.05 more for a word that ends where ICU put no boundary. The cheapest path wins, ties
+    /// to the path found first: the dictionary's words join ICU's pieces (新|质|生产|力 → 新质生产力) and split an ICU
+    /// word they cover.
+    enum LatticeCost {
+        static let dictionaryWord = 100, segmenterWord = 210, character = 300, offBoundary = 5
+    }
+
+    /// Segments each run of words between separators again, over the lattice of ICU's words and the dictionary's.
+    func resegment(with lattice: DictionaryLattice) {
+        var out: [Segment] = []
+        out.reserveCapacity(segments.count)
+        var i = 0
+        while i < segments.count {
+            guard segments[i].rule >= 100 else { out.append(segments[i]); i += 1; continue }
+            var j = i + 1
+            while j < segments.count && segments[j].rule >= 100 { j += 1 }
+            resegmentRun(segments[i..<j], lattice, into: &out)
+            i = j
+        }
+        segments = out
+    }
+
+    /// The cheapest path through one run of words (contiguous units; see ``LatticeCost``), appended to `out`.
+    func resegmentRun(_ run: ArraySlice<Segment>, _ lattice: DictionaryLattice, into out: inout [Segment]) {
+        let a = Int(run.first!.start), n = Int(run.last!.end) - a
+        let fold = simplifyForMatching
+        var anyStart = false
+        for k in a..<(a + n) where lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true; break }
+        guard anyStart else { out.append(contentsOf: run); return }
+        let m = scratch.reserve(n)
+        let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
+        let inside = m.inside
+        for k in 0..<n { icuEnd[k] = -1 }
+        for k in 0...n { boundary[k] = false; best[k] = .max; inside[k] = false }
+        for s in run {
+            icuEnd[Int(s.start) - a] = Int32(s.end) - Int32(a)
+            icuRule[Int(s.start) - a] = s.rule
+            boundary[Int(s.end) - a] = true
+            // ICU's letter, number and kana words stay whole: no path starts or ends inside one.
+            if !(400..<500).contains(s.rule) {
+                for k in (Int(s.start) - a + 1)..<(Int(s.end) - a) { inside[k] = true }
+            }
+        }
+        best[0] = 0
+        let t = units + a
+        for i in 0..<n where best[i] != .max {
+            func relax(_ e: Int, _ cost: Int) {
+                guard !inside[e] else { return }
+                let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
+                if c < best[e] { best[e] = c; prev[e] = Int32(i) }
+            }
+            if !inside[i], var at = lattice.start(fold[Int(t[i])]) {
+                var k = i + 1
+                while true {
+                    if at.node.isWord { relax(k, LatticeCost.dictionaryWord) }
+                    guard k < n, k - i < lattice.maxLength else { break }
+                    let unit = fold[Int(t[k])]
+                    guard at.node.mayHaveChild(unit), let next = lattice.step(at.id, unit) else { break }
+                    at = next
+                    k += 1
+                }
+            }
+            let pair = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
+            let e = Int(icuEnd[i])
+            if e >= 0 { relax(e, e - i == (pair ? 2 : 1) ? LatticeCost.character : LatticeCost.segmenterWord) }
+            relax(i + (pair ? 2 : 1), LatticeCost.character)
+        }
+        // Walk back from the end, then emit the pieces in order.
+        var count = 0
+        var e = n
+        while e > 0 { m.cuts[count] = Int32(e); count += 1; e = Int(prev[e]) }
+        var s = 0
+        for c in stride(from: count - 1, through: 0, by: -1) {
+            let e = Int(m.cuts[c])
+            let rule = Int(icuEnd[s]) == e ? icuRule[s] : (isAllHan(a + s, a + e) ? 400 : 200)
+            out.append(Segment(start: Int32(a + s), end: Int32(a + e), rule: rule))
+            s = e
+        }
+    }
+}
