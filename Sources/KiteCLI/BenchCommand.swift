@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Kite
+@_spi(Benchmarks) import Kite
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,8 +2,8 @@ import CKite
 
 /// Bare ICU word breaking, with nothing of Kite's analysis around it: the floor that indexing speed is measured
 /// against (`kite bench`). UTF-8 is converted to UTF-16, broken with the `zh` word iterator, and the segments with a
-/// word rule status (≥ 100) are counted.
-public final class ICUBaseline {
+/// word rule status (≥ 100) are counted. SPI, not library API: `@_spi(Benchmarks) import Kite`.
+@_spi(Benchmarks) public final class ICUBaseline {
     private let breaker: OpaquePointer
     private var units: [UInt16] = []
 
