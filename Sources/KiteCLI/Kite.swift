@@ -24,7 +24,7 @@ enum Main {
     static func main() {
         var command: ParsableCommand
         do {
-            command = try KiteCommand.parseAsRoot()
+            command = try KiteCommand.parseAsRoot(arguments(CommandLine.arguments.dropFirst()))
         } catch {
             usageFailure(error)
         }
@@ -50,6 +50,23 @@ enum Main {
             }
             fail(error.localizedDescription)
         }
+    }
+
+    /// The arguments as ArgumentParser should see them. It reads every argument that begins with `-` as an option,
+    /// so `kite search -疫情` (a query that begins with an exclusion) would be an unknown option: an argument of
+    /// `kite search` that is a dash followed by a character no option name starts with (not an ASCII letter or
+    /// digit, not `-`) is moved after a `--`, where it is the query.
+    static func arguments(_ given: ArraySlice<String>) -> [String] {
+        var args = Array(given)
+        guard args.first == "search", !args.contains("--") else { return args }
+        func isQuery(_ a: String) -> Bool {
+            guard a.hasPrefix("-"), let next = a.dropFirst().first else { return false }
+            return !(next.isASCII && (next.isLetter || next.isNumber || next == "-"))
+        }
+        let queries = args.filter(isQuery)
+        guard !queries.isEmpty else { return args }
+        args.removeAll(where: isQuery)
+        return args + ["--"] + queries
     }
 
     /// `--help` and `--version` print and exit 0; a usage error is one line on standard error and status 1.

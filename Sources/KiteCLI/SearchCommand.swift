@@ -16,7 +16,7 @@ struct SearchCommand: ParsableCommand {
             period:[2019 TO 2023].
             """)
 
-    @Argument(help: "The query; - reads it from standard input. A query that begins with - (an exclusion) needs -- before it: kite search -- -疫情 发展.")
+    @Argument(help: "The query; - reads it from standard input. A query may begin with an exclusion (kite search -疫情); quote a query of several words (kite search '发展 -疫情').")
     var query: String
     @OptionGroup var location: IndexLocation
     @Option(parsing: .unconditional, help: "Number of hits to show (0: counts only).") var limit = 10

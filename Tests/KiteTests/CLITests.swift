@@ -158,6 +158,20 @@ import Testing
         #expect(!direct.stdout.contains("\u{1B}["))
         let always = try KiteProcess.run(["search", "统计", "--index", index, "--color", "always"], environment: ["NO_COLOR": "1"])
         #expect(always.stdout.contains("\u{1B}["))
+        // A query that begins with an exclusion needs no `--`, before or after the options; with it, the same.
+        let excluded = try KiteProcess.run(["search", "-统计", "--index", index, "--json", "--limit", "0"])
+        let afterOptions = try KiteProcess.run(["search", "--index", index, "--json", "--limit", "0", "-统计"])
+        let dashed = try KiteProcess.run(["search", "--index", index, "--json", "--limit", "0", "--", "-统计"])
+        #expect(excluded.status == 0 && excluded.stdout == dashed.stdout && afterOptions.stdout == dashed.stdout, "\(excluded.stderr)")
+        let number = { (s: String, key: String) in (try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any])?[key] as? Int }
+        let total = { (s: String) in number(s, "totalHits") }
+        let all = try KiteProcess.run(["stats", "--index", index, "--json"])
+        let with = try KiteProcess.run(["search", "统计", "--index", index, "--json", "--limit", "0", "--match", "exact"])
+        if let t = total(excluded.stdout), let a = number(all.stdout, "documents"), let w = total(with.stdout) {
+            #expect(w > 0 && t + w == a, "excluded \(t), all \(a), with \(w)")
+        } else {
+            Issue.record("no totals: \(excluded.stdout.prefix(200)) \(all.stdout.prefix(200)) \(all.stderr)")
+        }
         let empty = try KiteProcess.run(["search", "-", "--index", index], stdin: "  \n")
         #expect(empty.status == 2 && empty.stderr.contains("no query on standard input"))
         for help in [["--help"], ["index", "--help"], ["search", "-h"], ["help", "backup"]] {
