@@ -28,10 +28,8 @@ public final class IndexReader: Sendable {
     public let analyzerWarning: String?
     let segments: [SegmentReader]
     let bases: [Int]
-    /// Documents in all segments, deleted ones included (BM25's N, as in Lucene until a merge drops them).
-    let totalDocuments: Int
-    /// Per text field, the sum of lengths over all documents.
-    let fieldLengthSums: [UInt64]
+    /// N and the field length sums over every segment, for BM25.
+    let collectionStatistics: CollectionStatistics
 
     /// Opens the current commit of the index at `path`, or of every shard when `path` is a shard set's directory
     /// (one with a ``ShardSet/fileName`` file).
@@ -84,10 +82,7 @@ public final class IndexReader: Sendable {
         var total = 0
         for s in segments { bases.append(total); total += s.docCount }
         self.bases = bases
-        self.totalDocuments = total
-        self.fieldLengthSums = (0..<schema.textFields.count).map { f in
-            segments.reduce(0) { $0 + $1.fields[f].sumLength }
-        }
+        self.collectionStatistics = CollectionStatistics(segments, textFieldCount: schema.textFields.count)
     }
 
     /// Reads the current manifest and maps every file it names, pinned against a writer's file removal

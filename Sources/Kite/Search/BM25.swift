@@ -107,3 +107,21 @@ struct BM25Field {
         return freq / (freq + norm) + delta
     }
 }
+
+/// The collection-wide numbers BM25 takes besides a term's document frequency: what a reader sums over its segments
+/// (over a shard set, over every shard's), and what a query across machines would gather first (docs/scale.md).
+struct CollectionStatistics: Hashable, Sendable {
+    /// Documents in all segments, deleted ones included (BM25's N, as in Lucene until a merge drops them).
+    var documentCount: Int
+    /// Per text field, the sum of lengths over all documents.
+    var fieldLengthSums: [UInt64]
+
+    /// The statistics of `segments`, for `textFieldCount` text fields.
+    init(_ segments: [SegmentReader], textFieldCount: Int) {
+        documentCount = segments.reduce(0) { $0 + $1.docCount }
+        fieldLengthSums = (0..<textFieldCount).map { f in segments.reduce(0) { $0 + $1.fields[f].sumLength } }
+    }
+
+    /// The average length of text field `field` (0 for an empty collection).
+    func averageLength(_ field: Int) -> Double { Double(fieldLengthSums[field]) / Double(max(documentCount, 1)) }
+}

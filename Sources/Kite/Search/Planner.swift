@@ -1,21 +1,37 @@
-/// Turns a ``Query`` into weighted terms with index-wide statistics, then into scorers segment by segment.
+/// Turns a ``Query`` into weighted terms with collection-wide statistics, then into scorers segment by segment.
+///
+/// It sees the segments (for term lookups and scorers), the schema and analyzer (to read queries) and the
+/// ``CollectionStatistics`` — not the reader: statistics gathered elsewhere (other shards, other machines) plan the
+/// same way.
 struct Planner {
-    let reader: IndexReader
+    let segments: [SegmentReader]
+    let schema: Schema
+    let analyzer: Analyzer
+    let statistics: CollectionStatistics
     let ranking: Ranking
     /// Term dictionary answers of this search: a term is looked up once per segment for its document frequency,
     /// its phrases and its scorer.
     private let lookups = TermLookups()
 
-    init(reader: IndexReader, ranking: Ranking) {
-        self.reader = reader
+    init(segments: [SegmentReader], schema: Schema, analyzer: Analyzer, statistics: CollectionStatistics, ranking: Ranking) {
+        self.segments = segments
+        self.schema = schema
+        self.analyzer = analyzer
+        self.statistics = statistics
         self.ranking = ranking
+    }
+
+    /// The planner of a reader's snapshot, with its statistics.
+    init(reader: IndexReader, ranking: Ranking) {
+        self.init(segments: reader.segments, schema: reader.schema, analyzer: reader.analyzer,
+                  statistics: reader.collectionStatistics, ranking: ranking)
     }
 
     /// The term dictionary entry of `term` in field `field` of segment `s` (nil if absent), looked up once.
     private func lookup(_ s: Int, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
         let key = TermLookups.Key(segment: s, field: field, term: term)
         if let known = lookups.entries[key] { return known }
-        let segment = reader.segments[s]
+        let segment = segments[s]
         let info = try term.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
         lookups.entries[key] = .some(info)
         return info
@@ -51,15 +67,14 @@ struct Planner {
     }
 
     func bm25(_ field: Int) -> BM25Field {
-        let name = reader.schema.textFields[field]
-        let n = max(reader.totalDocuments, 1)
+        let name = schema.textFields[field]
         return BM25Field(k1: ranking.k1, b: ranking.fieldB[name] ?? ranking.b,
-                         averageLength: Double(reader.fieldLengthSums[field]) / Double(n), delta: ranking.delta)
+                         averageLength: statistics.averageLength(field), delta: ranking.delta)
     }
 
     func documentFrequency(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Int {
         var df = 0
-        for s in reader.segments.indices {
+        for s in segments.indices {
             if let info = try lookup(s, field: field, term) { df += info.docFrequency }
         }
         return df
@@ -68,29 +83,29 @@ struct Planner {
     func idf(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Double {
         let df = try documentFrequency(field, term)
         guard df > 0 else { return 0 }
-        return BM25Field.idf(documentCount: reader.totalDocuments, documentFrequency: df)
+        return BM25Field.idf(documentCount: statistics.documentCount, documentFrequency: df)
     }
 
     private func fields(_ name: String?) throws(KiteError) -> [Int] {
         if let name {
-            guard let f = reader.schema.textFields.firstIndex(of: name) else {
+            guard let f = schema.textFields.firstIndex(of: name) else {
                 throw .badQuery(message: "unknown text field '\(name)'", position: 0)
             }
             return [f]
         }
-        return Array(reader.schema.textFields.indices)
+        return Array(schema.textFields.indices)
     }
 
     private func analyze(_ text: String) throws(KiteError) -> [AnalyzedTerm] {
         let terms: [AnalyzedTerm]
-        do { terms = try reader.analyzer.terms(in: text) } catch { throw .analysis(error) }
+        do { terms = try analyzer.terms(in: text) } catch { throw .analysis(error) }
         guard terms.count <= Planner.maxTermsPerClause else {
             throw .badQuery(message: "more than \(Planner.maxTermsPerClause) terms in one clause", position: 0)
         }
         return terms
     }
 
-    private func boost(_ field: Int) -> Double { ranking.fieldBoosts[reader.schema.textFields[field]] ?? 1 }
+    private func boost(_ field: Int) -> Double { ranking.fieldBoosts[schema.textFields[field]] ?? 1 }
 
     /// Most terms one text clause may analyze into, and most clauses and nesting in one query (the parser's limits,
     /// enforced here too for queries built directly).
@@ -231,7 +246,7 @@ struct Planner {
     func keywordPredicate(_ query: Query) throws(KiteError) -> (field: Int, accept: @Sendable (String) -> Bool) {
         switch query {
         case .keyword(let name, let value):
-            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
+            guard let f = schema.keywordFields.firstIndex(of: name) else {
                 throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
             }
             if name == "period", let outer = ReportPeriod(value) {
@@ -239,7 +254,7 @@ struct Planner {
             }
             return (f, { $0.utf8.elementsEqual(value.utf8) })
         case .range(let name, let lower, let upper):
-            guard let f = reader.schema.keywordFields.firstIndex(of: name) else {
+            guard let f = schema.keywordFields.firstIndex(of: name) else {
                 throw .badQuery(message: "unknown keyword field '\(name)'", position: 0)
             }
             return (f, { v in
@@ -362,7 +377,7 @@ struct Planner {
     }
 
     private func lookup(_ segment: SegmentReader, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
-        guard let s = reader.segments.firstIndex(where: { $0 === segment }) else {
+        guard let s = segments.firstIndex(where: { $0 === segment }) else {
             return try term.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
         }
         return try lookup(s, field: field, term)
@@ -389,7 +404,7 @@ struct Planner {
         func walk(_ q: Query, negated: Bool) {
             switch q {
             case .text(let t, let f), .phrase(let t, let f):
-                guard !negated, let terms = try? reader.analyzer.terms(in: t) else { return }
+                guard !negated, let terms = try? analyzer.terms(in: t) else { return }
                 out[f ?? "", default: []].formUnion(terms.filter { $0.kind != .join }.map(\.text))
             case .boolean(let clauses):
                 for c in clauses { walk(c.query, negated: negated || c.occur == .mustNot) }
