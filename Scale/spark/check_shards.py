@@ -20,7 +20,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from kite_shards import document_id, shard_of  # noqa: E402
+from kite_shards import shard_of  # noqa: E402
 
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 PASSAGE = re.compile(r"^(.+)#([1-9][0-9]{0,8})$")

@@ -37,23 +37,32 @@ def shard_of(document_id: str, count: int) -> int:
     return h % count
 
 
-# Kite's JSONL reader trims ids of these (CorpusText.isSpace): ASCII whitespace, NBSP, ideographic space, and the
-# Unicode spaces Python's str.strip() also removes.
-def document_id(line: str, id_keys):
-    """The id Kite gives the line (the first id key with a non-blank scalar value, trimmed), or None."""
+# What Kite's JSONL reader (Sources/Kite/Corpus) counts as space when it trims an id: CorpusText.isSpace.
+KITE_SPACE = set(chr(c) for c in [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F,
+                                  0x205F, 0x3000, 0xFEFF] + list(range(0x2000, 0x200B)))
+
+
+def document_id(line: str):
+    """The id `kite index` gives the line, or None when it has none (then `kite index` reports the line).
+
+    As Kite's JSONL reader: the last `id` member that is not null; a string (trimmed of CorpusText.isSpace) or a
+    number (its literal text); booleans, arrays and objects are no id; blank is no id.
+    """
     try:
-        obj = json.loads(line, parse_int=str, parse_float=str)
+        pairs = json.loads(line, parse_int=str, parse_float=str, parse_constant=str, object_pairs_hook=list)
     except ValueError:
         return None
-    if not isinstance(obj, dict):
+    if not isinstance(pairs, list):
         return None
-    for key in id_keys:
-        value = obj.get(key)
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+    values = [v for k, v in pairs if k == "id" and v is not None]
+    if not values or not isinstance(values[-1], str):
+        return None  # absent, or a boolean, array or object
+    value = values[-1].strip("".join(KITE_SPACE))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None  # a lone surrogate: not UTF-8, Kite rejects the line
+    return value or None
 
 
 def read_shard_count(output):
@@ -97,21 +106,26 @@ def build_shard(shard, records, kite_name, output, kite_args, merge):
                 else:
                     f.write(value + "\n")
                     count += 1
-        # An empty file still creates the shard's index, so that every shard of the set exists.
-        run([kite, "index", "--index", directory, *kite_args, lines])
+        # An empty file still creates the shard's index, so that every shard of the set exists. `kite index` reports
+        # a line it cannot read (no id, bad JSON) on standard error and goes on: those messages come back.
+        messages = [m for m in run([kite, "index", "--index", directory, *kite_args, lines]).splitlines()
+                    if m.startswith("kite:")]
         for i in range(0, len(deletes), 1000):
-            run([kite, "delete", "--index", directory, *deletes[i:i + 1000]])
+            run([kite, "delete", "--index", directory, "--", *deletes[i:i + 1000]])
         if merge:
             run([kite, "merge", "--index", directory])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    yield {"shard": shard, "documents": count, "deletes": len(deletes), "seconds": round(time.time() - started, 3)}
+    yield {"shard": shard, "documents": count, "deletes": len(deletes), "seconds": round(time.time() - started, 3),
+           "messages": messages[:20], "messageCount": len(messages)}
 
 
 def run(command):
+    """Runs a kite command; its standard error (the summary and any per-line problems) is returned."""
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])} … failed ({result.returncode}): {result.stderr.strip()}")
+    return result.stderr
 
 
 def main(argv=None):
@@ -122,7 +136,6 @@ def main(argv=None):
     p.add_argument("--kite", required=True, help="the kite binary, shipped to the executors")
     p.add_argument("--deletes", help="a file of document ids to delete, one per line")
     p.add_argument("--merge", action="store_true", help="merge each shard to one segment")
-    p.add_argument("--id-key", action="append", help="JSON keys holding the id, in order (default: id)")
     p.add_argument("--kite-arg", action="append", default=[],
                    help="an argument passed on to every kite index (e.g. --kite-arg=--passages-over=0)")
     p.add_argument("--master", default=None, help="Spark master (default: spark-submit's, or local[2])")
@@ -155,8 +168,16 @@ def main(argv=None):
     write_shards_file(args.output, args.shards)
     report = {"shards": args.shards, "wallSeconds": round(wall, 3), "perShard": summary,
               "documents": sum(s["documents"] for s in summary), "deletes": sum(s["deletes"] for s in summary)}
+    for s in summary:
+        for m in s["messages"]:
+            print(f"kite_shards: shard {s['shard']}: {m}", file=sys.stderr)
+        if s["messageCount"] > len(s["messages"]):
+            print(f"kite_shards: shard {s['shard']}: {s['messageCount'] - len(s['messages'])} more", file=sys.stderr)
+    report["problems"] = sum(s["messageCount"] for s in summary)
     print(f"kite_shards: {report['documents']} lines into {args.shards} shards of {args.output} "
-          f"({report['deletes']} deletes) in {wall:.1f} s", file=sys.stderr)
+          f"({report['deletes']} deletes, {report['problems']} line{'' if report['problems'] == 1 else 's'} kite index could "
+          f"not read) in {wall:.1f} s",
+          file=sys.stderr)
     if args.report:
         with open(args.report, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=1)
@@ -168,14 +189,13 @@ def build(spark, args):
     sc.addFile(os.path.abspath(args.kite))
     kite_name = os.path.basename(args.kite)
     count = args.shards
-    id_keys = args.id_key or ["id"]
     output = os.path.abspath(args.output)
     kite_args = ["--threads", "1"] + args.kite_arg
 
     def route(numbered):
         line, position = numbered
-        doc_id = document_id(line, id_keys)
-        # A line without an id goes to shard 0, whose kite index reports it (file and line of the staging copy).
+        doc_id = document_id(line)
+        # A line without an id goes to shard 0, whose kite index reports it (the report and the job's output say so).
         return ((0 if doc_id is None else shard_of(doc_id, count), position), ("document", line))
 
     # Numbered in input order, so that each shard sees its lines in that order (of two lines with one id, the later

@@ -20,7 +20,7 @@ python3 Scale/spark/kite_shards.py --kite "$KITE" --shards 4 --output "$WORK/set
     --report "$WORK/report.json" "$CORPUS" 2> >(grep -v -e WARN -e '^\[Stage' -e log4j -e setLogLevel >&2)
 python3 Scale/spark/check_shards.py --kite "$KITE" --set "$WORK/set" --single "$WORK/single" --corpus "$CORPUS"
 
-echo "== rerun with 3 updates and 2 deletes"
+echo "== rerun with 3 updates, 2 deletes and a line without an id"
 python3 - "$CORPUS" "$WORK" <<'EOF'
 import json, sys
 corpus, work = sys.argv[1], sys.argv[2]
@@ -29,6 +29,7 @@ with open(f"{work}/updates.jsonl", "w", encoding="utf-8") as f:
     for d in docs[10:13]:
         d["text"] = "本条已修订为测试标记甲乙丙。" + d["text"][:300]
         f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    f.write(json.dumps({"title": "无编号", "text": "这一行没有编号"}, ensure_ascii=False) + "\n")
 with open(f"{work}/deletes.txt", "w", encoding="utf-8") as f:
     f.write(docs[20]["id"] + "\n" + docs[21]["id"] + "\n")
 with open(f"{work}/expected.json", "w", encoding="utf-8") as f:
@@ -36,7 +37,9 @@ with open(f"{work}/expected.json", "w", encoding="utf-8") as f:
 EOF
 "$KITE" export --index "$WORK/set" > "$WORK/before.jsonl"
 python3 Scale/spark/kite_shards.py --kite "$KITE" --shards 4 --output "$WORK/set" --master 'local[2]' \
-    --deletes "$WORK/deletes.txt" "$WORK/updates.jsonl" 2> >(grep -v -e WARN -e '^\[Stage' -e log4j -e setLogLevel >&2)
+    --deletes "$WORK/deletes.txt" "$WORK/updates.jsonl" 2> "$WORK/rerun.log" || { cat "$WORK/rerun.log" >&2; exit 1; }
+grep -e '^kite_shards' "$WORK/rerun.log" >&2
+grep -q '1 line kite index could not read' "$WORK/rerun.log" || { echo "test.sh: the line without an id was not reported" >&2; exit 1; }
 "$KITE" check --index "$WORK/set"
 "$KITE" search '"测试标记甲乙丙"' --index "$WORK/set" --json --limit 10 > "$WORK/found.json"
 "$KITE" export --index "$WORK/set" > "$WORK/export.jsonl"

@@ -190,6 +190,38 @@ private final class ShardedCorpus: @unchecked Sendable {  // immutable after ini
         }
     }
 
+    @Test func oneDirectoryNamedTwiceOrASetThatIsAlsoAnIndexIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.sub("a"))
+        try w.add(RelCorpus.documents(1)[0]); try w.commit(); w.close()
+        for twice in [[dir.sub("a"), dir.sub("a") + "/."], [dir.sub("a"), dir.sub("a/../a")]] {
+            #expect {
+                try IndexReader(shards: twice)
+            } throws: { error in
+                guard case KiteError.shardSet(_, let reason) = error else { return false }
+                return reason.contains("same directory")
+            }
+        }
+        try Data("a\n".utf8).write(to: URL(fileURLWithPath: dir.sub("a/shards")))
+        #expect(throws: KiteError.self) { try IndexReader(at: dir.sub("a")) }
+        #expect(throws: KiteError.self) { try ShardSet(shards: ["s0", ""]).write(directory: dir.sub("set")) }
+    }
+
+    @Test func aDamagedShardIsNamedByItsDirectory() throws {
+        let dir = TemporaryDirectory()
+        for (i, shard) in ["a", "b"].enumerated() {
+            let w = try IndexWriter(at: dir.sub(shard))
+            try w.add(RelCorpus.documents(2, prefix: shard)[i]); try w.commit(); w.close()
+        }
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.sub("b")).first { $0.hasSuffix(".doc") })
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: dir.sub("b/" + name)))
+        try handle.seek(toOffset: 30)
+        try handle.write(contentsOf: Data([0xFF, 0xFF, 0xFF]))
+        try handle.close()
+        let report = try IndexReader(shards: [dir.sub("a"), dir.sub("b")]).check()
+        #expect(!report.isSound && report.problems.allSatisfy { $0.hasPrefix(dir.sub("b")) }, "\(report.problems)")
+    }
+
     @Test func theShardsFileReadsCommentsBlankLinesAndAbsolutePaths() throws {
         let dir = TemporaryDirectory()
         try Data("# a comment\n\n  s0  \n/abs/s1\r\n".utf8).write(to: URL(fileURLWithPath: dir.sub("shards")))

@@ -19,6 +19,29 @@ public struct IndexStatistics: Hashable, Sendable, Codable {
 
     /// Total bytes on disk.
     public var totalBytes: Int { bytesByKind.values.reduce(0, +) }
+
+    private enum CodingKeys: String, CodingKey {
+        case documents, deletedDocuments, segments, shards, terms, bytesByKind, generation, analyzer
+    }
+
+    /// Decodes statistics, those saved before shard sets (no `shards`) as one index.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        documents = try c.decode(Int.self, forKey: .documents)
+        deletedDocuments = try c.decode(Int.self, forKey: .deletedDocuments)
+        segments = try c.decode(Int.self, forKey: .segments)
+        shards = try c.decodeIfPresent(Int.self, forKey: .shards) ?? 1
+        terms = try c.decode([String: Int].self, forKey: .terms)
+        bytesByKind = try c.decode([String: Int].self, forKey: .bytesByKind)
+        generation = try c.decode(UInt64.self, forKey: .generation)
+        analyzer = try c.decode(String.self, forKey: .analyzer)
+    }
+
+    init(documents: Int, deletedDocuments: Int, segments: Int, shards: Int, terms: [String: Int],
+         bytesByKind: [String: Int], generation: UInt64, analyzer: String) {
+        (self.documents, self.deletedDocuments, self.segments, self.shards) = (documents, deletedDocuments, segments, shards)
+        (self.terms, self.bytesByKind, self.generation, self.analyzer) = (terms, bytesByKind, generation, analyzer)
+    }
 }
 
 /// What ``IndexReader/check()`` found.
@@ -72,10 +95,11 @@ extension IndexReader {
                 report.filesVerified += SegmentInfo.segmentFileKinds.count + (s.info.deleteGeneration > 0 ? 1 : 0)
                 try checkSegment(s, &report)
             } catch {
-                report.problems.append(error.description)
+                // Over a shard set, which shard: the files' names alone repeat from shard to shard.
+                report.problems.append(shards.count > 1 ? "\(s.directory): \(error.description)" : error.description)
             }
         }
-        if shards.count > 1 && report.problems.isEmpty { report.problems += duplicateIDs() }
+        if shards.count > 1 { report.problems += duplicateIDs() }
         return report
     }
 

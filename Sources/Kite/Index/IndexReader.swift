@@ -19,7 +19,9 @@ public final class IndexReader: Sendable {
     public let schema: Schema
     /// The analyzer the index was built with; queries are analyzed with it.
     public let analyzer: Analyzer
-    /// The commit generation this reader sees; over shards, the sum of theirs (it grows with a commit to any).
+    /// The commit generation this reader sees; over shards, the sum of theirs, for display (it grows with a commit to
+    /// any shard, but a restored shard can make an earlier sum come back: compare ``shards``' generations to tell
+    /// whether a set changed).
     public let generation: UInt64
     /// Set when the index was analyzed by another ICU major version than the running one: stored fields, ids,
     /// statistics and checks are unaffected, but a query may be cut into words differently from the documents it
@@ -38,6 +40,9 @@ public final class IndexReader: Sendable {
     /// ``KiteError/configurationMismatch(path:expected:found:)``.
     public convenience init(at path: String, analyzer expected: AnalyzerConfiguration? = nil) throws(KiteError) {
         let set = try ShardSet.read(directory: path)
+        if set != nil, IndexDirectory.fileExists(path + "/" + Manifest.fileName) {
+            throw .shardSet(path: path, reason: "the directory holds both an index (\(Manifest.fileName)) and a \(ShardSet.fileName) file")
+        }
         try self.init(path: path, shardPaths: set?.paths(in: path) ?? [path], expected: expected)
     }
 
@@ -50,6 +55,15 @@ public final class IndexReader: Sendable {
     }
 
     private init(path: String, shardPaths: [String], expected: AnalyzerConfiguration?) throws(KiteError) {
+        // One directory named twice (`s0`, `./s0`, its absolute path) would count its documents twice.
+        var seen: [String: String] = [:]
+        for shard in shardPaths {
+            let canonical = IndexDirectory.canonicalPath(shard) ?? shard
+            if let first = seen[canonical] {
+                throw .shardSet(path: path, reason: "\(first) and \(shard) are the same directory")
+            }
+            seen[canonical] = shard
+        }
         var opened: [(manifest: Manifest, segments: [SegmentReader])] = []
         var config = AnalyzerConfiguration.default
         var schema = Schema.default

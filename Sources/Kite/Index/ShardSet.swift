@@ -1,11 +1,16 @@
+import Foundation  // trimmingCharacters
+
 /// Several index directories searched as one: a directory holding a `shards` file that names them.
 ///
 /// An index past one machine's patience is built as shards, each an ordinary index of the documents whose id
 /// ``shard(ofDocument:count:)`` routes to it (a stable hash, so that a later run's update or delete of a document
 /// lands in the shard that holds it). ``IndexReader/init(at:analyzer:)`` opens a shard-set directory as one index
 /// over all the shards' segments, ranked with collection-wide statistics: N, document frequencies and average field
-/// lengths summed over every shard, so the scores are the ones a single index of the same documents gives (what
-/// Elasticsearch calls `dfs_query_then_fetch` and Lucene's `MultiReader` does).
+/// lengths summed over every shard, so the scores are the ones a single index holding the same documents in its
+/// segments gives (what Elasticsearch calls `dfs_query_then_fetch` and Lucene's `MultiReader` does). As there,
+/// deleted documents count in N until a merge drops them, so a set with updates behind it and a freshly built index
+/// can differ slightly until both are merged; and equal scores are ordered by document number, which follows shard
+/// order.
 ///
 /// The `shards` file is UTF-8 text, one shard directory per line, relative to the set's directory or absolute; line
 /// *i* (blank lines and `#` comments aside) is shard *i* of the routing. A shard-set directory is read-only as a
@@ -64,7 +69,8 @@ public struct ShardSet: Hashable, Sendable {
     /// cannot become a shard set.
     public func write(directory: String) throws(KiteError) {
         guard !shards.isEmpty else { throw .shardSet(path: directory, reason: "a shard set names at least one shard") }
-        for s in shards where s.contains(where: \.isNewline) || s.trimmingCharacters(in: .whitespaces) != s || s.hasPrefix("#") {
+        for s in shards where s.isEmpty || s.contains(where: \.isNewline) || s.trimmingCharacters(in: .whitespaces) != s
+            || s.hasPrefix("#") {
             throw .shardSet(path: directory, reason: "shard directory \(s.debugDescription) cannot be written in \(ShardSet.fileName)")
         }
         try IndexDirectory.createDirectory(directory)

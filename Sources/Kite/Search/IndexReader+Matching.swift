@@ -149,9 +149,9 @@ extension IndexReader {
             c.total += 1
             if let f = group.facet { c.facetCounts[f, default: 0] += 1 }
             // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
-            let order = group.passages.map { (score: $0.score, doc: $0.doc, number: passageNumber($0.doc)) }
-                .sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
-                .map { (score: $0.score, doc: $0.doc) }
+            let order = group.passages.sorted {
+                $0.score > $1.score || ($0.score == $1.score && passageNumber($0.doc) < passageNumber($1.doc))
+            }
             c.heap.offer(score: order[0].score, doc: order[0].doc)
             if c.sorting { c.everyMatch.append(order[0]) }
             shown[order[0].doc] = (document, order.map(\.doc))

@@ -163,6 +163,13 @@ enum IndexDirectory {
         if close(fd) != 0 { throw .io(path: path, operation: "close", errno: errno) }
     }
 
+    /// `path` with every symbolic link, `.` and `..` resolved (`realpath(3)`), or nil if it does not exist.
+    static func canonicalPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// Whether a file (of any kind) exists at `path`.
     static func fileExists(_ path: String) -> Bool {
         var st = stat()
