@@ -162,6 +162,13 @@ private final class ShardedCorpus: @unchecked Sendable {  // immutable after ini
             return reason.contains(dir.sub("b")) && reason.contains("analyzer")
         }
         #expect(throws: KiteError.self) { try IndexReader(shards: [dir.sub("a"), dir.sub("missing")]) }
+        try ShardSet(shards: ["../a"]).write(directory: dir.sub("set"))
+        #expect {
+            try IndexReader(shards: [dir.sub("b"), dir.sub("set")])
+        } throws: { error in
+            guard case KiteError.shardSet(_, let reason) = error else { return false }
+            return reason.contains("itself a shard set")
+        }
     }
 
     @Test func aWriterAimedAtAShardSetIsRefusedAndLeavesItAsItWas() throws {

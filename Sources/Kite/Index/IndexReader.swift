@@ -58,6 +58,10 @@ public final class IndexReader: Sendable {
         // One directory named twice (`s0`, `./s0`, its absolute path) would count its documents twice.
         var seen: [String: String] = [:]
         for shard in shardPaths {
+            if shardPaths.count > 1, !IndexDirectory.fileExists(shard + "/" + Manifest.fileName),
+                IndexDirectory.fileExists(shard + "/" + ShardSet.fileName) {
+                throw .shardSet(path: path, reason: "\(shard) is itself a shard set: name its shards instead")
+            }
             let canonical = IndexDirectory.canonicalPath(shard) ?? shard
             if let first = seen[canonical] {
                 throw .shardSet(path: path, reason: "\(first) and \(shard) are the same directory")
