@@ -53,20 +53,33 @@ enum Main {
     }
 
     /// The arguments as ArgumentParser should see them. It reads every argument that begins with `-` as an option,
-    /// so `kite search -疫情` (a query that begins with an exclusion) would be an unknown option: an argument of
+    /// so `kite search 发展 -疫情` (an exclusion as a word of the query) would be an unknown option: an argument of
     /// `kite search` that is a dash followed by a character no option name starts with (not an ASCII letter or
-    /// digit, not `-`) is moved after a `--`, where it is the query.
+    /// digit, not `-`) is moved after a `--`, where it is a word of the query, in order with the others.
     static func arguments(_ given: ArraySlice<String>) -> [String] {
-        var args = Array(given)
-        guard args.first == "search", !args.contains("--") else { return args }
-        func isQuery(_ a: String) -> Bool {
-            guard a.hasPrefix("-"), let next = a.dropFirst().first else { return false }
-            return !(next.isASCII && (next.isLetter || next.isNumber || next == "-"))
+        let args = Array(given)
+        guard args.first == "search", !args.contains("--"), args.contains(where: isExclusionWord) else { return args }
+        // The query's words keep their order: every positional word goes after the `--` too. An option's value
+        // stays with its option (the options that take one are named `--…` and are followed by their value).
+        var options: [String] = [], query: [String] = []
+        var i = 1
+        while i < args.count {
+            let a = args[i]
+            if isExclusionWord(a) || !a.hasPrefix("-") || a == "-" {
+                query.append(a)
+            } else {
+                options.append(a)
+                if SearchCommand.takesValue(a), i + 1 < args.count { options.append(args[i + 1]); i += 1 }
+            }
+            i += 1
         }
-        let queries = args.filter(isQuery)
-        guard !queries.isEmpty else { return args }
-        args.removeAll(where: isQuery)
-        return args + ["--"] + queries
+        return ["search"] + options + ["--"] + query
+    }
+
+    /// `-疫情`: a dash, then a character no option name starts with.
+    private static func isExclusionWord(_ a: String) -> Bool {
+        guard a.hasPrefix("-"), let next = a.dropFirst().first else { return false }
+        return !(next.isASCII && (next.isLetter || next.isNumber || next == "-"))
     }
 
     /// `--help` and `--version` print and exit 0; a usage error is one line on standard error and status 1.

@@ -16,8 +16,10 @@ struct SearchCommand: ParsableCommand {
             period:[2019 TO 2023].
             """)
 
-    @Argument(help: "The query; - reads it from standard input. A query may begin with an exclusion (kite search -疫情); quote a query of several words (kite search '发展 -疫情').")
-    var query: String
+    @Argument(help: ArgumentHelp(
+        "The query; several words are one query (kite search 发展 -疫情 = kite search '发展 -疫情'); - reads it from standard input.",
+        valueName: "query"))
+    var words: [String] = []
     @OptionGroup var location: IndexLocation
     @Option(parsing: .unconditional, help: "Number of hits to show (0: counts only).") var limit = 10
     @Option(parsing: .unconditional, help: "Hits to skip before the first one shown (paging).") var offset = 0
@@ -37,7 +39,16 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Order: score (default), newest or oldest (by period; documents without one last).")
     var sort: HitOrder = .score
 
+    /// The options that take a value (`Main.arguments` keeps each value with its option when it moves the query's
+    /// words); `CLITests` checks the list against `kite search --help`.
+    static let valueOptions: Set<String> = ["--index", "--limit", "--offset", "--period", "--from", "--to", "--color",
+                                            "--match", "--sort"]
+
+    /// Whether `argument` is an option whose value is the next argument.
+    static func takesValue(_ argument: String) -> Bool { valueOptions.contains(argument) }
+
     func validate() throws {
+        guard !words.isEmpty else { throw ValidationError("give a query (or - to read it from standard input)") }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more (0 shows counts only)") }
         guard offset >= 0 && offset <= 1 << 30 else { throw ValidationError("--offset must be between 0 and 2^30") }
         if json && jsonLines { throw ValidationError("--json excludes --json-lines") }
@@ -166,7 +177,7 @@ struct SearchCommand: ParsableCommand {
 
     /// The query argument, or standard input's text for `-`.
     private func queryText() throws -> String {
-        guard query == "-" else { return query }
+        guard words == ["-"] else { return words.joined(separator: " ") }
         let data = FileHandle.standardInput.readDataToEndOfFile()
         guard let text = String(data: data, encoding: .utf8) else { throw CLIError.runtime("the query on standard input is not UTF-8") }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -162,6 +162,14 @@ import Testing
         let excluded = try KiteProcess.run(["search", "-统计", "--index", index, "--json", "--limit", "0"])
         let afterOptions = try KiteProcess.run(["search", "--index", index, "--json", "--limit", "0", "-统计"])
         let dashed = try KiteProcess.run(["search", "--index", index, "--json", "--limit", "0", "--", "-统计"])
+        // Several words are one query, an exclusion among them too, options anywhere.
+        let quoted = try KiteProcess.run(["search", "工作 -统计", "--index", index, "--json", "--limit", "3"])
+        let split = try KiteProcess.run(["search", "工作", "--limit", "3", "-统计", "--index", index, "--json"])
+        #expect(quoted.status == 0 && split.status == 0 && quoted.stdout == split.stdout, "\(split.stderr)")
+        // Every option of `kite search` that takes a value is one whose value the argument rewriting keeps.
+        let help = try KiteProcess.run(["search", "--help"]).stdout
+        let valued = Set(help.matches(of: /(--[a-z-]+) <[a-z-]+>/).map { String($0.output.1) })
+        #expect(!valued.isEmpty && valued == ["--index", "--limit", "--offset", "--period", "--from", "--to", "--color", "--match", "--sort"], "\(valued)")
         #expect(excluded.status == 0 && excluded.stdout == dashed.stdout && afterOptions.stdout == dashed.stdout, "\(excluded.stderr)")
         let number = { (s: String, key: String) in (try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any])?[key] as? Int }
         let total = { (s: String) in number(s, "totalHits") }
