@@ -229,6 +229,20 @@ private final class ShardedCorpus: @unchecked Sendable {  // immutable after ini
         #expect(!report.isSound && report.problems.allSatisfy { $0.hasPrefix(dir.sub("b")) }, "\(report.problems)")
     }
 
+    @Test func aBackupOfASetThatFailsPartWayLeavesTheDestinationEmpty() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.sub("set/s0"))
+        try w.add(RelCorpus.documents(1)[0]); try w.commit(); w.close()
+        try ShardSet(shards: ["s0", "s1"]).write(directory: dir.sub("set"))  // s1 is missing
+        #expect(throws: KiteError.self) { try IndexBackup.copy(from: dir.sub("set"), to: dir.sub("copy")) }
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir.sub("copy"))) ?? []).isEmpty)
+        try FileManager.default.createDirectory(atPath: dir.sub("set/s1"), withIntermediateDirectories: true)
+        let w1 = try IndexWriter(at: dir.sub("set/s1"))
+        try w1.add(RelCorpus.documents(2)[1]); try w1.commit(); w1.close()
+        #expect(try IndexBackup.copy(from: dir.sub("set"), to: dir.sub("copy")).files > 2)
+        #expect(try IndexReader(at: dir.sub("copy")).documentCount == 2)
+    }
+
     @Test func theShardsFileReadsCommentsBlankLinesAndAbsolutePaths() throws {
         let dir = TemporaryDirectory()
         try Data("# a comment\n\n  s0  \n/abs/s1\r\n".utf8).write(to: URL(fileURLWithPath: dir.sub("shards")))

@@ -26,15 +26,21 @@ public enum IndexBackup {
         try IndexDirectory.requireAbsentOrEmpty(destination, for: "back up into")
         guard let set = try ShardSet.read(directory: source) else { return try copyIndex(from: source, to: destination) }
         var total = Summary(generation: 0, files: 1, bytes: 0)
-        var names: [String] = []
-        for (i, shard) in set.paths(in: source).enumerated() {
-            names.append("shard-\(i)")
-            let s = try copyIndex(from: shard, to: destination + "/" + names[i])
-            total.generation += s.generation
-            total.files += s.files
-            total.bytes += s.bytes
+        let names = set.shards.indices.map { "shard-\($0)" }
+        do throws(KiteError) {
+            for (i, shard) in set.paths(in: source).enumerated() {
+                let s = try copyIndex(from: shard, to: destination + "/" + names[i])
+                total.generation += s.generation
+                total.files += s.files
+                total.bytes += s.bytes
+            }
+            try ShardSet(shards: names).write(directory: destination)
+        } catch {
+            // As for one index: the destination is left empty for a retry (each shard's copy already removed its
+            // own files on failure; the shards copied before go too).
+            for name in names { IndexDirectory.removeTree(destination + "/" + name) }
+            throw error
         }
-        try ShardSet(shards: names).write(directory: destination)
         total.bytes += IndexDirectory.fileSize(destination + "/" + ShardSet.fileName)
         return total
     }

@@ -121,6 +121,13 @@ enum IndexDirectory {
         return fd
     }
 
+    /// Removes the directory `path` with the files in it (not subdirectories), ignoring what is missing: cleanup of
+    /// a copy this process made.
+    static func removeTree(_ path: String) {
+        removeFiles((try? list(path)) ?? [], in: path)
+        _ = rmdir(path)
+    }
+
     /// Removes the files `names` of `directory`, ignoring any that is missing (cleanup after a failed copy).
     static func removeFiles(_ names: [String], in directory: String) {
         for name in names { _ = unlink(directory + "/" + name) }

@@ -112,6 +112,25 @@ extension ReliabilityTests {
               + "\(committed) of \(docs.count) documents; no commit lost")
     }
 
+    /// Runs `kite args`: the first trial whole (its time is `duration`), each later one killed (SIGKILL) at a random
+    /// moment within 90 % of that time; counts the kills.
+    private func killTrial(
+        _ args: [String], trial: Int, duration: inout Double, rng: inout SeededRandom, kills: inout Int
+    ) throws {
+        let start = Date()
+        let child = try RelChild(args)
+        if trial > 0 {
+            Rel.sleep(seconds: duration * 0.9 * Rel.unit(&rng))
+            child.kill9()
+        }
+        let end = child.wait()
+        if trial == 0 {
+            duration = Date().timeIntervalSince(start)
+            #expect(!end.killed && end.status == 0)
+        }
+        if end.killed { kills += 1 } else { #expect(end.status == 0) }
+    }
+
     /// `kite merge` and `kite delete` killed at random moments: the index opens, is sound, and holds exactly the
     /// state before or the state after.
     @Test func killedMergesAndDeletesLeaveBeforeOrAfter() throws {
@@ -143,18 +162,7 @@ extension ReliabilityTests {
         for trial in 0..<13 {
             let dir = tmp.sub("merge-\(trial)")
             try Rel.copy(template, dir)
-            let start = Date()
-            let child = try RelChild(["merge", "--index", dir])
-            if trial > 0 {
-                Rel.sleep(seconds: duration * 0.9 * Rel.unit(&rng))
-                child.kill9()
-            }
-            let end = child.wait()
-            if trial == 0 {
-                duration = Date().timeIntervalSince(start)
-                #expect(!end.killed && end.status == 0)
-            }
-            if end.killed { kills += 1 } else { #expect(end.status == 0) }
+            try killTrial(["merge", "--index", dir], trial: trial, duration: &duration, rng: &rng, kills: &kills)
             let r = try IndexReader(at: dir)
             #expect(r.check().isSound, "merge trial \(trial)")
             #expect(try Rel.liveIDs(r) == baseIDs, "merge trial \(trial)")
@@ -178,18 +186,7 @@ extension ReliabilityTests {
         for trial in 0..<13 {
             let dir = tmp.sub("delete-\(trial)")
             try Rel.copy(template, dir)
-            let start = Date()
-            let child = try RelChild(["delete", "--index", dir] + toDelete)
-            if trial > 0 {
-                Rel.sleep(seconds: duration * 0.9 * Rel.unit(&rng))
-                child.kill9()
-            }
-            let end = child.wait()
-            if trial == 0 {
-                duration = Date().timeIntervalSince(start)
-                #expect(!end.killed && end.status == 0)
-            }
-            if end.killed { kills += 1 } else { #expect(end.status == 0) }
+            try killTrial(["delete", "--index", dir] + toDelete, trial: trial, duration: &duration, rng: &rng, kills: &kills)
             let r = try IndexReader(at: dir)
             #expect(r.check().isSound, "delete trial \(trial)")
             let ids = try Rel.liveIDs(r)
