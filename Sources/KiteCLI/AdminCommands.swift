@@ -12,20 +12,7 @@ struct StatsCommand: ParsableCommand {
         let s = reader.statistics()
         let dictionary = reader.analyzer.configuration.dictionary
         if json {
-            struct Stats: Encodable {
-                var documents, deletedDocuments, segments, shards, totalBytes: Int
-                var terms, bytes: [String: Int]
-                var generation: UInt64
-                var analyzer, path: String
-                var analyzerWarning: String?
-                var dictionaryWords: Int?
-                var dictionaryDigest: String?
-            }
-            writeOut(try encodeJSON(Stats(
-                documents: s.documents, deletedDocuments: s.deletedDocuments, segments: s.segments, shards: s.shards,
-                totalBytes: s.totalBytes, terms: s.terms, bytes: s.bytesByKind, generation: s.generation,
-                analyzer: s.analyzer, path: reader.path, analyzerWarning: reader.analyzerWarning,
-                dictionaryWords: dictionary?.words.count, dictionaryDigest: dictionary?.digest)))
+            writeOut(try encodeJSON(StatsResponse(reader)))
             return
         }
         var out = "index       \(reader.path)\n"

@@ -15,7 +15,7 @@ struct KiteCommand: ParsableCommand {
         version: KiteRelease.summary,
         subcommands: [SearchCommand.self, IndexCommand.self, StatsCommand.self, DeleteCommand.self, MergeCommand.self,
                       CheckCommand.self, BackupCommand.self, ExportCommand.self, ReindexCommand.self, AnalyzeCommand.self,
-                      VocabCommand.self, RunCommand.self, BenchCommand.self]
+                      VocabCommand.self, RunCommand.self, BenchCommand.self, ServeCommand.self]
     )
 }
 

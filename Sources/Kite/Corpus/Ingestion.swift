@@ -70,18 +70,8 @@ public struct Ingestion: Sendable {
             try forEachLine(ofFile: path) { line, number in
                 read += line.count + 1
                 onProgress(read)
-                switch JSONLinesReader.decodeLine(line, number: number, path: path) {
-                case nil:
-                    break
-                case .failure(let error)?:
-                    onError(error)
-                case .success(let object)? where mapping.id(of: object) == nil:
-                    onError(IngestError(path: path, line: number, reason: .missingID(keys: mapping.idKeys)))
-                case .success(let object)?:
-                    var doc = mapping.document(from: object)
-                    if let period { doc["period"] = period.description }
-                    try emit(doc, body)
-                }
+                guard let decoded = JSONLinesReader.decodeLine(line, number: number, path: path) else { return }
+                try handle(decoded, path: path, body, onError: onError)
             }
             return
         }
@@ -100,6 +90,33 @@ public struct Ingestion: Sendable {
         }
         if let p = period ?? ReportPeriod.parse(fileName: name) { doc["period"] = p.description }
         try emit(doc, body)
+    }
+
+    /// Calls `body` with each document of the JSON Lines in `bytes` (a request body, say), read exactly as a `.jsonl`
+    /// file is by ``forEachDocument(inFile:documentName:_:onError:onProgress:)``; `name` stands for the file in
+    /// errors. Per-line problems go to `onError`; rethrows what `body` throws.
+    public func forEachDocument(
+        inJSONLines bytes: [UInt8], name: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void
+    ) throws {
+        var reader = JSONLinesReader(bytes: bytes, path: name)
+        while let decoded = reader.next() { try handle(decoded, path: name, body, onError: onError) }
+    }
+
+    /// One decoded JSON line: its document(s) to `body`, or its problem to `onError`.
+    private func handle(
+        _ decoded: Result<JSONLObject, IngestError>, path: String, _ body: (Document) throws -> Void,
+        onError: (IngestError) -> Void
+    ) throws {
+        switch decoded {
+        case .failure(let error):
+            onError(error)
+        case .success(let object) where mapping.id(of: object) == nil:
+            onError(IngestError(path: path, line: object.line, reason: .missingID(keys: mapping.idKeys)))
+        case .success(let object):
+            var doc = mapping.document(from: object)
+            if let period { doc["period"] = period.description }
+            try emit(doc, body)
+        }
     }
 
     private func emit(_ doc: Document, _ body: (Document) throws -> Void) throws {

@@ -222,6 +222,16 @@ public final class IndexReader: Sendable {
         }
     }
 
+    /// Whether this reader still shows the current commit of every index it reads (Lucene's
+    /// `DirectoryReader.isCurrent`): false once a writer has committed since it was opened, when a server opens a new
+    /// reader for new searches (searches under way keep this one, whose files stay readable).
+    public func isCurrent() throws(KiteError) -> Bool {
+        for shard in shards where try Manifest.read(directory: shard.path).generation != shard.generation {
+            return false
+        }
+        return true
+    }
+
     /// The stored fields of the live document with external id `id`, if any.
     public func document(id: String) throws(KiteError) -> [String: String]? {
         for segment in segments.reversed() {

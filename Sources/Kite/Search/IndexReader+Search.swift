@@ -105,16 +105,7 @@ extension IndexReader {
             let (si, local) = locate(r.entry.doc)
             let segment = segments[si]
             let fields = options.storedFields || options.highlights ? try segment.storedFields(local) : [:]
-            var highlights: [String: [Range<Int>]] = [:]
-            if options.highlights {
-                for name in schema.textFields {
-                    guard let value = fields[name] else { continue }
-                    let wanted = (highlightTerms[name] ?? []).union(highlightTerms[""] ?? [])
-                    if wanted.isEmpty { continue }
-                    let ranges = try highlight(value, terms: wanted)
-                    if !ranges.isEmpty { highlights[name] = ranges }
-                }
-            }
+            let highlights = options.highlights ? try highlights(highlightTerms, in: fields) : [:]
             let id = segment.id(of: local) ?? ""
             hits.append(Hit(id: id, score: r.entry.score, fields: options.storedFields ? fields : [:], highlights: highlights,
                             documentID: r.documentID ?? PassageID.document(of: id) ?? id, matchingPassages: r.passages,
@@ -122,6 +113,26 @@ extension IndexReader {
                             isRelated: r.related))
         }
         return hits
+    }
+
+    /// Byte ranges of `query`'s terms in each text field of `fields` (stored fields, as ``document(id:)`` returns
+    /// them), found as a hit's ``Hit/highlights`` are: for a view of a whole document with every match marked, where
+    /// a hit marks one passage and a snippet a part of it.
+    public func highlights(of query: Query, in fields: [String: String]) throws(KiteError) -> [String: [Range<Int>]] {
+        try highlights(Planner(reader: self, ranking: Ranking()).highlightTerms(query), in: fields)
+    }
+
+    /// Byte ranges of `terms` (per field name; "" for every field) in the text fields of `fields`.
+    private func highlights(_ terms: [String: Set<String>], in fields: [String: String]) throws(KiteError) -> [String: [Range<Int>]] {
+        var highlights: [String: [Range<Int>]] = [:]
+        for name in schema.textFields {
+            guard let value = fields[name] else { continue }
+            let wanted = (terms[name] ?? []).union(terms[""] ?? [])
+            if wanted.isEmpty { continue }
+            let ranges = try highlight(value, terms: wanted)
+            if !ranges.isEmpty { highlights[name] = ranges }
+        }
+        return highlights
     }
 
     /// Byte ranges of `terms` in `text` as this index's analyzer sees them, merged where they overlap.

@@ -1,0 +1,32 @@
+/// How `kite serve` runs: which index, where it listens, whether it takes writes, and its limits.
+public struct ServerConfiguration: Sendable {
+    /// Index directories read as one (one index, a shard set's directory, or several shards).
+    public var indexPaths: [String]
+    /// The address to bind: loopback unless told otherwise.
+    public var host: String
+    /// The port; 0 picks a free one (the chosen port is reported to ``KiteServer/run(onListening:)``).
+    public var port: Int
+    /// The bearer token that write requests must carry; nil serves read-only (the write routes answer 403).
+    public var writeToken: String?
+    /// The largest request body accepted (413 beyond).
+    public var maxBodyBytes: Int
+    /// Seconds a connection may stay idle (a client that sends nothing, or stops half way) before it is closed.
+    public var idleTimeoutSeconds: Int
+    /// How often the server looks for a commit made by another process (milliseconds).
+    public var refreshMilliseconds: Int
+
+    /// The largest `offset + limit` of a search (Elasticsearch's `index.max_result_window`): deep pages cost memory.
+    public static let maxResultWindow = 10_000
+
+    /// Creates a configuration: loopback port 7700, read-only, 16 MiB bodies, 30 s idle timeout, 1 s refresh.
+    public init(indexPaths: [String], host: String = "127.0.0.1", port: Int = 7700, writeToken: String? = nil,
+                maxBodyBytes: Int = 16 << 20, idleTimeoutSeconds: Int = 30, refreshMilliseconds: Int = 1000) {
+        self.indexPaths = indexPaths
+        self.host = host
+        self.port = port
+        self.writeToken = writeToken
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.refreshMilliseconds = refreshMilliseconds
+    }
+}

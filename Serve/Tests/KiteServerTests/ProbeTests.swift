@@ -1,0 +1,4 @@
+import Testing
+
+@testable import KiteServer
+@Test func probe() { #expect(Bool(true)) }
