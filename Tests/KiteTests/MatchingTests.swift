@@ -412,6 +412,28 @@ struct UnitText {
         #expect(both.hits[0].score > 0)  // ranked by both words, though no passage holds both
     }
 
+    /// A period filter holds for every passage of a document in that period; only passages with the query's text
+    /// are its matching passages (a filter once made all 40 passages of a report "match").
+    @Test func aPeriodFilterDoesNotMakeEveryPassageAMatchingOne() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        let parts = Self.passages("gwr-2022", Self.longBody(["统计", "过渡", "过渡", "过渡", "普查", "统计"]))
+        #expect(parts.count > 3)
+        for p in parts { try w.add(p) }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        let plain = try r.search("统计", options: SearchOptions(match: .exact))
+        let expected = parts.filter { $0["body"]!.contains("统计") }.count
+        #expect(plain.hits.first?.matchingPassages == expected && expected < parts.count)
+        for filtered in ["统计 period:2022", "统计 period:[2020 TO 2023]"] {
+            let hit = try #require(try r.search(filtered, options: SearchOptions(match: .exact)).hits.first)
+            #expect(hit.matchingPassages == expected && hit.passages == plain.hits[0].passages, "\(filtered)")
+        }
+        let filterAlone = try #require(try r.search("period:2022", options: SearchOptions(match: .exact)).hits.first)
+        #expect(filterAlone.matchingPassages == parts.count, "a filter alone: every passage is in the period")
+    }
+
     /// Ids shaped like passage ids are the splitter's alone: another document with one is refused, not grouped.
     @Test func passageShapedIdsOfOtherDocumentsAreRefused() throws {
         let dir = TemporaryDirectory()

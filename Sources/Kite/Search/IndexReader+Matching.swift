@@ -2,7 +2,7 @@
 /// documents after.
 extension IndexReader {
     /// A document split into passages, gathered over segments: which leaves any passage holds, and its passages
-    /// that hold a positive leaf, scored.
+    /// that hold one of the query's passage leaves (``MatchTree/passageLeaves``), scored.
     private struct PassageGroup {
         var leaves: [Bool]
         var passages: [(score: Double, doc: Int)] = []
@@ -39,7 +39,8 @@ extension IndexReader {
     private struct Collection {
         let k: Int
         let facetField: Int?
-        let positive: Set<Int>
+        /// The leaves that make a passage a matching one (``MatchTree/passageLeaves``).
+        let passageLeaves: Set<Int>
         /// Related documents are picked from the ranking pass itself (see ``matchingSearch(_:options:)``).
         let picksRelated: Bool
         /// Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
@@ -70,7 +71,7 @@ extension IndexReader {
             && found.reduce(0, { $0 + $1.matched.count }) < k
         var c = Collection(
             k: k, facetField: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) },
-            positive: Set(tree.positiveLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
+            passageLeaves: Set(tree.passageLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
             heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0))  // k ≤ 2³¹
         for (si, m) in found.enumerated() {
             try collect(m, segment: si, plan, planner: planner, options: options, into: &c)
@@ -129,7 +130,7 @@ extension IndexReader {
             var holdsPositive = false
             for (i, s) in m.sets.enumerated() where s.contains(d) {
                 group.leaves[i] = true
-                if c.positive.contains(i) { holdsPositive = true }
+                if c.passageLeaves.contains(i) { holdsPositive = true }
             }
             if holdsPositive { group.passages.append((score, base + d)) }
             c.groups[document] = group

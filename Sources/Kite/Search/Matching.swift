@@ -189,6 +189,15 @@ struct MatchTree {
         return eval(root)
     }
 
+    /// The leaves that make a passage one of its document's matching passages: the text chunks not under a `NOT`
+    /// (a passage that is merely in a filter's period does not match the query), or, for a query without text (a
+    /// filter alone), every leaf not under a `NOT`.
+    var passageLeaves: [Int] {
+        let positive = positiveLeaves
+        let text = positive.filter { if case .chunk = leaves[$0] { return true } else { return false } }
+        return text.isEmpty ? positive : text
+    }
+
     /// Leaves not under a `NOT`: a document holding none of them cannot match.
     var positiveLeaves: [Int] {
         var out: [Int] = []
