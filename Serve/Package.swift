@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KiteServerTests",
-            dependencies: ["KiteServer"]
+            dependencies: ["KiteServer", .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

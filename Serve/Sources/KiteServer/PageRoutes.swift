@@ -2,6 +2,7 @@ import Hummingbird
 
 /// The search page (`/`, `/app.js`, `/style.css`) and the API's OpenAPI document (`/openapi.json`), compiled into
 /// the binary from `Page/` and `openapi.json`: no file is read at run time and nothing is fetched from elsewhere.
+/// The page keeps its state in its URL (`/?q=…&period=…&doc=…`), so a search can be reloaded, gone back to and shared.
 enum PageRoutes {
     static func add(to router: Router<BasicRequestContext>) {
         serve(router, "/", PackageResources.index_html, "text/html; charset=utf-8")
@@ -11,9 +12,9 @@ enum PageRoutes {
     }
 
     private static func serve(_ router: Router<BasicRequestContext>, _ path: RouterPath, _ bytes: [UInt8], _ type: String) {
-        router.get(path) { request, _ -> Response in
-            _ = try QueryParameters(request.uri.query, allowed: [])
-            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
+        // Any query is the page's own state (`/?q=…&period=…`, read by app.js), not a parameter of the route.
+        router.get(path) { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
                             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
     }

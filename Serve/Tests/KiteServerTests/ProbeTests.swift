@@ -1,4 +1,0 @@
-import Testing
-
-@testable import KiteServer
-@Test func probe() { #expect(Bool(true)) }
