@@ -257,9 +257,12 @@ struct ReferenceBM25 {
         try w.add(Document(id: "p", fields: ["body": text]))
         try w.commit()
         w.close()
-        let hit = try #require(try IndexReader(at: dir.path).search("新质生产力").hits.first)
-        let ranges = try #require(hit.highlights["body"])
-        #expect(ranges.filter { $0.lowerBound < scattered.utf8.count }.count > 1)  // more ranges up front
+        let reader = try IndexReader(at: dir.path)
+        let hit = try #require(try reader.search("新质生产力").hits.first)
+        #expect(hit.highlights["body"]?.count == 1, "a matching hit marks the query where it matches")
+        // Marks of the query's terms (a related hit's) are scattered: more of them up front.
+        let ranges = try #require(try reader.highlights(of: .text("新质生产力", field: nil), in: ["body": text], marking: .terms)["body"])
+        #expect(ranges.filter { $0.lowerBound < scattered.utf8.count }.count > 1)
         let snippet = Snippet(text: text, highlights: ranges, maxCharacters: 40)
         #expect(snippet.text.contains("新质生产力"), "\(snippet.text)")
     }

@@ -21,8 +21,9 @@ struct DocumentResponse: Codable, Hashable, Sendable {
     /// The most passages returned (a longer document is cut, and says so by its count).
     static let maxPassages = 10_000
 
-    /// The document `id` of `reader`, highlighted for `query`; nil when no such document is live.
-    init?(id: String, reader: IndexReader, query: Query?) throws(KiteError) {
+    /// The document `id` of `reader`, with the matches of `query` under `textMatching` marked (its terms where it
+    /// matches nowhere in the document: a related document); nil when no such document is live.
+    init?(id: String, reader: IndexReader, query: Query?, textMatching: TextMatching = .wordStart) throws(KiteError) {
         var parts: [(String, [String: String])] = []
         if let fields = try reader.document(id: id) {
             parts = [(id, fields)]
@@ -33,13 +34,19 @@ struct DocumentResponse: Codable, Hashable, Sendable {
             }
         }
         guard !parts.isEmpty else { return nil }
+        var marks: [[String: [Range<Int>]]] = []
+        if let query {
+            for (_, fields) in parts { marks.append(try reader.highlights(of: query, in: fields, marking: .matches(textMatching))) }
+            if marks.allSatisfy(\.isEmpty) {
+                marks = []
+                for (_, fields) in parts { marks.append(try reader.highlights(of: query, in: fields, marking: .terms)) }
+            }
+        }
         var passages: [Passage] = []
-        for (partID, fields) in parts {
+        for (i, (partID, fields)) in parts.enumerated() {
             var highlights: [String: [SearchResponse.Span]] = [:]
-            if let query {
-                for (field, ranges) in try reader.highlights(of: query, in: fields) {
-                    highlights[field] = SearchResponse.Span.spans(ranges, in: fields[field] ?? "")
-                }
+            for (field, ranges) in i < marks.count ? marks[i] : [:] {
+                highlights[field] = SearchResponse.Span.spans(ranges, in: fields[field] ?? "")
             }
             passages.append(Passage(id: partID, fields: fields, highlights: highlights))
         }

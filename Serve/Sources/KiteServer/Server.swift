@@ -72,14 +72,15 @@ public struct KiteServer: Sendable {
             return try JSONBody.response(try SearchRoute.respond(asked, reader: reader))
         }
         router.get("/documents/:id") { request, context -> Response in
-            let p = try QueryParameters(request.uri.query, allowed: ["q"])
+            let p = try QueryParameters(request.uri.query, allowed: ["q", "text"])
             let id = try Self.documentID(context)
             let reader = index.reader
             var query: Query?
             if let q = p["q"] {
                 do throws(KiteError) { query = try QueryParser(schema: reader.schema).parse(q) } catch { throw APIError(error) }
             }
-            guard let document = try DocumentResponse(id: id, reader: reader, query: query) else {
+            let textMatching = try p.choice("text", default: TextMatching.wordStart)
+            guard let document = try DocumentResponse(id: id, reader: reader, query: query, textMatching: textMatching) else {
                 throw APIError(.notFound, "no document \(id.debugDescription)")
             }
             return try JSONBody.response(document)

@@ -66,6 +66,9 @@ import Testing
             let scalars = Array(fields["body"]!.unicodeScalars)
             let marked = spans.map { String(String.UnicodeScalarView(scalars[$0["start"]!..<$0["end"]!])) }.joined()
             #expect(marked.contains("新质") && marked.contains("生产"))
+            // A document the query does not match (a related one) gets the words it shares with the query marked.
+            let related = try await server.get("/documents/\(encoded("2023Q3/59/2"))?q=\(encoded("新质生产力"))").text
+            #expect(related.contains("\"highlights\":{\"title\":[{\"end\":14,\"start\":13,"), "新 of 开新局: \(related)")
             let missing = try await server.get("/documents/nope")
             #expect(missing.status == 404 && missing.errorMessage == "no document \"nope\"")
         }

@@ -101,11 +101,18 @@ extension IndexReader {
     func hits(_ ranked: [Ranked], _ query: Query, _ planner: Planner, _ options: SearchOptions) throws(KiteError) -> [Hit] {
         var hits: [Hit] = []
         let highlightTerms = options.highlights ? planner.highlightTerms(query) : [:]
+        // A matching hit marks where the query's chunks occur; a related one (or any mode) the query's terms.
+        let matches = options.highlights && options.match != .any
+            ? MatchHighlighter(try MatchTree(query, planner: planner, reader: self, rule: options.textMatching)) : nil
         for r in ranked {
             let (si, local) = locate(r.entry.doc)
             let segment = segments[si]
             let fields = options.storedFields || options.highlights ? try segment.storedFields(local) : [:]
-            let highlights = options.highlights ? try highlights(highlightTerms, in: fields) : [:]
+            var highlights: [String: [Range<Int>]] = [:]
+            if options.highlights {
+                if let matches, !r.related { highlights = try self.highlights(matches, in: fields) }
+                if highlights.isEmpty { highlights = try self.highlights(highlightTerms, in: fields) }
+            }
             let id = segment.id(of: local) ?? ""
             hits.append(Hit(id: id, score: r.entry.score, fields: options.storedFields ? fields : [:], highlights: highlights,
                             documentID: r.documentID ?? PassageID.document(of: id) ?? id, matchingPassages: r.passages,
@@ -115,11 +122,30 @@ extension IndexReader {
         return hits
     }
 
-    /// Byte ranges of `query`'s terms in each text field of `fields` (stored fields, as ``document(id:)`` returns
+    /// Byte ranges that `rule` marks in each text field of `fields` (stored fields, as ``document(id:)`` returns
     /// them), found as a hit's ``Hit/highlights`` are: for a view of a whole document with every match marked, where
     /// a hit marks one passage and a snippet a part of it.
-    public func highlights(of query: Query, in fields: [String: String]) throws(KiteError) -> [String: [Range<Int>]] {
-        try highlights(Planner(reader: self, ranking: Ranking()).highlightTerms(query), in: fields)
+    public func highlights(
+        of query: Query, in fields: [String: String], marking rule: HighlightRule = .matches(.wordStart)
+    ) throws(KiteError) -> [String: [Range<Int>]] {
+        let planner = Planner(reader: self, ranking: Ranking())
+        switch rule {
+        case .matches(let textMatching):
+            return try highlights(MatchHighlighter(MatchTree(query, planner: planner, reader: self, rule: textMatching)), in: fields)
+        case .terms:
+            return try highlights(planner.highlightTerms(query), in: fields)
+        }
+    }
+
+    /// Byte ranges of `matches`' chunks in the text fields of `fields`.
+    private func highlights(_ matches: MatchHighlighter, in fields: [String: String]) throws(KiteError) -> [String: [Range<Int>]] {
+        var highlights: [String: [Range<Int>]] = [:]
+        for (i, name) in schema.textFields.enumerated() {
+            guard let value = fields[name] else { continue }
+            let ranges = try matches.ranges(in: value, field: i, analyzer: analyzer)
+            if !ranges.isEmpty { highlights[name] = ranges }
+        }
+        return highlights
     }
 
     /// Byte ranges of `terms` (per field name; "" for every field) in the text fields of `fields`.
@@ -139,16 +165,6 @@ extension IndexReader {
     func highlight(_ text: String, terms: Set<String>) throws(KiteError) -> [Range<Int>] {
         let analyzed: [AnalyzedTerm]
         do { analyzed = try analyzer.terms(in: text) } catch { throw .analysis(error) }
-        var ranges = analyzed.filter { terms.contains($0.text) }.map(\.sourceRange).sorted { $0.lowerBound < $1.lowerBound }
-        var merged: [Range<Int>] = []
-        for r in ranges {
-            if let last = merged.last, r.lowerBound <= last.upperBound {
-                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
-            } else {
-                merged.append(r)
-            }
-        }
-        ranges = merged
-        return ranges
+        return mergedRanges(analyzed.filter { terms.contains($0.text) }.map(\.sourceRange))
     }
 }
