@@ -23,6 +23,7 @@ struct ServeCommand: ParsableCommand {
     var tokenFile: String?
     @Option(help: "Largest request body in bytes (default 16 MiB).") var maxBody: Int?
     @Option(help: "Seconds before an idle or stalled connection is closed (default 30).") var idleTimeout: Int?
+    @Option(help: "Seconds a request body may take to arrive whole (default 60).") var bodyTimeout: Int?
     @Option(help: "Milliseconds between looks for another process's commit (default 1000).") var refresh: Int?
 
     /// The checks kite-serve makes too, made here before the server is built.
@@ -36,6 +37,7 @@ struct ServeCommand: ParsableCommand {
         var args: [String] = []
         for (name, value) in [("--host", host), ("--port", port.map(String.init)), ("--token-file", tokenFile),
                               ("--max-body", maxBody.map(String.init)), ("--idle-timeout", idleTimeout.map(String.init)),
+                              ("--body-timeout", bodyTimeout.map(String.init)),
                               ("--refresh", refresh.map(String.init))] {
             if let value { args += [name, value] }
         }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct HighlightTests {
     static let text = "因地制宜发展新质生产力，推动高质量发展。提质增效，着力稳就业。"
 
-    /// The marked substrings of `field` of `fields`.
+    /// The substrings of `text` that `ranges` mark.
     static func marked(_ ranges: [Range<Int>]?, in text: String) -> [String] {
         let bytes = Array(text.utf8)
         return (ranges ?? []).map { String(decoding: bytes[$0], as: UTF8.self) }
@@ -63,7 +63,18 @@ import Testing
     @Test func excludedWordsAreNotMarked() throws {
         let dir = TemporaryDirectory()
         let r = try Self.reader(dir, [Document(id: "a", fields: ["body": Self.text])])
-        let hit = try #require(try r.search("高质量发展 -疫情", options: SearchOptions(match: .exact)).hits.first)
-        #expect(Self.marked(hit.highlights["body"], in: Self.text) == ["高质量发展"])
+        let query = try QueryParser().parse("高质量发展 -提质")
+        #expect(Self.marked(try r.highlights(of: query, in: ["body": Self.text])["body"], in: Self.text) == ["高质量发展"])
+    }
+
+    @Test func aSubstringSearchMarksPartOfALatinWord() throws {
+        let dir = TemporaryDirectory()
+        let body = "TAIWAN 地区的 OpenAI芯片"
+        let r = try Self.reader(dir, [Document(id: "a", fields: ["body": body])])
+        let hit = try #require(try r.search("ai", options: SearchOptions(match: .exact, textMatching: .substring)).hits.first)
+        #expect(Self.marked(hit.highlights["body"], in: body) == ["AI", "AI"])
+        let across = try r.highlights(of: .text("ai芯片", field: nil), in: ["body": body], marking: .matches(.substring))
+        #expect(Self.marked(across["body"], in: body) == ["AI芯片"])
+        #expect(try r.highlights(of: .text("ai", field: nil), in: ["body": body]).isEmpty, "at word starts, AI is no word here")
     }
 }

@@ -432,6 +432,9 @@ struct UnitText {
         }
         let filterAlone = try #require(try r.search("period:2022", options: SearchOptions(match: .exact)).hits.first)
         #expect(filterAlone.matchingPassages == parts.count, "a filter alone: every passage is in the period")
+        // A document that matches by the filter alternative only (no passage holds 普法) is still a match.
+        let either = try r.search("普法 OR period:2022", options: SearchOptions(match: .exact))
+        #expect(either.totalHits == 1 && either.hits.first?.matchingPassages == parts.count)
     }
 
     /// Ids shaped like passage ids are the splitter's alone: another document with one is refused, not grouped.

@@ -26,14 +26,18 @@ struct KiteServe: AsyncParsableCommand {
     var tokenFile: String?
     @Option(help: "Largest request body in bytes (413 beyond).") var maxBody = 16 << 20
     @Option(help: "Seconds before an idle or stalled connection is closed.") var idleTimeout = 30
+    @Option(help: "Seconds a request body may take to arrive whole (408 beyond).") var bodyTimeout = 60
     @Option(help: "Milliseconds between looks for another process's commit.") var refresh = 1000
 
     func validate() throws {
         guard !index.isEmpty else { throw ValidationError("give --index DIR") }
         if writable != (tokenFile != nil) { throw ValidationError("--writable and --token-file go together (writes carry the file's token)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
-        guard maxBody > 0, idleTimeout > 0, refresh > 0 else {
-            throw ValidationError("--max-body, --idle-timeout and --refresh must be positive")
+        let longest = ServerConfiguration.maxTimeoutSeconds
+        guard maxBody > 0, (1...longest).contains(idleTimeout), (1...longest).contains(bodyTimeout),
+              (1...ServerConfiguration.maxRefreshMilliseconds).contains(refresh) else {
+            throw ValidationError("--max-body must be positive, --idle-timeout and --body-timeout from 1 to \(longest), "
+                + "--refresh from 1 to \(ServerConfiguration.maxRefreshMilliseconds)")
         }
     }
 
@@ -46,7 +50,7 @@ struct KiteServe: AsyncParsableCommand {
         }
         let configuration = ServerConfiguration(
             indexPaths: index, host: host, port: port, writeToken: token, maxBodyBytes: maxBody,
-            idleTimeoutSeconds: idleTimeout, refreshMilliseconds: refresh)
+            idleTimeoutSeconds: idleTimeout, bodyTimeoutSeconds: bodyTimeout, refreshMilliseconds: refresh)
         let server: KiteServer
         do throws(ServerError) { server = try KiteServer(configuration: configuration) } catch { Self.fail(error.description) }
         var logger = Logger(label: "kite-serve")

@@ -14,11 +14,12 @@ struct DocumentResponse: Codable, Hashable, Sendable {
     struct Passage: Codable, Hashable, Sendable {
         var id: String
         var fields: [String: String]
-        /// The query's terms per text field (empty without `q`).
+        /// Where the query matches, per text field (its shared words, for a document it does not match; empty
+        /// without `q`).
         var highlights: [String: [SearchResponse.Span]]
     }
 
-    /// The most passages returned (a longer document is cut, and says so by its count).
+    /// The most passages returned (a longer document is cut there).
     static let maxPassages = 10_000
 
     /// The document `id` of `reader`, with the matches of `query` under `textMatching` marked (its terms where it
@@ -36,10 +37,11 @@ struct DocumentResponse: Codable, Hashable, Sendable {
         guard !parts.isEmpty else { return nil }
         var marks: [[String: [Range<Int>]]] = []
         if let query {
-            for (_, fields) in parts { marks.append(try reader.highlights(of: query, in: fields, marking: .matches(textMatching))) }
+            let matches = try reader.highlighter(for: query, marking: .matches(textMatching))
+            marks = try parts.map { (_, fields) throws(KiteError) in try matches.highlights(in: fields) }
             if marks.allSatisfy(\.isEmpty) {
-                marks = []
-                for (_, fields) in parts { marks.append(try reader.highlights(of: query, in: fields, marking: .terms)) }
+                let terms = try reader.highlighter(for: query, marking: .terms)
+                marks = try parts.map { (_, fields) throws(KiteError) in try terms.highlights(in: fields) }
             }
         }
         var passages: [Passage] = []

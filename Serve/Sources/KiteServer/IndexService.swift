@@ -10,7 +10,10 @@ public final class IndexService: Sendable {
     /// The directories given (one index, a shard set, or shards).
     public let paths: [String]
     private let current: Mutex<IndexReader>
-    /// Nil on a read-only server. `IndexWriter` serializes its own calls.
+    /// Held while a reader is reopened, and across a batch of adds or a commit, so that a commit never lands in the
+    /// middle of another request's batch and an older reader never replaces a newer one.
+    private let changing = Mutex(())
+    /// Nil on a read-only server.
     private let writer: IndexWriter?
 
     /// Opens the index at `paths`, and a writer too when `writable` (one index only: a shard set is written by
@@ -29,6 +32,7 @@ public final class IndexService: Sendable {
         }
     }
 
+    /// Closing the writer drops what was added or deleted since the last commit (commit before stopping).
     deinit { writer?.close() }
 
     private static func open(_ paths: [String]) throws(KiteError) -> IndexReader {
@@ -41,32 +45,46 @@ public final class IndexService: Sendable {
     /// Whether writes are taken.
     public var isWritable: Bool { writer != nil }
 
-    /// Opens the newest commit if a writer (this server's or another process's) has committed since the current
-    /// reader was opened; true if it did.
+    /// Opens the current commit if it is not the one searches use — a writer (this server's or another process's)
+    /// has committed, or the index was rebuilt or restored in place, whatever its generation; true if it switched.
     @discardableResult
     public func refresh() throws(KiteError) -> Bool {
+        try changing.withLock { _ throws(KiteError) in try refreshLocked() }
+    }
+
+    @discardableResult
+    private func refreshLocked() throws(KiteError) -> Bool {
         if try reader.isCurrent() { return false }
         let fresh = try Self.open(paths)
-        current.withLock { if fresh.generation > $0.generation { $0 = fresh } }
+        current.withLock { $0 = fresh }
         return true
     }
 
-    /// Adds `documents` (each replaces a live document with its id); searches see them after ``commit()``.
+    /// Adds `documents` (each replaces a live document with its id), all or none: each is checked first
+    /// (``IndexWriter/validate(_:)``), and no commit lands among them. Searches see them after ``commit()``.
     public func add(_ documents: [Document]) throws(KiteError) {
         let writer = try requireWriter()
-        for document in documents { try writer.add(document) }
+        for document in documents { try IndexWriter.validate(document) }
+        try changing.withLock { _ throws(KiteError) in
+            for document in documents { try writer.add(document) }
+        }
     }
 
     /// Deletes the document `id` (every passage of a long one); false if no such document is live.
     public func delete(id: String) throws(KiteError) -> Bool {
-        try requireWriter().delete(id: id)
+        let writer = try requireWriter()
+        return try changing.withLock { _ throws(KiteError) in try writer.delete(id: id) }
     }
 
-    /// Commits what was added and deleted, and switches searches to the new commit.
-    public func commit() throws(KiteError) -> IndexReader {
-        try requireWriter().commit()
-        try refresh()
-        return reader
+    /// Commits what was added and deleted, then switches searches to the new commit. Returns the error that kept
+    /// searches on the old commit (the commit itself stands), or nil.
+    public func commit() throws(KiteError) -> KiteError? {
+        let writer = try requireWriter()
+        return try changing.withLock { _ throws(KiteError) -> KiteError? in
+            try writer.commit()
+            do throws(KiteError) { _ = try refreshLocked() } catch { return error }
+            return nil
+        }
     }
 
     private func requireWriter() throws(KiteError) -> IndexWriter {

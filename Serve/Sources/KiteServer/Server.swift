@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Kite
+import NIOCore
 import Logging
 import ServiceLifecycle
 
@@ -26,8 +27,8 @@ public struct KiteServer: Sendable {
     }
 
     /// The routes, behind the JSON error middleware.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<KiteRequestContext> {
+        let router = Router(context: KiteRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
         PageRoutes.add(to: router)
         addReadRoutes(to: router)
@@ -50,7 +51,7 @@ public struct KiteServer: Sendable {
         try await app.runService()
     }
 
-    private func addReadRoutes(to router: Router<BasicRequestContext>) {
+    private func addReadRoutes(to router: Router<KiteRequestContext>) {
         let index = self.index
         router.get("/health") { request, _ -> Response in
             _ = try QueryParameters(request.uri.query, allowed: [])
@@ -87,34 +88,57 @@ public struct KiteServer: Sendable {
         }
     }
 
-    private func addWriteRoutes(to router: Router<BasicRequestContext>) {
+    private func addWriteRoutes(to router: Router<KiteRequestContext>) {
         let (index, token, limit) = (self.index, self.token, configuration.maxBodyBytes)
+        let deadline = Duration.seconds(configuration.bodyTimeoutSeconds)
         @Sendable func authorize(_ request: Request) throws(APIError) {
             guard let token else {
                 throw APIError(.forbidden, "this server is read-only (start it with --writable --token-file FILE)")
             }
             try token.authorize(request)
         }
-        router.post("/documents") { request, _ -> Response in
+        router.post("/documents") { request, context -> Response in
             try authorize(request)
             let commit = try Self.commitParameter(request)
-            let body = try await request.body.collect(upTo: limit)
+            let body = try await Self.body(of: request, upTo: limit, within: deadline, closing: context.channel)
             let documents = try DocumentBody.documents(Array(body.readableBytesView), contentType: request.headers[.contentType])
             try index.add(documents)
             let given = documents.filter { PassageID.split($0.id).map { $0.number == 1 } ?? true }.count
-            return try Self.written(index, added: given, commit: commit)
+            return try Self.written(index, added: given, commit: commit, logger: context.logger)
         }
         router.delete("/documents/:id") { request, context -> Response in
             try authorize(request)
             let commit = try Self.commitParameter(request)
             let id = try Self.documentID(context)
+            if let passage = PassageID.split(id) {
+                throw APIError(.badRequest, "\(id) is passage \(passage.number) of \(passage.document): delete \(passage.document)")
+            }
             guard try index.delete(id: id) else { throw APIError(.notFound, "no document \(id.debugDescription)") }
-            return try Self.written(index, deleted: true, commit: commit)
+            return try Self.written(index, deleted: true, commit: commit, logger: context.logger)
         }
-        router.post("/commit") { request, _ -> Response in
+        router.post("/commit") { request, context -> Response in
             try authorize(request)
             _ = try QueryParameters(request.uri.query, allowed: [])
-            return try Self.written(index, commit: true)
+            return try Self.written(index, commit: true, logger: context.logger)
+        }
+    }
+
+    /// The whole body of `request`: 413 past `limit` bytes; 408, and `channel` closed just after, when it has not
+    /// arrived within `deadline` (the idle timeout alone restarts with every byte a slow client sends, and the rest
+    /// of an unread body would be waited for).
+    private static func body(of request: Request, upTo limit: Int, within deadline: Duration,
+                             closing channel: any Channel) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await request.body.collect(upTo: limit) }
+            group.addTask { try await Task.sleep(for: deadline); return nil }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let body = first else {
+                channel.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
+                var timeout = APIError(.requestTimeout, "the request body did not arrive within \(deadline)")
+                timeout.headers[.connection] = "close"
+                throw timeout
+            }
+            return body
         }
     }
 
@@ -128,14 +152,18 @@ public struct KiteServer: Sendable {
         }
     }
 
-    private static func written(_ index: IndexService, added: Int? = nil, deleted: Bool? = nil, commit: Bool) throws -> Response {
-        let reader = commit ? try index.commit() : index.reader
+    private static func written(_ index: IndexService, added: Int? = nil, deleted: Bool? = nil, commit: Bool,
+                                logger: Logger) throws -> Response {
+        if commit, let stale = try index.commit() {
+            logger.error("committed, but searches stay on the previous commit: \(stale)")
+        }
+        let reader = index.reader
         return try JSONBody.response(WriteResponse(added: added, deleted: deleted, committed: commit,
                                                    generation: reader.generation, documents: reader.documentCount))
     }
 
     /// The `{id}` of a document route, percent-decoded (`a%2Fb.txt` is the id `a/b.txt`, `r%231` the passage `r#1`).
-    private static func documentID(_ context: BasicRequestContext) throws(APIError) -> String {
+    private static func documentID(_ context: KiteRequestContext) throws(APIError) -> String {
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
             throw APIError(.badRequest, "malformed document id")
         }

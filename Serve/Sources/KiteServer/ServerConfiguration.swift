@@ -12,21 +12,31 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Seconds a connection may stay idle (a client that sends nothing, or stops half way) before it is closed.
     public var idleTimeoutSeconds: Int
+    /// Seconds a request body may take to arrive whole (408 beyond): a client that trickles bytes is cut off too.
+    public var bodyTimeoutSeconds: Int
     /// How often the server looks for a commit made by another process (milliseconds).
     public var refreshMilliseconds: Int
 
     /// The largest `offset + limit` of a search (Elasticsearch's `index.max_result_window`): deep pages cost memory.
     public static let maxResultWindow = 10_000
 
-    /// Creates a configuration: loopback port 7700, read-only, 16 MiB bodies, 30 s idle timeout, 1 s refresh.
+    /// The longest timeouts and refresh interval taken (a day, an hour): longer ones overflow a `Duration`'s
+    /// nanoseconds or mean "never".
+    public static let maxTimeoutSeconds = 86_400
+    public static let maxRefreshMilliseconds = 3_600_000
+
+    /// Creates a configuration: loopback port 7700, read-only, 16 MiB bodies, 30 s idle timeout, 60 s for a body,
+    /// 1 s refresh.
     public init(indexPaths: [String], host: String = "127.0.0.1", port: Int = 7700, writeToken: String? = nil,
-                maxBodyBytes: Int = 16 << 20, idleTimeoutSeconds: Int = 30, refreshMilliseconds: Int = 1000) {
+                maxBodyBytes: Int = 16 << 20, idleTimeoutSeconds: Int = 30, bodyTimeoutSeconds: Int = 60,
+                refreshMilliseconds: Int = 1000) {
         self.indexPaths = indexPaths
         self.host = host
         self.port = port
         self.writeToken = writeToken
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.bodyTimeoutSeconds = bodyTimeoutSeconds
         self.refreshMilliseconds = refreshMilliseconds
     }
 }

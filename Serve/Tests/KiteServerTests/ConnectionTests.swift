@@ -39,4 +39,31 @@ import Glibc
             #expect(try await server.get("/health").status == 200, "and keeps serving others")
         }
     }
+
+    @Test func aBodyTrickledByteByByteIsCutOffWith408() async throws {
+        let dir = TemporaryDirectory()
+        let config = ServerConfiguration(indexPaths: [try makeIndex(in: dir)], writeToken: "t0ken", idleTimeoutSeconds: 5,
+                                         bodyTimeoutSeconds: 1)
+        try await withServer(config) { server in
+            let fd = try Self.connect(server.port, receiveTimeout: 0)
+            defer { close(fd) }
+            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let head = "POST /documents HTTP/1.1\r\nHost: local\r\nAuthorization: Bearer t0ken\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+            _ = head.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            let start = ContinuousClock.now
+            var received: [UInt8] = []
+            var closed = false
+            while !closed && ContinuousClock.now - start < .seconds(10) {
+                _ = " ".withCString { send(fd, $0, 1, Int32(MSG_NOSIGNAL)) }  // one byte every 0.2 s: never idle
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { received += buffer[..<n] } else if n == 0 { closed = true }
+            }
+            #expect(String(decoding: received, as: UTF8.self).hasPrefix("HTTP/1.1 408"))
+            #expect(closed, "the connection is closed, not drained")
+            #expect(ContinuousClock.now - start < .seconds(6))
+        }
+    }
 }

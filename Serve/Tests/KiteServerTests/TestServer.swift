@@ -62,9 +62,15 @@ final class TestServer: Sendable {
         let server = try KiteServer(configuration: configuration)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let task = Task { try await server.run(logger: logger) { port in continuation.yield(port) } }
+        let task = Task {
+            defer { continuation.finish() }  // a server that fails before listening ends the wait below
+            try await server.run(logger: logger) { port in continuation.yield(port) }
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
+        guard let port = await iterator.next() else {
+            _ = try await task.value
+            throw CancellationError()
+        }
         return TestServer(port: port, server: server, task: task)
     }
 

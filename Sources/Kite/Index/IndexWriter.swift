@@ -148,17 +148,24 @@ public final class IndexWriter: @unchecked Sendable {
         try serial.withLock { () throws(KiteError) in try addLocked(document) }
     }
 
-    private func addLocked(_ document: Document) throws(KiteError) {
-        guard !closed else { throw .writerClosed }
+    /// Throws ``KiteError/invalidDocument(id:reason:)`` for a document ``add(_:)`` would refuse (an empty or
+    /// over-long id, a passage-shaped id of another document, a field over 2 GiB), so that a batch can be checked
+    /// whole before any of it is added.
+    public static func validate(_ document: Document) throws(KiteError) {
         guard !document.id.isEmpty else { throw .invalidDocument(id: document.id, reason: "empty id") }
         guard document.id.utf8.count <= 4096 else { throw .invalidDocument(id: String(document.id.prefix(40)), reason: "id longer than 4096 bytes") }
-        let passage = PassageID.split(document.id)
-        if let passage, document["report"] != passage.document {
+        if let passage = PassageID.split(document.id), document["report"] != passage.document {
             throw .invalidDocument(id: document.id, reason: "ids ending in #<number> are reserved for the passages of a long document")
         }
         for (name, value) in document.fields where value.utf8.count >= Int(Int32.max) {
             throw .invalidDocument(id: document.id, reason: "field \(name) is larger than 2 GiB")
         }
+    }
+
+    private func addLocked(_ document: Document) throws(KiteError) {
+        guard !closed else { throw .writerClosed }
+        try Self.validate(document)
+        let passage = PassageID.split(document.id)
         var index = 0
         if slots.count > 1 {
             // The slot with the least text waiting, so that one long document does not hold the others up.

@@ -6,7 +6,13 @@ extension IndexReader {
     private struct PassageGroup {
         var leaves: [Bool]
         var passages: [(score: Double, doc: Int)] = []
+        /// Passages that hold only other positive leaves (a filter, in `统计 OR period:2022`): the document's
+        /// matching passages when none holds a passage leaf.
+        var otherPassages: [(score: Double, doc: Int)] = []
         var facet: String?
+
+        /// The matching passages: those with the query's text, else those of the leaves that matched instead.
+        var matching: [(score: Double, doc: Int)] { passages.isEmpty ? otherPassages : passages }
     }
 
     /// One segment's matches: the leaves' sets, the documents that match whole, and the passages any leaf holds
@@ -41,6 +47,8 @@ extension IndexReader {
         let facetField: Int?
         /// The leaves that make a passage a matching one (``MatchTree/passageLeaves``).
         let passageLeaves: Set<Int>
+        /// The leaves not under a `NOT` (``MatchTree/positiveLeaves``).
+        let positiveLeaves: Set<Int>
         /// Related documents are picked from the ranking pass itself (see ``matchingSearch(_:options:)``).
         let picksRelated: Bool
         /// Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
@@ -71,7 +79,7 @@ extension IndexReader {
             && found.reduce(0, { $0 + $1.matched.count }) < k
         var c = Collection(
             k: k, facetField: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) },
-            passageLeaves: Set(tree.passageLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
+            passageLeaves: Set(tree.passageLeaves), positiveLeaves: Set(tree.positiveLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
             heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0))  // k ≤ 2³¹
         for (si, m) in found.enumerated() {
             try collect(m, segment: si, plan, planner: planner, options: options, into: &c)
@@ -87,7 +95,7 @@ extension IndexReader {
         }
         let facets = c.facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
         let page = Array(ranked.dropFirst(max(0, options.offset)))
-        return SearchResults(totalHits: c.total, totalHitsIsExact: true, hits: try hits(page, query, planner, options),
+        return SearchResults(totalHits: c.total, totalHitsIsExact: true, hits: try hits(page, query, planner, options, tree: tree),
                              facets: facets)
     }
 
@@ -127,12 +135,17 @@ extension IndexReader {
             var group = c.groups[document] ?? PassageGroup(
                 leaves: [Bool](repeating: false, count: m.sets.count),
                 facet: c.facetField.flatMap { f in segment.keywordOrdinal(f, d).map { segment.keywordValues[f][$0] } })
-            var holdsPositive = false
+            var holdsPassageLeaf = false, holdsPositive = false
             for (i, s) in m.sets.enumerated() where s.contains(d) {
                 group.leaves[i] = true
-                if c.passageLeaves.contains(i) { holdsPositive = true }
+                if c.passageLeaves.contains(i) { holdsPassageLeaf = true }
+                if c.positiveLeaves.contains(i) { holdsPositive = true }
             }
-            if holdsPositive { group.passages.append((score, base + d)) }
+            if holdsPassageLeaf {
+                group.passages.append((score, base + d))
+            } else if holdsPositive {
+                group.otherPassages.append((score, base + d))
+            }
             c.groups[document] = group
         }
         c.relatedSeen = seen && c.relatedSeen
@@ -145,12 +158,12 @@ extension IndexReader {
     {
         var shown: [Int: (document: String, passages: [Int])] = [:]
         var accepted = Set<String>()
-        for (document, group) in c.groups where !group.passages.isEmpty && tree.accepts(group.leaves) {
+        for (document, group) in c.groups where !group.matching.isEmpty && tree.accepts(group.leaves) {
             accepted.insert(document)
             c.total += 1
             if let f = group.facet { c.facetCounts[f, default: 0] += 1 }
             // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
-            let order = group.passages.sorted {
+            let order = group.matching.sorted {
                 $0.score > $1.score || ($0.score == $1.score && passageNumber($0.doc) < passageNumber($1.doc))
             }
             c.heap.offer(score: order[0].score, doc: order[0].doc)

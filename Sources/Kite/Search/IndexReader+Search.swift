@@ -97,22 +97,18 @@ extension IndexReader {
         var related = false
     }
 
-    /// Loads stored fields and highlights of `ranked`.
-    func hits(_ ranked: [Ranked], _ query: Query, _ planner: Planner, _ options: SearchOptions) throws(KiteError) -> [Hit] {
+    /// Loads stored fields and highlights of `ranked`; a matching search passes its `tree`, whose chunks a
+    /// matching hit marks.
+    func hits(_ ranked: [Ranked], _ query: Query, _ planner: Planner, _ options: SearchOptions,
+              tree: MatchTree? = nil) throws(KiteError) -> [Hit] {
         var hits: [Hit] = []
-        let highlightTerms = options.highlights ? planner.highlightTerms(query) : [:]
-        // A matching hit marks where the query's chunks occur; a related one (or any mode) the query's terms.
-        let matches = options.highlights && options.match != .any
-            ? MatchHighlighter(try MatchTree(query, planner: planner, reader: self, rule: options.textMatching)) : nil
+        let highlighter = options.highlights
+            ? Highlighter(reader: self, terms: planner.highlightTerms(query), matches: tree.map(MatchHighlighter.init)) : nil
         for r in ranked {
             let (si, local) = locate(r.entry.doc)
             let segment = segments[si]
             let fields = options.storedFields || options.highlights ? try segment.storedFields(local) : [:]
-            var highlights: [String: [Range<Int>]] = [:]
-            if options.highlights {
-                if let matches, !r.related { highlights = try self.highlights(matches, in: fields) }
-                if highlights.isEmpty { highlights = try self.highlights(highlightTerms, in: fields) }
-            }
+            let highlights = try highlighter?.hitHighlights(in: fields, related: r.related) ?? [:]
             let id = segment.id(of: local) ?? ""
             hits.append(Hit(id: id, score: r.entry.score, fields: options.storedFields ? fields : [:], highlights: highlights,
                             documentID: r.documentID ?? PassageID.document(of: id) ?? id, matchingPassages: r.passages,
@@ -120,51 +116,5 @@ extension IndexReader {
                             isRelated: r.related))
         }
         return hits
-    }
-
-    /// Byte ranges that `rule` marks in each text field of `fields` (stored fields, as ``document(id:)`` returns
-    /// them), found as a hit's ``Hit/highlights`` are: for a view of a whole document with every match marked, where
-    /// a hit marks one passage and a snippet a part of it.
-    public func highlights(
-        of query: Query, in fields: [String: String], marking rule: HighlightRule = .matches(.wordStart)
-    ) throws(KiteError) -> [String: [Range<Int>]] {
-        let planner = Planner(reader: self, ranking: Ranking())
-        switch rule {
-        case .matches(let textMatching):
-            return try highlights(MatchHighlighter(MatchTree(query, planner: planner, reader: self, rule: textMatching)), in: fields)
-        case .terms:
-            return try highlights(planner.highlightTerms(query), in: fields)
-        }
-    }
-
-    /// Byte ranges of `matches`' chunks in the text fields of `fields`.
-    private func highlights(_ matches: MatchHighlighter, in fields: [String: String]) throws(KiteError) -> [String: [Range<Int>]] {
-        var highlights: [String: [Range<Int>]] = [:]
-        for (i, name) in schema.textFields.enumerated() {
-            guard let value = fields[name] else { continue }
-            let ranges = try matches.ranges(in: value, field: i, analyzer: analyzer)
-            if !ranges.isEmpty { highlights[name] = ranges }
-        }
-        return highlights
-    }
-
-    /// Byte ranges of `terms` (per field name; "" for every field) in the text fields of `fields`.
-    private func highlights(_ terms: [String: Set<String>], in fields: [String: String]) throws(KiteError) -> [String: [Range<Int>]] {
-        var highlights: [String: [Range<Int>]] = [:]
-        for name in schema.textFields {
-            guard let value = fields[name] else { continue }
-            let wanted = (terms[name] ?? []).union(terms[""] ?? [])
-            if wanted.isEmpty { continue }
-            let ranges = try highlight(value, terms: wanted)
-            if !ranges.isEmpty { highlights[name] = ranges }
-        }
-        return highlights
-    }
-
-    /// Byte ranges of `terms` in `text` as this index's analyzer sees them, merged where they overlap.
-    func highlight(_ text: String, terms: Set<String>) throws(KiteError) -> [Range<Int>] {
-        let analyzed: [AnalyzedTerm]
-        do { analyzed = try analyzer.terms(in: text) } catch { throw .analysis(error) }
-        return mergedRanges(analyzed.filter { terms.contains($0.text) }.map(\.sourceRange))
     }
 }
