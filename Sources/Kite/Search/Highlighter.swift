@@ -111,31 +111,93 @@ struct MatchHighlighter {
 /// A text's words as matching compares them (as ``Chunk`` cuts a query): one unit per Han character, one per other
 /// word, each with where it starts and ends a word and the source bytes it came from.
 struct TextUnits {
-    private(set) var units: [String] = []
+    /// The unit's scalar when it is one Han scalar (the common case, compared without a string), else 0.
+    private(set) var scalars: [UInt32] = []
+    /// The unit's text when it is not one Han scalar, else "".
+    private(set) var texts: [String] = []
     private(set) var startsWord: [Bool] = []
     private(set) var endsWord: [Bool] = []
     private(set) var source: [Range<Int>] = []
 
     init(_ terms: [AnalyzedTerm], text: String) {
         let bytes = Array(text.utf8)
-        for word in terms.filter({ $0.kind == .word }).sorted(by: { $0.position < $1.position }) {
-            guard word.text.unicodeScalars.contains(where: { $0.properties.isIdeographic }) else {
-                append(word.text, word.sourceRange, starts: true, ends: true)
-                continue
-            }
-            let characters = word.text.map(String.init)
-            // Character i of the word is character i of its source where the counts agree (folding traditional to
-            // simplified keeps them); otherwise (PDF repair joined spaced characters) each unit marks the whole word.
-            let pieces = Self.characterRanges(bytes, word.sourceRange)
-            for (i, c) in characters.enumerated() {
-                let range = pieces.count == characters.count ? pieces[i] : word.sourceRange
-                append(c, range, starts: i == 0, ends: i == characters.count - 1)
-            }
+        reserve(bytes.count / 3 + 1)
+        var last = Int.min
+        var inOrder = true
+        for term in terms where term.kind == .word {
+            if term.position < last { inOrder = false; break }
+            last = term.position
+        }
+        if inOrder {
+            for term in terms where term.kind == .word { add(term, bytes) }
+        } else {
+            for term in terms.filter({ $0.kind == .word }).sorted(by: { $0.position < $1.position }) { add(term, bytes) }
         }
     }
 
-    private mutating func append(_ unit: String, _ range: Range<Int>, starts: Bool, ends: Bool) {
-        units.append(unit)
+    private mutating func reserve(_ n: Int) {
+        scalars.reserveCapacity(n)
+        texts.reserveCapacity(n)
+        source.reserveCapacity(n)
+        startsWord.reserveCapacity(n)
+        endsWord.reserveCapacity(n)
+    }
+
+    /// Appends the units of `word`, whose source is in `bytes`.
+    private mutating func add(_ word: AnalyzedTerm, _ bytes: [UInt8]) {
+        let range = word.sourceRange
+        let scalarsOfWord = word.text.unicodeScalars
+        // The common case, a word of Han characters only: one unit per scalar (a grapheme each), and scalar i of the
+        // word is scalar i of its source where the counts agree (folding traditional to simplified, and NFKC, map
+        // one to one); otherwise (PDF repair joined spaced characters) each unit marks the whole word.
+        if scalarsOfWord.allSatisfy({ TokenStream.isHan($0.value) }) && !scalarsOfWord.isEmpty {
+            let count = scalarsOfWord.count
+            let exact = range.lowerBound >= 0 && range.upperBound <= bytes.count
+                && bytes[range].reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) } == count
+            var from = range.lowerBound
+            for (i, scalar) in scalarsOfWord.enumerated() {
+                var piece = range
+                if exact {
+                    var to = from + 1
+                    while to < range.upperBound && bytes[to] & 0xC0 == 0x80 { to += 1 }
+                    piece = from..<to
+                    from = to
+                }
+                append(scalar: scalar.value, "", piece, starts: i == 0, ends: i == count - 1)
+            }
+            return
+        }
+        guard scalarsOfWord.contains(where: { $0.properties.isIdeographic }) else {
+            append(scalar: 0, word.text, range, starts: true, ends: true)
+            return
+        }
+        // Han mixed with other characters: one unit per character, as ``Chunk`` cuts a query.
+        let characters = word.text.map(String.init)
+        let pieces = Self.characterRanges(bytes, range)
+        for (i, c) in characters.enumerated() {
+            append(scalar: Self.hanScalar(c), c, pieces.count == characters.count ? pieces[i] : range,
+                   starts: i == 0, ends: i == characters.count - 1)
+        }
+    }
+
+    /// `unit`'s scalar when it is one Han scalar, else 0.
+    static func hanScalar(_ unit: String) -> UInt32 {
+        let scalars = unit.unicodeScalars
+        guard let first = scalars.first, scalars.count == 1, TokenStream.isHan(first.value) else { return 0 }
+        return first.value
+    }
+
+    /// Unit `i`'s text.
+    private func text(_ i: Int) -> String { scalars[i] != 0 ? String(Character(Unicode.Scalar(scalars[i])!)) : texts[i] }
+
+    /// Whether unit `i` is unit `j` of `chunk` (whose Han scalars are `wanted`).
+    private func unit(_ i: Int, is j: Int, of chunk: Chunk, _ wanted: [UInt32]) -> Bool {
+        wanted[j] != 0 || scalars[i] != 0 ? wanted[j] == scalars[i] : texts[i] == chunk.units[j]
+    }
+
+    private mutating func append(scalar: UInt32, _ unit: String, _ range: Range<Int>, starts: Bool, ends: Bool) {
+        scalars.append(scalar)
+        texts.append(unit)
         source.append(range)
         startsWord.append(starts)
         endsWord.append(ends)
@@ -158,15 +220,16 @@ struct TextUnits {
     /// ``TextMatching/wholeWords``), or anywhere (``TextMatching/substring``, unit by unit).
     func occurrences(of chunk: Chunk, rule: TextMatching) -> [Range<Int>] {
         let n = chunk.count
-        guard n > 0, n <= units.count else { return [] }
+        guard n > 0, n <= scalars.count else { return [] }
+        let wanted = chunk.units.map(Self.hanScalar)
         var found: [Range<Int>] = []
-        for start in 0...(units.count - n) {
+        for start in 0...(scalars.count - n) {
             if rule == .substring {
-                if let range = anywhere(chunk, at: start) { found.append(range) }
+                if let range = anywhere(chunk, wanted, at: start) { found.append(range) }
                 continue
             }
             if !startsWord[start] || (rule == .wholeWords && !endsWord[start + n - 1]) { continue }
-            guard units[start..<(start + n)].elementsEqual(chunk.units) else { continue }
+            guard (0..<n).allSatisfy({ unit(start + $0, is: $0, of: chunk, wanted) }) else { continue }
             found.append(source[start].lowerBound..<source[start + n - 1].upperBound)
         }
         return found
@@ -174,12 +237,13 @@ struct TextUnits {
 
     /// Where `chunk` occurs from unit `start` on as ``TextMatching/substring`` finds it: Han characters one by one,
     /// and a first (last) Latin word that may end (begin) a longer word — `AI` in `TAIWAN` — marked within it.
-    private func anywhere(_ chunk: Chunk, at start: Int) -> Range<Int>? {
+    private func anywhere(_ chunk: Chunk, _ scalarsWanted: [UInt32], at start: Int) -> Range<Int>? {
         let n = chunk.count
         var lower = source[start].lowerBound, upper = source[start + n - 1].upperBound
         for i in 0..<n {
-            let (unit, wanted, k) = (units[start + i], chunk.units[i], start + i)
-            if unit == wanted { continue }
+            let k = start + i
+            if unit(k, is: i, of: chunk, scalarsWanted) { continue }
+            let (unit, wanted) = (text(k), chunk.units[i])
             guard !chunk.han[i], i == 0 || i == n - 1, let found = unit.range(of: wanted) else { return nil }
             let isSuffix = found.upperBound == unit.endIndex, isPrefix = found.lowerBound == unit.startIndex
             guard (i == 0 || isPrefix) && (i == n - 1 || isSuffix) else { return nil }
