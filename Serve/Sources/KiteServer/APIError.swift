@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import Kite
-import NIOCore
 
 /// A request the server refuses or could not answer: a status and a message, sent as the JSON error body every
 /// failure has (`{"error": {"status": 400, "message": "…"}}`, plus `position` for a malformed query and `details`
@@ -89,18 +88,5 @@ enum JSONBody {
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// The request context of every route: Hummingbird's basic one, plus the connection, which a route closes when a
-/// client stalls (``KiteServer`` cuts a trickled body off).
-public struct KiteRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    /// The client's connection.
-    public let channel: any Channel
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
     }
 }
