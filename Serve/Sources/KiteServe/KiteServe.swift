@@ -30,15 +30,16 @@ struct KiteServe: AsyncParsableCommand {
     @Option(help: "Milliseconds between looks for another process's commit.") var refresh = 1000
 
     func validate() throws {
-        guard !index.isEmpty else { throw ValidationError("give --index DIR") }
         if writable != (tokenFile != nil) { throw ValidationError("--writable and --token-file go together (writes carry the file's token)") }
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
-        let longest = ServerConfiguration.maxTimeoutSeconds
-        guard maxBody > 0, (1...longest).contains(idleTimeout), (1...longest).contains(bodyTimeout),
-              (1...ServerConfiguration.maxRefreshMilliseconds).contains(refresh) else {
-            throw ValidationError("--max-body must be positive, --idle-timeout and --body-timeout from 1 to \(longest), "
-                + "--refresh from 1 to \(ServerConfiguration.maxRefreshMilliseconds)")
-        }
+        // The ranges are the server's own (ServerConfiguration.validate); its message names the settings.
+        do throws(ServerError) { try configuration(token: nil).validate() } catch { throw ValidationError(error.description) }
+    }
+
+    /// The server's configuration for these options.
+    private func configuration(token: String?) -> ServerConfiguration {
+        ServerConfiguration(
+            indexPaths: index, host: host, port: port, writeToken: token, maxBodyBytes: maxBody,
+            idleTimeoutSeconds: idleTimeout, bodyTimeoutSeconds: bodyTimeout, refreshMilliseconds: refresh)
     }
 
     func run() async throws {
@@ -48,9 +49,7 @@ struct KiteServe: AsyncParsableCommand {
                 Self.fail("cannot read the token file \(tokenFile): \(error.localizedDescription)")
             }
         }
-        let configuration = ServerConfiguration(
-            indexPaths: index, host: host, port: port, writeToken: token, maxBodyBytes: maxBody,
-            idleTimeoutSeconds: idleTimeout, bodyTimeoutSeconds: bodyTimeout, refreshMilliseconds: refresh)
+        let configuration = configuration(token: token)
         let server: KiteServer
         do throws(ServerError) { server = try KiteServer(configuration: configuration) } catch { Self.fail(error.description) }
         var logger = Logger(label: "kite-serve")

@@ -53,6 +53,13 @@ public final class IndexService: Sendable {
     }
 
     @discardableResult
+    /// ``refresh()``, unless a write holds the index (a batch being added, a commit, which refreshes itself): then
+    /// nil at once, so that the background look for other processes' commits never blocks a thread of the pool
+    /// that searches run on.
+    public func refreshIfIdle() throws(KiteError) -> Bool? {
+        try changing.withLockIfAvailable { _ throws(KiteError) in try refreshLocked() }
+    }
+
     private func refreshLocked() throws(KiteError) -> Bool {
         if try reader.isCurrent() { return false }
         let fresh = try Self.open(paths)

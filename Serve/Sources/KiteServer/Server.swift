@@ -16,6 +16,7 @@ public struct KiteServer: Sendable {
 
     /// Opens the index (and its writer when ``ServerConfiguration/writeToken`` is set; an empty token is refused).
     public init(configuration: ServerConfiguration) throws(ServerError) {
+        try configuration.validate()
         self.configuration = configuration
         if let text = configuration.writeToken {
             guard let token = BearerToken(text) else { throw .emptyToken }
@@ -185,11 +186,15 @@ public enum ServerError: Error, CustomStringConvertible, Sendable {
     case emptyToken
     /// The index cannot be opened (or its writer, when writable).
     case index(KiteError)
+    /// A setting out of range (``ServerConfiguration/validate()``).
+    case configuration(String)
 
+    /// One line for a person.
     public var description: String {
         switch self {
         case .emptyToken: return "the token file is empty"
         case .index(let error): return error.description
+        case .configuration(let problem): return problem
         }
     }
 }
@@ -205,7 +210,7 @@ struct RefreshService: Service {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
                 do {
-                    if try index.refresh() { logger.info("serving generation \(index.reader.generation)") }
+                    if try index.refreshIfIdle() == true { logger.info("serving generation \(index.reader.generation)") }
                 } catch {
                     logger.warning("cannot open the new commit: \(error)")
                 }

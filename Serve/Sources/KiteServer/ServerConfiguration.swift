@@ -25,6 +25,19 @@ public struct ServerConfiguration: Sendable {
     public static let maxTimeoutSeconds = 86_400
     public static let maxRefreshMilliseconds = 3_600_000
 
+    /// Throws ``ServerError/configuration(_:)`` for a value the server cannot run with (a timeout past
+    /// ``maxTimeoutSeconds`` would overflow a `Duration`'s nanoseconds and trap, a port out of range, …).
+    public func validate() throws(ServerError) {
+        let longest = Self.maxTimeoutSeconds
+        guard !indexPaths.isEmpty else { throw .configuration("give an index") }
+        guard (0...65535).contains(port) else { throw .configuration("the port must be from 0 to 65535") }
+        guard maxBodyBytes > 0, (1...longest).contains(idleTimeoutSeconds), (1...longest).contains(bodyTimeoutSeconds),
+              (1...Self.maxRefreshMilliseconds).contains(refreshMilliseconds) else {
+            throw .configuration("the body limit must be positive, the idle and body timeouts from 1 to \(longest) s, "
+                + "the refresh interval from 1 to \(Self.maxRefreshMilliseconds) ms")
+        }
+    }
+
     /// Creates a configuration: loopback port 7700, read-only, 16 MiB bodies, 30 s idle timeout, 60 s for a body,
     /// 1 s refresh.
     public init(indexPaths: [String], host: String = "127.0.0.1", port: Int = 7700, writeToken: String? = nil,

@@ -85,6 +85,16 @@ import Testing
         }
     }
 
+    @Test func settingsOutOfRangeAreRefusedAtStartNotATrapLater() throws {
+        let dir = TemporaryDirectory()
+        let path = try makeIndex(in: dir)
+        for config in [ServerConfiguration(indexPaths: [path], idleTimeoutSeconds: Int.max),
+                       ServerConfiguration(indexPaths: [path], refreshMilliseconds: 0),
+                       ServerConfiguration(indexPaths: [path], port: 70_000)] {
+            #expect(throws: ServerError.self) { _ = try KiteServer(configuration: config) }
+        }
+    }
+
     @Test func aBodyOverTheLimitIs413AndNothingIsAdded() async throws {
         let dir = TemporaryDirectory()
         let path = try makeIndex(in: dir)

@@ -86,14 +86,15 @@ extension IndexReader {
 /// hit marks, so that a search for 新质生产力 marks 新质生产力 where the document holds it, not every 新, 质 and 力
 /// that the analyzer's terms of the query (words, rescue bigrams, single characters) would find anywhere.
 struct MatchHighlighter {
-    /// The chunks not under a `NOT`, with the text fields they apply to (indexes of ``Schema/textFields``).
-    let chunks: [(chunk: Chunk, fields: [Int], rule: TextMatching)]
+    /// The chunks not under a `NOT`, with their units' Han scalars (``TextUnits/hanScalar(_:)``, computed once per
+    /// query) and the text fields they apply to (indexes of ``Schema/textFields``).
+    let chunks: [(chunk: Chunk, scalars: [UInt32], fields: [Int], rule: TextMatching)]
 
     init(_ tree: MatchTree) {
         let positive = Set(tree.positiveLeaves)
         chunks = tree.leaves.enumerated().compactMap { i, leaf in
             guard positive.contains(i), case .chunk(let chunk, let fields, let rule) = leaf else { return nil }
-            return (chunk, fields, rule)
+            return (chunk, chunk.units.map(TextUnits.hanScalar), fields, rule)
         }
     }
 
@@ -104,7 +105,7 @@ struct MatchHighlighter {
         let terms: [AnalyzedTerm]
         do { terms = try analyzer.terms(in: text) } catch { throw .analysis(error) }
         let units = TextUnits(terms, text: text)
-        return mergedRanges(wanted.flatMap { units.occurrences(of: $0.chunk, rule: $0.rule) })
+        return mergedRanges(wanted.flatMap { units.occurrences(of: $0.chunk, scalars: $0.scalars, rule: $0.rule) })
     }
 }
 
@@ -216,12 +217,11 @@ struct TextUnits {
         return out
     }
 
-    /// Source byte ranges where `chunk` occurs under `rule`: at a word start (and ending at a word end, for
-    /// ``TextMatching/wholeWords``), or anywhere (``TextMatching/substring``, unit by unit).
-    func occurrences(of chunk: Chunk, rule: TextMatching) -> [Range<Int>] {
+    /// Source byte ranges where `chunk` (its units' Han scalars `wanted`) occurs under `rule`: at a word start (and
+    /// ending at a word end, for ``TextMatching/wholeWords``), or anywhere (``TextMatching/substring``, unit by unit).
+    func occurrences(of chunk: Chunk, scalars wanted: [UInt32], rule: TextMatching) -> [Range<Int>] {
         let n = chunk.count
         guard n > 0, n <= scalars.count else { return [] }
-        let wanted = chunk.units.map(Self.hanScalar)
         var found: [Range<Int>] = []
         for start in 0...(scalars.count - n) {
             if rule == .substring {

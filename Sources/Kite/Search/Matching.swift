@@ -190,12 +190,11 @@ struct MatchTree {
     }
 
     /// The leaves that make a passage one of its document's matching passages: the text chunks not under a `NOT`
-    /// (a passage that is merely in a filter's period does not match the query), or, for a query without text (a
-    /// filter alone), every leaf not under a `NOT`.
+    /// (a passage that is merely in a filter's period does not match the query). A document none of whose passages
+    /// holds one (a filter alone, or `统计 OR period:2022` matched by the filter) falls back to the passages holding
+    /// any ``positiveLeaves`` (`IndexReader+Matching.swift`).
     var passageLeaves: [Int] {
-        let positive = positiveLeaves
-        let text = positive.filter { if case .chunk = leaves[$0] { return true } else { return false } }
-        return text.isEmpty ? positive : text
+        positiveLeaves.filter { if case .chunk = leaves[$0] { return true } else { return false } }
     }
 
     /// Leaves not under a `NOT`: a document holding none of them cannot match.
