@@ -86,6 +86,8 @@ public final class IndexWriter: @unchecked Sendable {
     private var addsSinceMemoryCheck = 0
     private var closed = false
     private var pendingChanges = false
+    /// The generation of the last manifest this writer tried to publish (see ``publish()``).
+    private var lastAttemptedGeneration: UInt64 = 0
 
     /// Opens the index at `path` for writing, creating it (and the directory) if there is none.
     ///
@@ -411,7 +413,11 @@ public final class IndexWriter: @unchecked Sendable {
         }
         segments.removeAll { $0.info.docCount - $0.deletes.count == 0 }
         try IndexDirectory.sync(path)
-        let next = Manifest(generation: manifest.generation + 1, analyzer: manifest.analyzer, schema: manifest.schema, segments: infos)
+        // A manifest write that failed after its rename (syncing the directory) may be visible to readers: the next
+        // attempt takes a new generation all the same, so that no two different commits share one.
+        let generation = max(manifest.generation, lastAttemptedGeneration) + 1
+        lastAttemptedGeneration = generation
+        let next = Manifest(generation: generation, analyzer: manifest.analyzer, schema: manifest.schema, segments: infos)
         try next.write(directory: path)
         manifest = next
         pendingChanges = false

@@ -19,6 +19,7 @@ final class FileOutput {
 
     init(path: String) throws(KiteError) {
         self.path = path
+        try StorageFaults.check(path, "create")
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw .io(path: path, operation: "create", errno: errno) }
     }
@@ -46,6 +47,7 @@ final class FileOutput {
     }
 
     private func drain() throws(KiteError) {
+        try StorageFaults.check(path, "write")
         let bytes = buffer.bytes
         let result: Int32 = bytes.withUnsafeBytes { raw in
             crc = FileFormat.crc(raw, seed: crc)
@@ -74,6 +76,7 @@ final class FileOutput {
         tail.u32(crc)
         buffer = tail
         try drain()
+        try StorageFaults.check(path, "fsync")
         if fsync(fd) != 0 { throw .io(path: path, operation: "fsync", errno: errno) }
         closed = true
         if close(fd) != 0 { throw .io(path: path, operation: "close", errno: errno) }

@@ -22,6 +22,7 @@ enum IndexDirectory {
     static let lockName = "write.lock"
 
     static func sync(_ directory: String) throws(KiteError) {
+        try StorageFaults.check(directory, "fsync directory")
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .io(path: directory, operation: "open directory", errno: errno) }
         defer { close(fd) }
@@ -30,6 +31,7 @@ enum IndexDirectory {
 
     /// Renames `from` over `to` (atomic on POSIX file systems: the commit point of a manifest).
     static func rename(_ from: String, to: String) throws(KiteError) {
+        try StorageFaults.check(from, "rename")
         if systemRename(from, to) != 0 { throw .io(path: from, operation: "rename", errno: errno) }
     }
 
@@ -149,9 +151,14 @@ enum IndexDirectory {
 
     /// Creates (or, without `O_EXCL` in `flags`, truncates) the file at `path` with `bytes`, fsynced and closed.
     private static func writeNewFile(_ path: String, _ bytes: UnsafeRawBufferPointer, flags: Int32) throws(KiteError) {
+        try StorageFaults.check(path, "create")
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o644)
         if fd < 0 { throw .io(path: path, operation: "create", errno: errno) }
         var offset = 0
+        do throws(KiteError) { try StorageFaults.check(path, "write") } catch {
+            close(fd)
+            throw error
+        }
         while offset < bytes.count {
             let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
@@ -161,6 +168,10 @@ enum IndexDirectory {
                 throw .io(path: path, operation: "write", errno: e)
             }
             offset += n
+        }
+        do throws(KiteError) { try StorageFaults.check(path, "fsync") } catch {
+            close(fd)
+            throw error
         }
         if fsync(fd) != 0 {
             let e = errno

@@ -158,4 +158,79 @@ extension ReliabilityTests {
         #expect(try Rel.liveIDs(r) == Set(docs[..<20].map(\.id)))
         #expect(r.check().isSound)
     }
+
+    /// A full disk at every write-side operation in turn (``StorageFaults``) of a commit that flushes, a commit that
+    /// flushes, writes deletes and merges, and a forced merge: the operation fails with ENOSPC naming its file; the
+    /// index still opens at the last commit (or the one whose manifest was renamed into place just before the
+    /// failure), sound; and once space is back the same writer retries and goes on, losing nothing.
+    @Test func aFullDiskAtEveryWriteStepKeepsTheLastCommitAndTheWriterGoesOn() throws {
+        let tmp = TemporaryDirectory()
+        let base = RelCorpus.documents(20)
+        let more = RelCorpus.documents(15, prefix: "n", paragraphOffset: 500)
+        let replacements = RelCorpus.documents(5, paragraphOffset: 900)
+        let gone = [base[10].id, base[11].id]
+        /// Each step's changes (buffered, no I/O) and what makes them durable.
+        let steps: [(change: (IndexWriter) throws -> Void, persist: (IndexWriter) throws -> Void)] = [
+            ({ w in for d in more[..<8] { try w.add(d) } }, { try $0.commit() }),
+            ({ w in
+                for d in more[8...] + replacements { try w.add(d) }
+                for id in gone { _ = try w.delete(id: id) }
+            }, { try $0.commit() }),  // three segments over a merge factor of 2: the commit merges
+            ({ _ in }, { try $0.forceMerge(maxSegments: 1) }),
+        ]
+        // The documents after 0, 1, 2, 3 steps, id → body.
+        var model = [Dictionary(uniqueKeysWithValues: base.map { ($0.id, $0["body"]!) })]
+        model.append(model[0].merging(more[..<8].map { ($0.id, $0["body"]!) }) { $1 })
+        var second = model[1].merging((more[8...] + replacements).map { ($0.id, $0["body"]!) }) { $1 }
+        for id in gone { second[id] = nil }
+        model += [second, second]
+        let options = IndexWriter.Options(ramBudget: 64 << 20, mergeFactor: 2)
+
+        func documents(_ dir: String) throws -> [String: String] {
+            let r = try IndexReader(at: dir)
+            #expect(r.check().isSound, "\(r.check().problems)")
+            return try Dictionary(uniqueKeysWithValues: Rel.liveIDs(r).map { ($0, try r.document(id: $0)?["body"] ?? "") })
+        }
+        let baseIndex = tmp.sub("base")
+        let first = try IndexWriter(at: baseIndex, options: options)
+        for d in base { try first.add(d) }
+        try first.commit()
+        first.close()
+        func run(failAt: Int) throws -> (operations: Int, failed: Bool) {
+            let dir = tmp.sub("at-\(failAt)")
+            try Rel.copy(baseIndex, dir)
+            let w = try IndexWriter(at: dir, options: options)
+            defer { w.close() }
+            StorageFaults.arm(prefix: dir + "/", failAt: failAt)
+            var failed = false
+            for (k, step) in steps.enumerated() {
+                try step.change(w)
+                do {
+                    try step.persist(w)
+                } catch {
+                    failed = true
+                    guard case .io(let path, _, ENOSPC) = error as? KiteError, path.hasPrefix(dir + "/") else {
+                        Issue.record("failure \(failAt): \(error)")
+                        break
+                    }
+                    #expect("\(error)".contains("No space left on device") && "\(error)".contains(path), "\(error)")
+                    let seen = try documents(dir)  // the disk still full
+                    #expect(seen == model[k] || seen == model[k + 1], "failure \(failAt) in step \(k): \(seen.count) documents")
+                    StorageFaults.clear()  // space is back: the same writer retries
+                    try step.persist(w)
+                }
+            }
+            let operations = StorageFaults.clear()
+            #expect(try documents(dir) == model[3], "failure \(failAt)")
+            w.close()
+            try Rel.expectOnlyReferencedFiles(dir)
+            return (operations, failed)
+        }
+        let total = try run(failAt: .max).operations
+        print("full disk: \(total) write-side operations")
+        #expect(total > 40, "\(total) write-side operations")
+        for failAt in 1...total {
+            #expect(try run(failAt: failAt).failed, "operation \(failAt) of \(total) did not fail")
+        }
+    }
 }
