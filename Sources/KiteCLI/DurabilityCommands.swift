@@ -6,17 +6,22 @@ struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Copy the last commit of an index, consistent even while a writer runs.",
-        discussion: "DEST must not exist or be empty; the manifest is written last, so an interrupted backup is no index.")
+        discussion: """
+            DEST must not exist or be empty; the manifest is written last, so an interrupted backup is no index. On \
+            the same file system, files are hard links (Kite never changes a file once written); --copy copies them.
+            """)
     @OptionGroup var location: IndexLocation
     @Argument(help: "Where to put the copy.") var destination: String
+    @Flag(help: "Copy every file, even where a hard link is possible (a backup that survives the loss of the disk).")
+    var copy = false
 
     func validate() throws { try location.requireOne("kite backup") }
 
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
-        let summary = try IndexBackup.copy(from: reader.path, to: destination)
-        writeOut("backed up generation \(summary.generation) of \(reader.path) to \(destination): \(summary.files) files, "
-            + String(format: "%.1f MB\n", Double(summary.bytes) / 1_000_000))
+        let summary = try IndexBackup.copy(from: reader.path, to: destination, method: copy ? .copy : .linkWhenPossible)
+        writeOut("backed up generation \(summary.generation) of \(reader.path) to \(destination): \(summary.files) files "
+            + "(\(summary.linkedFiles) linked), " + String(format: "%.1f MB\n", Double(summary.bytes) / 1_000_000))
     }
 }
 

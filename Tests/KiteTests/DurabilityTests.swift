@@ -36,54 +36,62 @@ import Testing
         #expect(after == before && merged.segmentCount == 1 && merged.check().isSound)
     }
 
-    /// Backups taken while a writer commits and merges (files of older commits are removed as it goes) are whole
-    /// indexes of one commit each: they open, check sound, and hold a commit's documents.
+    /// Twenty backups, hard-linked and copied in turn, taken while another thread keeps adding, committing every four
+    /// documents and merging (files of older commits are removed as it goes): each is a whole index of one commit —
+    /// it opens, checks sound, and holds exactly the documents of some commit — and stays so after the writer has
+    /// merged away the files it linked.
     @Test func backupsWhileAWriterCommitsAreWholeCommits() throws {
         let dir = TemporaryDirectory()
-        let docs = RelCorpus.documents(120)
+        let docs = RelCorpus.documents(4_000)
         let w = try IndexWriter(at: dir.sub("idx"), options: .init(ramBudget: 1 << 20, mergeFactor: 2))
         try w.add(docs[0])
         try w.commit()
-        // Backups on another thread while this one adds, commits and merges.
-        final class Taken: @unchecked Sendable {
+        final class Shared: @unchecked Sendable {
             let lock = NSLock()
-            var destinations: [(path: String, generation: UInt64)] = []
-            var failures: [String] = []
-            var done = false
+            var backupsDone = false
+            var writerError: String?
+            var added = 1
         }
-        let taken = Taken(), source = dir.sub("idx"), base = dir.path
-        let backups = Thread {
-            for k in 0..<40 {
-                let dest = base + "/backup\(k)"
-                do {
-                    let summary = try IndexBackup.copy(from: source, to: dest)
-                    taken.lock.withLock { taken.destinations.append((dest, summary.generation)) }
-                } catch {
-                    taken.lock.withLock { taken.failures.append("\(error)") }
+        let shared = Shared(), source = dir.sub("idx")
+        let writer = Thread {
+            do {
+                for d in docs.dropFirst() {
+                    if shared.lock.withLock({ shared.backupsDone }) { break }
+                    try w.add(d)
+                    let added = shared.lock.withLock { shared.added += 1; return shared.added }
+                    if added % 4 == 1 { try w.commit() }
                 }
-                if taken.lock.withLock({ taken.done }) { break }
+            } catch {
+                shared.lock.withLock { shared.writerError = "\(error)" }
             }
         }
-        backups.start()
-        for (i, d) in docs.dropFirst().enumerated() {
-            try w.add(d)
-            if i % 4 == 3 { try w.commit() }
+        writer.start()
+        var taken: [(path: String, summary: IndexBackup.Summary)] = []
+        for k in 0..<20 {
+            let dest = dir.sub("backup\(k)")
+            taken.append((dest, try IndexBackup.copy(from: source, to: dest, method: k % 2 == 0 ? .linkWhenPossible : .copy)))
+            Rel.sleep(seconds: 0.005)
         }
+        shared.lock.withLock { shared.backupsDone = true }
+        while !writer.isFinished { Rel.sleep(seconds: 0.01) }
         try w.commit()
-        taken.lock.withLock { taken.done = true }
-        while !backups.isFinished { Rel.sleep(seconds: 0.01) }
+        try w.forceMerge()
         w.close()
-        #expect(taken.failures.isEmpty, "\(taken.failures)")
-        #expect(taken.destinations.count >= 2)
+        #expect(shared.writerError == nil, "\(shared.writerError ?? "")")
+        let added = shared.lock.withLock { shared.added }
+        #expect(added < docs.count, "the writer ran out of documents before the backups were taken")
         var counts: [Int] = []
-        for (dest, generation) in taken.destinations {
+        for (k, (dest, summary)) in taken.enumerated() {
             let r = try IndexReader(at: dest)
-            #expect(r.generation == generation && r.check().isSound, "\(dest)")
+            #expect(r.generation == summary.generation && r.check().isSound, "\(dest)")
             #expect(try Rel.liveIDs(r) == Set(docs.prefix(r.documentCount).map(\.id)), "\(dest) is one commit's documents")
+            #expect(r.documentCount % 4 == 1, "\(dest): \(r.documentCount) documents is no commit's count")
+            #expect(k % 2 == 0 ? summary.linkedFiles == summary.files - 1 : summary.linkedFiles == 0, "\(summary)")
             try Rel.expectOnlyReferencedFiles(dest)
             counts.append(r.documentCount)
         }
-        #expect(counts == counts.sorted())
+        #expect(counts == counts.sorted() && Set(counts).count > 1, "\(counts)")
+        print("backups under load: documents \(counts), \(added) added")
         // A backup that cannot copy a file (here: one gone from the source) fails and leaves an empty destination.
         let broken = dir.sub("broken")
         try IndexBackup.copy(from: source, to: broken + "-source")
@@ -91,9 +99,9 @@ import Testing
         try FileManager.default.removeItem(atPath: broken + "-source/" + victim)
         #expect(throws: KiteError.self) { try IndexBackup.copy(from: broken + "-source", to: broken) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: broken).isEmpty)
-        #expect(throws: KiteError.self) { try IndexBackup.copy(from: source, to: taken.destinations[0].path) }
+        #expect(throws: KiteError.self) { try IndexBackup.copy(from: source, to: taken[0].path) }
         try IndexBackup.copy(from: source, to: dir.sub("final"))
-        #expect(try IndexReader(at: dir.sub("final")).documentCount == docs.count)
+        #expect(try IndexReader(at: dir.sub("final")).documentCount == added)
     }
 
     /// A full disk (a 3 MB tmpfs; the test needs the right to mount one, and is skipped without it): adding and

@@ -141,6 +141,17 @@ enum IndexDirectory {
         throw .io(path: path, operation: operation, errno: ENOTEMPTY)
     }
 
+    /// Makes `destination` a hard link to `source` (no bytes copied: Kite's files never change once written); where
+    /// the file system cannot (another device, no links), copies it. Returns the size and whether it was linked.
+    static func linkOrCopyFile(_ source: String, to destination: String) throws(KiteError) -> (bytes: Int, linked: Bool) {
+        if link(source, destination) == 0 { return (fileSize(destination), true) }
+        let e = errno
+        guard [EXDEV, EPERM, EMLINK, EOPNOTSUPP, ENOTSUP].contains(e) else {
+            throw .io(path: destination, operation: "link", errno: e)
+        }
+        return (try copyFile(source, to: destination), false)
+    }
+
     /// Copies the file at `source` to a new file `destination`, fsynced; returns its size.
     static func copyFile(_ source: String, to destination: String) throws(KiteError) -> Int {
         let name = String(source.split(separator: "/").last ?? "")
