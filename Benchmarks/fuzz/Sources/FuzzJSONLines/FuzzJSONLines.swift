@@ -61,7 +61,9 @@ func checkOneLine(_ line: [UInt8]) {
             case .string(let s):
                 guard value as? String == s else { fuzzFailure("\(member.key): \(s.debugDescription) vs \(value): \(text)") }
             case .number(let literal):
-                guard let n = value as? NSNumber, Double(literal).map({ $0 == n.doubleValue || $0.isInfinite }) ?? false else {
+                // Foundation keeps at most 38 significant digits (Decimal); Kite the literal: compare as Doubles.
+                guard let n = value as? NSNumber, let d = Double(literal),
+                      d.isInfinite || abs(d - n.doubleValue) <= 1e-12 * max(abs(d), Double.leastNormalMagnitude) else {
                     fuzzFailure("\(member.key): number \(literal) vs \(value): \(text)")
                 }
             case .bool(let b):
