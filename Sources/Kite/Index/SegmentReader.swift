@@ -5,13 +5,6 @@ import Glibc  // memcmp
 import Musl
 #endif
 
-/// Where one term's postings are: its document frequency and offsets into the postings and positions files.
-struct TermInfo: Hashable, Sendable {
-    var docFrequency: Int
-    var postingsOffset: Int
-    var positionsOffset: Int
-}
-
 /// The read side of one immutable segment: its files memory-mapped, small structures decoded at open.
 ///
 /// Opening verifies every file's header, footer and segment id, and the checksums of the small files (terms index,
@@ -30,7 +23,10 @@ final class SegmentReader: @unchecked Sendable {
     private let passageScan = Mutex()
     private nonisolated(unsafe) var passageFlag: Bool?
 
-    let fields: [FieldTerms]
+    /// The term dictionary's reader (Format/TermsFile.swift).
+    let termDictionary: TermDictionary
+    /// Per text field: term statistics and the block index.
+    var fields: [FieldTerms] { termDictionary.fields }
     let docCount: Int
     /// Where the ids and keyword columns are in the keywords file.
     private let keywords: KeywordsLayout
@@ -57,9 +53,11 @@ final class SegmentReader: @unchecked Sendable {
         keywordsFile = try map(.keywords)
         storedFile = try map(.stored)
         docCount = info.docCount
-        fields = try FieldTerms.readIndex(terms, segment: info, textFieldCount: textFieldCount)
+        let fields = try FieldTerms.readIndex(terms, segment: info, textFieldCount: textFieldCount)
         postingsBody = try FileFormat.validate(postings.bytes, kind: .postings, segment: info.id, name: postings.name, verifyChecksum: false)
         positionsBody = try FileFormat.validate(positions.bytes, kind: .positions, segment: info.id, name: positions.name, verifyChecksum: false)
+        termDictionary = TermDictionary(file: terms, fields: fields, docCount: info.docCount, postingsBody: postingsBody,
+                                        positionsBody: positionsBody)
         lengthsOffset = try LengthsFile.lengthsOffset(lengthsFile, segment: info, textFieldCount: textFieldCount)
         keywords = try KeywordsLayout(keywordsFile, segment: info, keywordFieldCount: keywordFieldCount)
         stored = try StoredFieldsIndex(storedFile, segment: info.id, docCount: info.docCount)
@@ -120,11 +118,11 @@ final class SegmentReader: @unchecked Sendable {
             var lo = 0, hi = docCount
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if compare(idBytes(documentInIDOrder(mid)), key) < 0 { lo = mid + 1 } else { hi = mid }
+                if compareBytes(idBytes(documentInIDOrder(mid)), key) < 0 { lo = mid + 1 } else { hi = mid }
             }
             // Ids are bytes: compared as bytes, not as canonically equivalent Strings.
             var out: [Int] = []
-            while lo < docCount, case let d = documentInIDOrder(lo), compare(idBytes(d), key) == 0 {
+            while lo < docCount, case let d = documentInIDOrder(lo), compareBytes(idBytes(d), key) == 0 {
                 out.append(d)
                 lo += 1
             }
@@ -140,7 +138,7 @@ final class SegmentReader: @unchecked Sendable {
             var lo = 0, hi = docCount
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if compare(idBytes(documentInIDOrder(mid)), key) < 0 { lo = mid + 1 } else { hi = mid }
+                if compareBytes(idBytes(documentInIDOrder(mid)), key) < 0 { lo = mid + 1 } else { hi = mid }
             }
             var out: [Int] = []
             while lo < docCount, case let d = documentInIDOrder(lo), idBytes(d).starts(with: key) {
@@ -168,113 +166,25 @@ final class SegmentReader: @unchecked Sendable {
         return String(decoding: idBytes(doc), as: UTF8.self)
     }
 
-    // MARK: Terms
+    // MARK: Terms (the term dictionary's reader is in Format/TermsFile.swift)
 
     /// Looks `term` up in text field `field`.
+    @inline(__always)
     func lookup(field: Int, term: UnsafeRawBufferPointer) throws(KiteError) -> TermInfo? {
-        let f = fields[field]
-        let blocks = f.blockOffsets.count
-        guard blocks > 0 else { return nil }
-        // Last block whose first term <= term.
-        var lo = 0, hi = blocks
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let c = f.firstTerms.withUnsafeBytes { ft in
-                compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), term)
-            }
-            if c <= 0 { lo = mid + 1 } else { hi = mid }
-        }
-        if lo == 0 { return nil }
-        var found: TermInfo? = nil
-        try scanBlock(field: field, block: lo - 1) { (t: UnsafeRawBufferPointer, info: TermInfo) in
-            let c = compare(t, term)
-            if c == 0 { found = info; return false }
-            return c < 0
-        }
-        return found
+        try termDictionary.lookup(field: field, term: term)
     }
 
     /// Calls `body` for every term of `field` in order, until it returns false.
     func forEachTerm(field: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool) throws(KiteError) {
-        var terms = TermEnumerator(segment: self, field: field)
-        while try terms.next() {
-            let info = terms.info
-            if try !terms.term.withBytes({ (t) throws(KiteError) in try body(t, info) }) { return }
-        }
+        try termDictionary.forEachTerm(field: field, body)
     }
 
     /// Calls `body` for every term of `field` that starts with `prefix`, in order, until it returns false.
     func forEachTerm(
         field: Int, prefix: [UInt8], _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool
     ) throws(KiteError) {
-        let f = fields[field]
-        guard !f.blockOffsets.isEmpty else { return }
-        // The last block whose first term sorts before the prefix: the first term with the prefix is in it or later.
-        var lo = 0, hi = f.blockOffsets.count
-        try prefix.withBytes { (key) throws(KiteError) in
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let c = f.firstTerms.withUnsafeBytes { ft in
-                    compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), key)
-                }
-                if c < 0 { lo = mid + 1 } else { hi = mid }
-            }
-            var terms = TermEnumerator(segment: self, field: field, firstBlock: max(lo - 1, 0))
-            while try terms.next() {
-                let info = terms.info
-                let more = try terms.term.withBytes { (t: UnsafeRawBufferPointer) throws(KiteError) -> Bool in
-                    if t.starts(with: key) { return try body(t, info) }
-                    return compare(t, key) < 0  // before the prefix: go on; after it: done
-                }
-                if !more { return }
-            }
-        }
+        try termDictionary.forEachTerm(field: field, prefix: prefix, body)
     }
-
-    private func scanBlock(
-        field: Int, block: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool
-    ) throws(KiteError) {
-        var (r, n) = try termBlock(field, block)
-        var term = [UInt8]()
-        term.reserveCapacity(64)
-        var docOffset = 0, posOffset = 0
-        for _ in 0..<n {
-            let info = try readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
-            let more = try term.withBytes { (t) throws(KiteError) in try body(t, info) }
-            if !more { return }
-        }
-    }
-
-    /// Decodes the next entry of a term block: the term (sharing a prefix with the previous one, in `term`) and
-    /// its statistics, with postings offsets relative to the block's previous entry.
-    fileprivate func readTermEntry(
-        _ r: inout ByteReader, term: inout [UInt8], docOffset: inout Int, posOffset: inout Int
-    ) throws(KiteError) -> TermInfo {
-        let shared = try r.vint(max: term.count)
-        let suffix = try r.vint(max: r.remaining)
-        term.removeLast(term.count - shared)
-        term.append(contentsOf: try r.bytes(suffix))
-        let df = try r.vint(max: docCount)
-        docOffset += try r.vint(max: postingsBody.count)
-        posOffset += try r.vint(max: positionsBody.count)
-        guard df > 0, docOffset < postingsBody.count, posOffset <= positionsBody.count else {
-            throw KiteError.corrupt(file: terms.name, reason: "term entry out of range")
-        }
-        return TermInfo(docFrequency: df, postingsOffset: postingsBody.lowerBound + docOffset,
-                        positionsOffset: positionsBody.lowerBound + posOffset)
-    }
-
-    /// Reads a term block's entry count and positions `r` after it.
-    fileprivate func termBlock(_ field: Int, _ b: Int) throws(KiteError) -> (reader: ByteReader, count: Int) {
-        let f = fields[field]
-        let end = b + 1 < f.blockOffsets.count ? f.blockOffsets[b + 1] : f.end
-        var r = ByteReader(terms.bytes, from: f.blockOffsets[b], to: end, file: terms.name)
-        let n = try r.vint(max: termBlockSize)
-        return (r, n)
-    }
-
-    @inline(__always)
-    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int { compareBytes(a, b) }
 
     /// A cursor over the postings of `info`.
     func postingsCursor(_ info: TermInfo) throws(KiteError) -> PostingsCursor {
@@ -304,48 +214,6 @@ extension SegmentReader {
     /// Calls `body` with every document's stored fields in order, decompressing each block once (merges, checks).
     func forEachStoredDocument(_ body: (Int, [String: String]) throws(KiteError) -> Void) throws(KiteError) {
         try stored.forEach(docCount: docCount, body)
-    }
-}
-
-/// The terms of one field of a segment, in order, one at a time (merging walks several side by side without
-/// holding their dictionaries in memory).
-struct TermEnumerator {
-    let segment: SegmentReader
-    let field: Int
-    /// The current term (after `next()` returned true).
-    private(set) var term: [UInt8] = []
-    /// The current term's statistics and postings offsets.
-    private(set) var info = TermInfo(docFrequency: 0, postingsOffset: 0, positionsOffset: 0)
-    private var block = -1
-    private var reader: ByteReader?
-    private var left = 0
-    private var docOffset = 0
-    private var posOffset = 0
-
-    /// Starts before the first term of term block `firstBlock` (0: the whole field).
-    init(segment: SegmentReader, field: Int, firstBlock: Int = 0) {
-        self.segment = segment
-        self.field = field
-        block = firstBlock - 1
-    }
-
-    /// Moves to the next term; false at the end of the field.
-    mutating func next() throws(KiteError) -> Bool {
-        while left == 0 {
-            block += 1
-            guard block < segment.fields[field].blockOffsets.count else { return false }
-            let (r, n) = try segment.termBlock(field, block)
-            reader = r
-            left = n
-            term.removeAll(keepingCapacity: true)
-            docOffset = 0
-            posOffset = 0
-        }
-        guard var r = reader else { return false }
-        info = try segment.readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
-        reader = r
-        left -= 1
-        return true
     }
 }
 

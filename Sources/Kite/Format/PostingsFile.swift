@@ -1,3 +1,114 @@
+// Postings (`.doc`) and positions (`.pos`), FORMAT.md "Postings" and "Positions": the writer (`PostingsOutput`) and
+// the reader (`PostingsCursor`) of one layout, with its constants (`SkipEntry` is the skip entry's codec).
+
+/// Postings block size: doc-id deltas and frequencies are bit-packed 128 at a time.
+let postingsBlockSize = 128
+
+/// Writes the postings and positions files of one segment, one term's list at a time (``SegmentFilesWriter``
+/// pairs each list with its term dictionary entry).
+struct PostingsOutput {
+    private let doc: FileOutput
+    private let pos: FileOutput
+    /// The current field's per-document lengths (each block's skip entry keeps its shortest document).
+    private var lengths: [UInt32] = []
+    private var scratch = ByteWriter(capacity: 1 << 16)
+    private var deltas = [UInt32](repeating: 0, count: postingsBlockSize)
+    private var freqs = [UInt32](repeating: 0, count: postingsBlockSize)
+
+    init(directory: String, segment info: SegmentInfo) throws(KiteError) {
+        doc = try FileOutput(path: directory + "/" + info.fileName(.postings))
+        pos = try FileOutput(path: directory + "/" + info.fileName(.positions))
+        try doc.write(FileFormat.header(.postings, segment: info.id))
+        try pos.write(FileFormat.header(.positions, segment: info.id))
+    }
+
+    /// Starts the lists of a text field whose documents have `lengths`.
+    mutating func beginField(lengths: [UInt32]) { self.lengths = lengths }
+
+    /// Where the next list starts in each file's body (offsets after the header, as the term dictionary keeps them).
+    var offsets: (postings: Int, positions: Int) {
+        (doc.position - FileFormat.headerSize, pos.position - FileFormat.headerSize)
+    }
+
+    /// Appends one term's list: strictly increasing doc ids, their frequencies, and all positions, doc by doc.
+    mutating func add(
+        docs: UnsafeBufferPointer<UInt32>, freqs tfs: UnsafeBufferPointer<UInt32>, positions: UnsafeBufferPointer<UInt32>
+    ) throws(KiteError) {
+        scratch.bytes.removeAll(keepingCapacity: true)
+        let df = docs.count
+        var prev: Int64 = -1
+        var posScratch = ByteWriter(capacity: positions.count * 2)
+        var p = 0
+        // One block of postings: bit-packed when full, varints when it is the partial last one.
+        func encodeBlock(_ base: Int, _ n: Int, into out: inout ByteWriter) -> (maxTf: UInt32, minLen: UInt32) {
+            var maxTf: UInt32 = 0
+            var minLen = UInt32.max
+            if n == postingsBlockSize {
+                for k in 0..<n {
+                    let d = docs[base + k]
+                    deltas[k] = UInt32(Int64(d) - prev - 1)
+                    prev = Int64(d)
+                    freqs[k] = tfs[base + k] - 1
+                }
+                deltas.withUnsafeBufferPointer { dd in
+                    freqs.withUnsafeBufferPointer { ff in
+                        let dw = BitPacking.width(dd), fw = BitPacking.width(ff)
+                        out.u8(UInt8(dw)); out.u8(UInt8(fw))
+                        BitPacking.pack(dd, width: dw, into: &out)
+                        BitPacking.pack(ff, width: fw, into: &out)
+                    }
+                }
+            } else {
+                for k in 0..<n {
+                    let d = docs[base + k]
+                    let delta = UInt64(Int64(d) - prev - 1)
+                    prev = Int64(d)
+                    let tf = tfs[base + k]
+                    if tf == 1 { out.vint(delta << 1 | 1) } else { out.vint(delta << 1); out.vint(tf) }
+                }
+            }
+            for k in 0..<n {
+                let d = Int(docs[base + k])
+                let tf = tfs[base + k]
+                if tf > maxTf { maxTf = tf }
+                let len = d < lengths.count ? lengths[d] : 0
+                if len < minLen { minLen = len }
+                var last: UInt32 = 0
+                for _ in 0..<Int(tf) { posScratch.vint(positions[p] - last); last = positions[p]; p += 1 }
+            }
+            return (maxTf, minLen)
+        }
+        if df < postingsBlockSize {
+            scratch.vint(0)
+            _ = encodeBlock(0, df, into: &scratch)
+        } else {
+            let blocks = (df + postingsBlockSize - 1) / postingsBlockSize
+            scratch.vint(blocks)
+            var skips = ByteWriter(capacity: blocks * SkipEntry.size)
+            var data = ByteWriter(capacity: df * 3)
+            for b in 0..<blocks {
+                let base = b * postingsBlockSize
+                let n = min(postingsBlockSize, df - base)
+                let blockOffset = data.count
+                let posStart = posScratch.count
+                let (maxTf, minLen) = encodeBlock(base, n, into: &data)
+                SkipEntry(lastDoc: docs[base + n - 1], dataOffset: UInt32(blockOffset), positionsOffset: UInt32(posStart),
+                          maxFrequency: maxTf, minLength: minLen).write(to: &skips)
+            }
+            scratch.append(skips.bytes)
+            scratch.append(data.bytes)
+        }
+        try doc.write(scratch)
+        try pos.write(posScratch)
+    }
+
+    /// Ends both files (footer, fsync, close).
+    func finish() throws(KiteError) {
+        try doc.finish()
+        try pos.finish()
+    }
+}
+
 /// Iterates one term's postings in a segment, a block of 128 documents at a time, straight from the mapped file.
 ///
 /// Every block is bounds-checked before it is decoded and its documents checked against the segment, so that a

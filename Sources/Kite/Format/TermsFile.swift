@@ -1,0 +1,336 @@
+// The term dictionary (`.tim`), FORMAT.md "Term dictionary": its writer (`TermDictionaryOutput`), its reader
+// (`TermDictionary`, `TermEnumerator`) and the per-field block index both share (`FieldTerms`).
+
+/// Terms per term-dictionary block (prefix-compressed; the first term of each block is in the in-memory index).
+let termBlockSize = 32
+
+/// Where one term's postings are: its document frequency and offsets into the postings and positions files.
+struct TermInfo: Hashable, Sendable {
+    var docFrequency: Int
+    var postingsOffset: Int
+    var positionsOffset: Int
+}
+
+/// Writes one segment's term dictionary: field by field, terms in sorted order, each with its document frequency
+/// and where its postings start; the block index of every field at the end.
+struct TermDictionaryOutput {
+    private let tim: FileOutput
+    private var block = ByteWriter(capacity: 4096)
+    private var blockTerms = 0
+    private var previousTerm: [UInt8] = []
+    private var previousDocOffset = 0
+    private var previousPosOffset = 0
+    private var blockIndex: [(first: [UInt8], offset: Int)] = []
+    private var fieldIndexes: [[(first: [UInt8], offset: Int)]] = []
+    private var fieldStats: [(terms: Int, sumLength: UInt64, docsWithField: Int)] = []
+    private var termsInField = 0
+    private var lengths: [UInt32] = []
+
+    init(directory: String, segment info: SegmentInfo) throws(KiteError) {
+        tim = try FileOutput(path: directory + "/" + info.fileName(.terms))
+        try tim.write(FileFormat.header(.terms, segment: info.id))
+    }
+
+    /// Starts the terms of the next text field; `lengths` are its per-document lengths (for its statistics).
+    mutating func beginField(lengths: [UInt32]) {
+        self.lengths = lengths
+        blockIndex = []
+        termsInField = 0
+        previousTerm = []
+    }
+
+    /// Adds a term (after every term before it in byte order) whose list starts at `offsets` of the postings and
+    /// positions files' bodies.
+    mutating func add(
+        _ term: UnsafeBufferPointer<UInt8>, docFrequency: Int, offsets: (postings: Int, positions: Int)
+    ) throws(KiteError) {
+        if blockTerms == termBlockSize { try flushBlock() }
+        if blockTerms == 0 {
+            blockIndex.append((Array(term), tim.position))
+            previousTerm = []
+            previousDocOffset = 0
+            previousPosOffset = 0
+        }
+        var shared = 0
+        let limit = min(previousTerm.count, term.count)
+        while shared < limit && previousTerm[shared] == term[shared] { shared += 1 }
+        block.vint(shared)
+        block.vint(term.count - shared)
+        block.append(term[shared...])
+        block.vint(docFrequency)
+        block.vint(offsets.postings - previousDocOffset)
+        block.vint(offsets.positions - previousPosOffset)
+        previousDocOffset = offsets.postings
+        previousPosOffset = offsets.positions
+        previousTerm.removeAll(keepingCapacity: true)
+        previousTerm.append(contentsOf: term)
+        blockTerms += 1
+        termsInField += 1
+    }
+
+    private mutating func flushBlock() throws(KiteError) {
+        guard blockTerms > 0 else { return }
+        var head = ByteWriter()
+        head.vint(blockTerms)
+        try tim.write(head)
+        try tim.write(block)
+        block.bytes.removeAll(keepingCapacity: true)
+        blockTerms = 0
+    }
+
+    /// Ends the current field.
+    mutating func endField() throws(KiteError) {
+        try flushBlock()
+        fieldIndexes.append(blockIndex)
+        var sum: UInt64 = 0
+        var with = 0
+        for l in lengths { sum += UInt64(l); if l > 0 { with += 1 } }
+        fieldStats.append((termsInField, sum, with))
+    }
+
+    /// Writes the block index of every field and ends the file.
+    func finish() throws(KiteError) {
+        let indexOffset = tim.position
+        var w = ByteWriter()
+        w.u32(UInt32(fieldIndexes.count))
+        for (f, index) in fieldIndexes.enumerated() {
+            let stats = fieldStats[f]
+            w.u64(UInt64(stats.terms))
+            w.u64(stats.sumLength)
+            w.u32(UInt32(stats.docsWithField))
+            w.vint(index.count)
+            for entry in index {
+                w.vint(entry.first.count)
+                w.append(entry.first)
+                w.u64(UInt64(entry.offset))
+            }
+        }
+        w.u64(UInt64(indexOffset))
+        try tim.write(w)
+        try tim.finish()
+    }
+}
+
+/// One text field's part of a segment's term dictionary, as a reader keeps it: statistics and the in-memory index of
+/// the field's term blocks (the first term of each, and where it starts). Written by ``TermDictionaryOutput`` at the
+/// end of the `.tim` file (FORMAT.md, "Term dictionary").
+struct FieldTerms {
+    var termCount: Int
+    var sumLength: UInt64
+    var docsWithField: Int
+    /// First term of each block, concatenated, with `firstStarts[i]..<firstStarts[i+1]` the i-th.
+    var firstTerms: [UInt8]
+    var firstStarts: [Int]
+    var blockOffsets: [Int]
+    /// End of the field's blocks (start of the next field's, or of the index).
+    var end: Int
+
+    /// Validates a `.tim` file (envelope and checksum) and reads its block index from the end: one entry per text
+    /// field, block offsets increasing and inside the file.
+    static func readIndex(_ file: MappedFile, segment: SegmentInfo, textFieldCount: Int) throws(KiteError) -> [FieldTerms] {
+        let body = try FileFormat.validate(file.bytes, kind: .terms, segment: segment.id, name: file.name, verifyChecksum: true)
+        guard body.count >= 8 else { throw .corrupt(file: file.name, reason: "no term index") }
+        var r = ByteReader(file.bytes, from: body.upperBound - 8, to: body.upperBound, file: file.name)
+        let indexOffset = try r.u64(max: file.bytes.count)
+        guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 8 else {
+            throw .corrupt(file: file.name, reason: "term index offset \(indexOffset) out of range")
+        }
+        r = ByteReader(file.bytes, from: indexOffset, to: body.upperBound - 8, file: file.name)
+        let fieldCount = Int(try r.u32())
+        guard fieldCount == textFieldCount else {
+            throw .corrupt(file: file.name, reason: "\(fieldCount) text fields, schema has \(textFieldCount)")
+        }
+        var fields: [FieldTerms] = []
+        for _ in 0..<fieldCount {
+            let termCount = try r.u64(max: Int(UInt32.max) * 64)
+            let sum = try r.u64()
+            let with = Int(try r.u32())
+            let blocks = try r.vint(max: r.remaining)
+            var first: [UInt8] = [], starts = [0], offsets: [Int] = []
+            for _ in 0..<blocks {
+                let n = try r.vint(max: r.remaining)
+                first.append(contentsOf: try r.bytes(n))
+                starts.append(first.count)
+                let off = try r.u64(max: file.bytes.count)
+                guard off >= body.lowerBound, off < indexOffset, offsets.last.map({ off > $0 }) ?? true else {
+                    throw .corrupt(file: file.name, reason: "term block offset \(off) out of order or range")
+                }
+                offsets.append(off)
+            }
+            guard with <= segment.docCount, termCount >= blocks else {
+                throw .corrupt(file: file.name, reason: "inconsistent field statistics")
+            }
+            fields.append(FieldTerms(termCount: termCount, sumLength: sum, docsWithField: with, firstTerms: first,
+                                     firstStarts: starts, blockOffsets: offsets, end: indexOffset))
+        }
+        for f in 0..<fields.count {
+            let next = fields[(f + 1)...].first(where: { !$0.blockOffsets.isEmpty })?.blockOffsets.first
+            fields[f].end = next ?? indexOffset
+        }
+        return fields
+    }
+}
+
+/// The read side of a `.tim` file: term lookup, prefix walks and enumeration over the mapped file, with the block
+/// index decoded at open. Term entries' postings offsets are checked against the postings and positions bodies.
+struct TermDictionary {
+    let file: MappedFile
+    let fields: [FieldTerms]
+    let docCount: Int
+    let postingsBody: Range<Int>
+    let positionsBody: Range<Int>
+
+    /// Looks `term` up in text field `field`.
+    func lookup(field: Int, term: UnsafeRawBufferPointer) throws(KiteError) -> TermInfo? {
+        let f = fields[field]
+        let blocks = f.blockOffsets.count
+        guard blocks > 0 else { return nil }
+        // Last block whose first term <= term.
+        var lo = 0, hi = blocks
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = f.firstTerms.withUnsafeBytes { ft in
+                compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), term)
+            }
+            if c <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        if lo == 0 { return nil }
+        var found: TermInfo? = nil
+        try scanBlock(field: field, block: lo - 1) { (t: UnsafeRawBufferPointer, info: TermInfo) in
+            let c = compare(t, term)
+            if c == 0 { found = info; return false }
+            return c < 0
+        }
+        return found
+    }
+
+    /// Calls `body` for every term of `field` in order, until it returns false.
+    func forEachTerm(field: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool) throws(KiteError) {
+        var terms = TermEnumerator(dictionary: self, field: field)
+        while try terms.next() {
+            let info = terms.info
+            if try !terms.term.withBytes({ (t) throws(KiteError) in try body(t, info) }) { return }
+        }
+    }
+
+    /// Calls `body` for every term of `field` that starts with `prefix`, in order, until it returns false.
+    func forEachTerm(
+        field: Int, prefix: [UInt8], _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool
+    ) throws(KiteError) {
+        let f = fields[field]
+        guard !f.blockOffsets.isEmpty else { return }
+        // The last block whose first term sorts before the prefix: the first term with the prefix is in it or later.
+        var lo = 0, hi = f.blockOffsets.count
+        try prefix.withBytes { (key) throws(KiteError) in
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let c = f.firstTerms.withUnsafeBytes { ft in
+                    compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), key)
+                }
+                if c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            var terms = TermEnumerator(dictionary: self, field: field, firstBlock: max(lo - 1, 0))
+            while try terms.next() {
+                let info = terms.info
+                let more = try terms.term.withBytes { (t: UnsafeRawBufferPointer) throws(KiteError) -> Bool in
+                    if t.starts(with: key) { return try body(t, info) }
+                    return compare(t, key) < 0  // before the prefix: go on; after it: done
+                }
+                if !more { return }
+            }
+        }
+    }
+
+    private func scanBlock(
+        field: Int, block: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool
+    ) throws(KiteError) {
+        var (r, n) = try termBlock(field, block)
+        var term = [UInt8]()
+        term.reserveCapacity(64)
+        var docOffset = 0, posOffset = 0
+        for _ in 0..<n {
+            let info = try readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
+            let more = try term.withBytes { (t) throws(KiteError) in try body(t, info) }
+            if !more { return }
+        }
+    }
+
+    /// Decodes the next entry of a term block: the term (sharing a prefix with the previous one, in `term`) and
+    /// its statistics, with postings offsets relative to the block's previous entry.
+    fileprivate func readTermEntry(
+        _ r: inout ByteReader, term: inout [UInt8], docOffset: inout Int, posOffset: inout Int
+    ) throws(KiteError) -> TermInfo {
+        let shared = try r.vint(max: term.count)
+        let suffix = try r.vint(max: r.remaining)
+        term.removeLast(term.count - shared)
+        term.append(contentsOf: try r.bytes(suffix))
+        let df = try r.vint(max: docCount)
+        docOffset += try r.vint(max: postingsBody.count)
+        posOffset += try r.vint(max: positionsBody.count)
+        guard df > 0, docOffset < postingsBody.count, posOffset <= positionsBody.count else {
+            throw KiteError.corrupt(file: file.name, reason: "term entry out of range")
+        }
+        return TermInfo(docFrequency: df, postingsOffset: postingsBody.lowerBound + docOffset,
+                        positionsOffset: positionsBody.lowerBound + posOffset)
+    }
+
+    /// Reads a term block's entry count and positions `r` after it.
+    fileprivate func termBlock(_ field: Int, _ b: Int) throws(KiteError) -> (reader: ByteReader, count: Int) {
+        let f = fields[field]
+        let end = b + 1 < f.blockOffsets.count ? f.blockOffsets[b + 1] : f.end
+        var r = ByteReader(file.bytes, from: f.blockOffsets[b], to: end, file: file.name)
+        let n = try r.vint(max: termBlockSize)
+        return (r, n)
+    }
+
+    @inline(__always)
+    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int { compareBytes(a, b) }
+
+}
+
+/// The terms of one field of a segment, in order, one at a time (merging walks several side by side without
+/// holding their dictionaries in memory).
+struct TermEnumerator {
+    let dictionary: TermDictionary
+    let field: Int
+    /// The current term (after `next()` returned true).
+    private(set) var term: [UInt8] = []
+    /// The current term's statistics and postings offsets.
+    private(set) var info = TermInfo(docFrequency: 0, postingsOffset: 0, positionsOffset: 0)
+    private var block = -1
+    private var reader: ByteReader?
+    private var left = 0
+    private var docOffset = 0
+    private var posOffset = 0
+
+    /// Starts before the first term of term block `firstBlock` (0: the whole field).
+    init(segment: SegmentReader, field: Int, firstBlock: Int = 0) {
+        self.init(dictionary: segment.termDictionary, field: field, firstBlock: firstBlock)
+    }
+
+    /// Starts before the first term of term block `firstBlock` (0: the whole field).
+    init(dictionary: TermDictionary, field: Int, firstBlock: Int = 0) {
+        self.dictionary = dictionary
+        self.field = field
+        block = firstBlock - 1
+    }
+
+    /// Moves to the next term; false at the end of the field.
+    mutating func next() throws(KiteError) -> Bool {
+        while left == 0 {
+            block += 1
+            guard block < dictionary.fields[field].blockOffsets.count else { return false }
+            let (r, n) = try dictionary.termBlock(field, block)
+            reader = r
+            left = n
+            term.removeAll(keepingCapacity: true)
+            docOffset = 0
+            posOffset = 0
+        }
+        guard var r = reader else { return false }
+        info = try dictionary.readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
+        reader = r
+        left -= 1
+        return true
+    }
+}
