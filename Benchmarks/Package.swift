@@ -24,20 +24,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // ICU for the bare word-breaking floor (headers and libraries via pkg-config).
-        .systemLibrary(
-            name: "CICUFloorSystem",
-            path: "Sources/CICUFloorSystem",
-            pkgConfig: "icu-uc",
-            providers: [.apt(["libicu-dev"])]
-        ),
-        // `icu_floor_count_words`: UTF-8 → UTF-16 + ICU `zh` word break, counting words (rule status ≥ 100).
-        .target(name: "CICUFloor", dependencies: ["CICUFloorSystem"]),
-        // Corpus loading, seeded sampling, index fixtures shared by the suites.
+        // Corpus loading, seeded sampling, index fixtures, and the bare-ICU floor (Kite's `ICUBaseline`, the one
+        // `kite bench` uses) shared by the suites.
         .target(
             name: "KiteBenchSupport",
             dependencies: [
-                .product(name: "Kite", package: rootIdentity), "CICUFloor",
+                .product(name: "Kite", package: rootIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
             ]
         ),
@@ -50,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: name,
             dependencies: [
-                "KiteBenchSupport", "CICUFloor",
+                "KiteBenchSupport",
                 .product(name: "Kite", package: rootIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
             ],

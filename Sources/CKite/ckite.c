@@ -4,10 +4,19 @@
 #include <unicode/ubrk.h>
 #include <unicode/unorm2.h>
 #include <unicode/utrans.h>
+#include <unicode/ustring.h>
 #include <zlib.h>
 #include <zstd.h>
 
 int32_t kite_icu_major_version(void) { return U_ICU_VERSION_MAJOR_NUM; }
+
+int32_t kite_utf8_to_utf16(const char *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t out = 0;
+    u_strFromUTF8((UChar *)dest, cap, &out, src, len, &err);
+    *status = (int32_t)err;
+    return out;
+}
 
 kite_wordbreak *kite_wordbreak_open(const char *locale, int32_t *status) {
     UErrorCode err = U_ZERO_ERROR;

@@ -1,6 +1,5 @@
-import CICUFloor
 import Foundation
-import Kite
+@_spi(Benchmarks) import Kite
 
 /// One corpus document, decoded outside any measured region.
 public struct BenchDocument: Sendable {
@@ -90,16 +89,19 @@ public enum BenchCorpus {
     }
 }
 
-/// The bare-ICU floor (C, `CICUFloor`): UTF-8 → UTF-16 and ICU `zh` word breaking, counting words.
+/// The bare-ICU floor: UTF-8 → UTF-16 and ICU `zh` word breaking, counting words — Kite's ``ICUBaseline``, the
+/// floor `kite bench` measures against too. The suites call it from one thread at a time.
 public enum ICUFloor {
+    nonisolated(unsafe) private static let baseline: ICUBaseline = {
+        do { return try ICUBaseline() } catch { fatalError("ICU word breaking cannot open: \(error)") }
+    }()
+
     /// Words (rule status ≥ 100) in `bytes`; traps on an ICU error, which a benchmark must not hide.
     @inline(__always)
     public static func countWords(_ bytes: [UInt8]) -> Int {
-        if bytes.isEmpty { return 0 }
-        let n = bytes.withUnsafeBufferPointer { p in
-            p.withMemoryRebound(to: CChar.self) { icu_floor_count_words($0.baseAddress, $0.count) }
+        guard let n = bytes.withUnsafeBufferPointer({ baseline.countWords(utf8: $0) }) else {
+            preconditionFailure("ICU floor failed (invalid UTF-8 or ICU error)")
         }
-        precondition(n >= 0, "ICU floor failed (invalid UTF-8 or ICU error)")  // size_t imports as Int; -1 = error
         return n
     }
 
@@ -112,7 +114,4 @@ public enum ICUFloor {
         }
         return n
     }
-
-    /// ICU's major version.
-    public static var versionMajor: Int { Int(icu_floor_version_major()) }
 }

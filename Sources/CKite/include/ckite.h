@@ -22,6 +22,9 @@ int32_t kite_wordbreak_next(kite_wordbreak *bi);
 /// Rule status of the segment that ends at the current boundary (0-99 none, 100 number, 200 letter, 300 kana, 400 ideo).
 int32_t kite_wordbreak_rule_status(kite_wordbreak *bi);
 
+/// UTF-8 (`len` bytes) to UTF-16 into `dest` (capacity `cap`, ≥ `len` suffices); returns the UTF-16 length, error in *status.
+int32_t kite_utf8_to_utf16(const char *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status);
+
 /// NFKC_Casefold of `len` UTF-16 units into `dest` (capacity `cap`); returns the full output length, error in *status.
 int32_t kite_nfkc_casefold(const uint16_t *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status);
 /// Applies the ICU transform `transform_id` (e.g. "Traditional-Simplified") in place; returns the new length.

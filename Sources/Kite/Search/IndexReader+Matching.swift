@@ -44,7 +44,6 @@ extension IndexReader {
     /// documents split into passages (decided after every segment), and candidates for related documents.
     private struct Collection {
         let k: Int
-        let facetField: Int?
         /// The leaves that make a passage a matching one (``MatchTree/passageLeaves``).
         let passageLeaves: Set<Int>
         /// The leaves not under a `NOT` (``MatchTree/positiveLeaves``).
@@ -58,7 +57,7 @@ extension IndexReader {
         /// Whether the ranking pass saw the unmatched documents (only the window-at-a-time ranking does).
         var relatedSeen = true
         var total = 0
-        var facetCounts: [String: Int] = [:]
+        var facets: FacetCounts
         var groups: [String: PassageGroup] = [:]
         var everyMatch: [(score: Double, doc: Int)] = []
         var matchedWhole: [DocSet] = []
@@ -66,7 +65,8 @@ extension IndexReader {
 
     func matchingSearch(_ query: Query, options: SearchOptions) throws(KiteError) -> SearchResults {
         let planner = Planner(reader: self, ranking: options.ranking)
-        let plan = try planner.plan(MatchTree.rankingQuery(query))
+        let searcher = Searcher(reader: self, plan: try planner.plan(MatchTree.rankingQuery(query)), planner: planner,
+                                windowed: options.windowedScoring)
         let tree = try MatchTree(query, planner: planner, reader: self, rule: options.textMatching)
         let k = options.capacity
         var found: [SegmentMatches] = []
@@ -78,11 +78,11 @@ extension IndexReader {
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
         var c = Collection(
-            k: k, facetField: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) },
-            passageLeaves: Set(tree.passageLeaves), positiveLeaves: Set(tree.positiveLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
-            heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0))  // k ≤ 2³¹
+            k: k, passageLeaves: Set(tree.passageLeaves), positiveLeaves: Set(tree.positiveLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
+            heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0),  // k ≤ 2³¹
+            facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }))
         for (si, m) in found.enumerated() {
-            try collect(m, segment: si, plan, planner: planner, options: options, into: &c)
+            try collect(m, segment: si, searcher, options: options, into: &c)
         }
         let (shown, accepted) = documentsOfPassages(tree, &c)
         let best = c.sorting ? Array(byPeriod(c.everyMatch, options.sort).prefix(k)) : c.heap.sorted()
@@ -91,29 +91,27 @@ extension IndexReader {
                    passageDocs: shown[e.doc]?.passages ?? [])
         }
         if options.match == .related && ranked.count < k {
-            ranked += try relatedDocuments(k - ranked.count, c, accepted: accepted, plan, planner: planner, options: options)
+            ranked += try relatedDocuments(k - ranked.count, c, accepted: accepted, searcher, options: options)
         }
-        let facets = c.facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
         let page = Array(ranked.dropFirst(max(0, options.offset)))
         return SearchResults(totalHits: c.total, totalHitsIsExact: true, hits: try hits(page, query, planner, options, tree: tree),
-                             facets: facets)
+                             facets: c.facets.sorted)
     }
 
     /// Counts one segment's whole matches, ranks them, and gathers its passages into their documents' groups.
     private func collect(
-        _ m: SegmentMatches, segment si: Int, _ plan: Planner.Plan, planner: Planner, options: SearchOptions,
-        into c: inout Collection
+        _ m: SegmentMatches, segment si: Int, _ searcher: Searcher, options: SearchOptions, into c: inout Collection
     ) throws(KiteError) {
         let segment = segments[si]
         c.matchedWhole.append(m.matched)
         c.total += m.matched.count
-        if let f = c.facetField {
-            var counts = [Int](repeating: 0, count: segment.keywordValues[f].count)
-            for d in m.matched { if let o = segment.keywordOrdinal(f, d) { counts[o] += 1 } }
-            for (o, n) in counts.enumerated() where n > 0 { c.facetCounts[segment.keywordValues[f][o], default: 0] += n }
+        if c.facets.field != nil {
+            var counts = c.facets.begin(segment)
+            for d in m.matched { counts.count(d) }
+            c.facets.end(counts)
         }
         if !c.picksRelated && !c.sorting && m.passageList.isEmpty {
-            try rankMatches(m.matched, plan, planner: planner, segment: si, options: options, heap: &c.heap)
+            try rankMatches(m.matched, searcher, segment: si, options: options, heap: &c.heap)
             return
         }
         var next = 0
@@ -121,8 +119,9 @@ extension IndexReader {
         toScore.formUnion(m.passages)
         let base = bases[si]
         let deletes = segment.deletes
-        let seen = try score(toScore, plan, planner: planner, segment: segment, windowed: options.windowedScoring,
-                  others: { d, score in if !deletes.contains(d) { c.relatedHeap.offer(score: score, doc: base + d) } }) {
+        let seen = try searcher.score(
+            toScore, segment: segment,
+            others: { d, score in if !deletes.contains(d) { c.relatedHeap.offer(score: score, doc: base + d) } }) {
             (d: Int, score: Double) throws(KiteError) in
             guard m.passages.contains(d) else {
                 c.heap.offer(score: score, doc: base + d)
@@ -133,8 +132,7 @@ extension IndexReader {
             let document = m.passageList[next].document
             next += 1
             var group = c.groups[document] ?? PassageGroup(
-                leaves: [Bool](repeating: false, count: m.sets.count),
-                facet: c.facetField.flatMap { f in segment.keywordOrdinal(f, d).map { segment.keywordValues[f][$0] } })
+                leaves: [Bool](repeating: false, count: m.sets.count), facet: c.facets.value(of: d, in: segment))
             var holdsPassageLeaf = false, holdsPositive = false
             for (i, s) in m.sets.enumerated() where s.contains(d) {
                 group.leaves[i] = true
@@ -161,7 +159,7 @@ extension IndexReader {
         for (document, group) in c.groups where !group.matching.isEmpty && tree.accepts(group.leaves) {
             accepted.insert(document)
             c.total += 1
-            if let f = group.facet { c.facetCounts[f, default: 0] += 1 }
+            c.facets.count(value: group.facet)
             // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
             let order = group.matching.sorted {
                 $0.score > $1.score || ($0.score == $1.score && passageNumber($0.doc) < passageNumber($1.doc))
@@ -182,8 +180,7 @@ extension IndexReader {
     /// Up to `wanted` related documents: not matched, not a passage of an accepted document; from the ranking
     /// pass's candidates when it saw them all, else from a ranking pass of their own.
     private func relatedDocuments(
-        _ wanted: Int, _ c: Collection, accepted: Set<String>, _ plan: Planner.Plan, planner: Planner,
-        options: SearchOptions
+        _ wanted: Int, _ c: Collection, accepted: Set<String>, _ searcher: Searcher, options: SearchOptions
     ) throws(KiteError) -> [Ranked] {
         func admit(_ si: Int, _ d: Int) -> Bool {
             if c.matchedWhole[si].contains(d) { return false }
@@ -196,7 +193,7 @@ extension IndexReader {
         var picked = c.picksRelated && c.relatedSeen ? pick(c.relatedHeap, wanted: wanted, admit: admit) : []
         // Without the window-at-a-time pass, or when accepted documents' passages crowded the heap: rank again.
         if !c.picksRelated || !c.relatedSeen || (picked.count < wanted && c.relatedHeap.isFull) {
-            picked = try related(plan, planner: planner, options: options, wanted: wanted, admit: admit)
+            picked = try related(searcher, options: options, wanted: wanted, admit: admit)
         }
         return picked
     }
@@ -226,13 +223,11 @@ extension IndexReader {
     /// top-k search). A matching document without any of the ranking's terms scores 0 and still enters while
     /// there is room, in document order.
     private func rankMatches(
-        _ matched: DocSet, _ plan: Planner.Plan, planner: Planner, segment si: Int, options: SearchOptions,
-        heap: inout TopK
+        _ matched: DocSet, _ searcher: Searcher, segment si: Int, options: SearchOptions, heap: inout TopK
     ) throws(KiteError) {
         guard heap.capacity > 0 else { return }  // counting only
         var scored = DocSet(capacity: matched.capacity)
-        try rank(plan, planner: planner, segment: si, pruning: options.ranking.admitsPruning,
-                 windowed: options.windowedScoring, heap: &heap) { (d: Int) throws(KiteError) -> Bool in
+        try searcher.rank(segment: si, pruning: options.ranking.admitsPruning, heap: &heap) { (d: Int) throws(KiteError) -> Bool in
             guard matched.contains(d) else { return false }
             scored.insert(d)
             return true
@@ -241,58 +236,15 @@ extension IndexReader {
         for d in matched where !scored.contains(d) { heap.offer(score: 0, doc: bases[si] + d) }
     }
 
-    /// Calls `body` with every document of `docs`, in increasing order, and its ranking score (0 for a document
-    /// without any of the query's terms). With the window-at-a-time scorer, the ranking runs as for an OR query and
-    /// the documents of `docs` are picked from it, which is faster than advancing to each; every other scored
-    /// document goes to `others`. Returns whether it ran that way (else `others` saw nothing).
-    @discardableResult
-    private func score(
-        _ docs: DocSet, _ plan: Planner.Plan, planner: Planner, segment: SegmentReader, windowed: Bool,
-        others: (Int, Double) -> Void, _ body: (Int, Double) throws(KiteError) -> Void
-    ) throws(KiteError) -> Bool {
-        var pending = docs.makeIterator()
-        var nextDoc = pending.next()
-        var sawOthers = false
-        if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
-            sawOthers = true
-            try scorer.run(pruning: false, threshold: { -.infinity }) { (d: Int, s: Double) throws(KiteError) in
-                while let p = nextDoc, p < d {
-                    try body(p, 0)
-                    nextDoc = pending.next()
-                }
-                if nextDoc == d {
-                    try body(d, s)
-                    nextDoc = pending.next()
-                } else {
-                    others(d, s)
-                }
-            }
-        } else {
-            let scorer = try planner.scorer(plan, segment: segment)
-            while let d = nextDoc {
-                try scorer.advance(to: d)
-                try body(d, scorer.doc == d ? try scorer.score() : 0)
-                nextDoc = pending.next()
-            }
-        }
-        while let p = nextDoc {
-            try body(p, 0)
-            nextDoc = pending.next()
-        }
-        return sawOthers
-    }
-
     /// The best `wanted` documents that do not match (`admit`), one per document (its best passage), by the
     /// ranking alone; skipping what cannot enter them.
     private func related(
-        _ plan: Planner.Plan, planner: Planner, options: SearchOptions, wanted: Int,
-        admit: (Int, Int) -> Bool
+        _ searcher: Searcher, options: SearchOptions, wanted: Int, admit: (Int, Int) -> Bool
     ) throws(KiteError) -> [Ranked] {
         // Room for several passages of one document; a document keeps its best.
         var heap = TopK(capacity: wanted * 4 + 16)  // wanted ≤ 2³¹ (SearchOptions.capacity)
         for si in segments.indices {
-            try rank(plan, planner: planner, segment: si, pruning: options.ranking.admitsPruning,
-                     windowed: options.windowedScoring, heap: &heap) { d in admit(si, d) }
+            try searcher.rank(segment: si, pruning: options.ranking.admitsPruning, heap: &heap) { d in admit(si, d) }
         }
         return pick(heap, wanted: wanted, admit: admit)
     }

@@ -1,5 +1,6 @@
-/// Searching a snapshot: the ranking loop (``MatchMode/any``), hits with stored fields and highlights. The matching
-/// modes are in `IndexReader+Matching.swift`.
+/// Searching a snapshot: the public entry points, the search of ``MatchMode/any`` (a ranking pass of the
+/// ``Searcher`` collecting top k, a count and facets), and hits with stored fields and highlights. The matching modes
+/// are in `IndexReader+Matching.swift`.
 extension IndexReader {
     /// Parses `query` with ``QueryParser`` for this index's schema and searches it.
     public func search(_ query: String, options: SearchOptions = SearchOptions()) throws(KiteError) -> SearchResults {
@@ -21,70 +22,24 @@ extension IndexReader {
             throw .badQuery(message: "sorting by period needs matching (exact or related), not any", position: 0)
         }
         let planner = Planner(reader: self, ranking: options.ranking)
-        let plan = try planner.plan(query)
+        let searcher = Searcher(reader: self, plan: try planner.plan(query), planner: planner, windowed: options.windowedScoring)
         let k = options.capacity
         var heap = TopK(capacity: k)
-        let facetField = options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }
-        var facetCounts: [String: Int] = [:]
-        let pruning = !options.countsAllHits && facetField == nil && k > 0 && options.ranking.admitsPruning
+        var facets = FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) })
+        let pruning = !options.countsAllHits && facets.field == nil && k > 0 && options.ranking.admitsPruning
         var total = 0
         for (si, segment) in segments.enumerated() {
-            var counts = facetField.map { [Int](repeating: 0, count: segment.keywordValues[$0].count) } ?? []
-            try rank(plan, planner: planner, segment: si, pruning: pruning, windowed: options.windowedScoring,
-                     heap: &heap) { d in
+            var counts = facets.begin(segment)
+            try searcher.rank(segment: si, pruning: pruning, heap: &heap) { d in
                 total += 1
-                if let f = facetField, let o = segment.keywordOrdinal(f, d) { counts[o] += 1 }
+                counts.count(d)
                 return true
             }
-            if let f = facetField {
-                for (o, c) in counts.enumerated() where c > 0 { facetCounts[segment.keywordValues[f][o], default: 0] += c }
-            }
+            facets.end(counts)
         }
         let ranked = heap.sorted().dropFirst(max(0, options.offset)).map { Ranked(entry: $0) }
-        let facets = facetCounts.map { (value: $0.key, count: $0.value) }.sorted { $0.value < $1.value }
         return SearchResults(totalHits: total, totalHitsIsExact: !pruning, hits: try hits(ranked, query, planner, options),
-                             facets: facets)
-    }
-
-    /// Runs the ranking of `plan` over segment `si`, offering every live document `accept` admits to `heap`
-    /// (document order; with `pruning`, documents that cannot enter the heap may be skipped unseen).
-    func rank(
-        _ plan: Planner.Plan, planner: Planner, segment si: Int, pruning: Bool, windowed: Bool, heap: inout TopK,
-        accept: (Int) throws(KiteError) -> Bool
-    ) throws(KiteError) {
-        let segment = segments[si]
-        let deletes = segment.deletes
-        let base = bases[si]
-        let k = heap.capacity
-        if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
-            try scorer.run(pruning: pruning, threshold: { heap.threshold }) { (d: Int, s: Double) throws(KiteError) in
-                guard !deletes.contains(d), try accept(d) else { return }
-                if k > 0 { heap.offer(score: s, doc: base + d) }
-            }
-            return
-        }
-        let scorer = try planner.scorer(plan, segment: segment)
-        // Block-max skipping: the bound of the stretch up to `boundEnd` was `bound` when last computed.
-        var boundEnd = -1
-        var bound = Double.infinity
-        while scorer.doc != PostingsCursor.exhausted {
-            let d = scorer.doc
-            if pruning && heap.isFull {
-                if d > boundEnd {
-                    boundEnd = scorer.blockEnd(from: d)
-                    bound = scorer.maxScore(from: d, upTo: boundEnd)
-                }
-                if WindowedScorer.below(bound, heap.threshold) {
-                    if boundEnd >= PostingsCursor.exhausted - 1 { break }
-                    try scorer.advance(to: boundEnd + 1)
-                    continue
-                }
-            }
-            if !deletes.contains(d), try accept(d), k > 0 {
-                heap.offer(score: try scorer.score(), doc: base + d)
-            }
-            try scorer.next()
-        }
+                             facets: facets.sorted)
     }
 
     /// A ranked passage or document on its way to becoming a ``Hit``.

@@ -1,0 +1,92 @@
+/// The scoring loops of one query over a snapshot's segments, apart from what gathers their output (Lucene's
+/// `IndexSearcher` beside its collectors, tantivy's `Searcher` beside its `Collector`s): a ranking pass that offers
+/// documents to a ``TopK`` with block-max skipping, and a pass that scores a given set of documents. What counts,
+/// facets and groups passages is the caller's (``FacetCounts``, the matching search's collection).
+struct Searcher {
+    let reader: IndexReader
+    let plan: Planner.Plan
+    let planner: Planner
+    /// Whether the window-at-a-time scorer may run (``SearchOptions/windowedScoring``).
+    let windowed: Bool
+
+    /// Runs the ranking over segment `si`, offering every live document `accept` admits to `heap` (document order;
+    /// with `pruning`, documents that cannot enter the heap may be skipped unseen).
+    func rank(
+        segment si: Int, pruning: Bool, heap: inout TopK, accept: (Int) throws(KiteError) -> Bool
+    ) throws(KiteError) {
+        let segment = reader.segments[si]
+        let deletes = segment.deletes
+        let base = reader.bases[si]
+        let k = heap.capacity
+        if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
+            try scorer.run(pruning: pruning, threshold: { heap.threshold }) { (d: Int, s: Double) throws(KiteError) in
+                guard !deletes.contains(d), try accept(d) else { return }
+                if k > 0 { heap.offer(score: s, doc: base + d) }
+            }
+            return
+        }
+        let scorer = try planner.scorer(plan, segment: segment)
+        // Block-max skipping: the bound of the stretch up to `boundEnd` was `bound` when last computed.
+        var boundEnd = -1
+        var bound = Double.infinity
+        while scorer.doc != PostingsCursor.exhausted {
+            let d = scorer.doc
+            if pruning && heap.isFull {
+                if d > boundEnd {
+                    boundEnd = scorer.blockEnd(from: d)
+                    bound = scorer.maxScore(from: d, upTo: boundEnd)
+                }
+                if WindowedScorer.below(bound, heap.threshold) {
+                    if boundEnd >= PostingsCursor.exhausted - 1 { break }
+                    try scorer.advance(to: boundEnd + 1)
+                    continue
+                }
+            }
+            if !deletes.contains(d), try accept(d), k > 0 {
+                heap.offer(score: try scorer.score(), doc: base + d)
+            }
+            try scorer.next()
+        }
+    }
+
+    /// Calls `body` with every document of `docs` (of `segment`), in increasing order, and its ranking score (0 for
+    /// a document without any of the query's terms). With the window-at-a-time scorer, the ranking runs as for an
+    /// OR query and the documents of `docs` are picked from it, which is faster than advancing to each; every other
+    /// scored document goes to `others`. Returns whether it ran that way (else `others` saw nothing).
+    @discardableResult
+    func score(
+        _ docs: DocSet, segment: SegmentReader, others: (Int, Double) -> Void,
+        _ body: (Int, Double) throws(KiteError) -> Void
+    ) throws(KiteError) -> Bool {
+        var pending = docs.makeIterator()
+        var nextDoc = pending.next()
+        var sawOthers = false
+        if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
+            sawOthers = true
+            try scorer.run(pruning: false, threshold: { -.infinity }) { (d: Int, s: Double) throws(KiteError) in
+                while let p = nextDoc, p < d {
+                    try body(p, 0)
+                    nextDoc = pending.next()
+                }
+                if nextDoc == d {
+                    try body(d, s)
+                    nextDoc = pending.next()
+                } else {
+                    others(d, s)
+                }
+            }
+        } else {
+            let scorer = try planner.scorer(plan, segment: segment)
+            while let d = nextDoc {
+                try scorer.advance(to: d)
+                try body(d, scorer.doc == d ? try scorer.score() : 0)
+                nextDoc = pending.next()
+            }
+        }
+        while let p = nextDoc {
+            try body(p, 0)
+            nextDoc = pending.next()
+        }
+        return sawOthers
+    }
+}
