@@ -69,9 +69,9 @@ enum Indexer {
         var duplicates = 0
         for input in files {
             let file = input.path
-            do {
+            do throws(IngestionFailure<KiteError>) {
                 var inFile = 0
-                try ingestion.forEachDocument(inFile: file, documentName: input.name, { doc in
+                try ingestion.forEachDocument(inFile: file, documentName: input.name, { (doc: Document) throws(KiteError) in
                     let passage = PassageID.split(doc.id)
                     if passage == nil || passage?.number == 1, !seen.insert(Array((passage?.document ?? doc.id).utf8)).inserted {
                         duplicates += 1
@@ -88,10 +88,15 @@ enum Indexer {
                     progress.clear()
                     writeErr("kite: \(error)\n")
                 }, onProgress: { inFile = $0 })
-            } catch let error as IngestError {
-                errors.append(error)
-                progress.clear()
-                writeErr("kite: \(error)\n")
+            } catch {
+                switch error {
+                case .input(let error):
+                    errors.append(error)
+                    progress.clear()
+                    writeErr("kite: \(error)\n")
+                case .body(let error):
+                    throw error
+                }
             }
             doneBytes += (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             progress.update(documents: documents, bytes: doneBytes)

@@ -32,15 +32,22 @@ struct VocabCommand: ParsableCommand {
         let ingestion = Ingestion(format: format, passageThreshold: nil)  // documents whole: the score counts documents
         var documents = 0
         for input in try Indexer.expand(paths) {
-            try ingestion.forEachDocument(inFile: input.path, documentName: input.name, { doc in
-                var first = true
-                for field in ["title", "body"] {
-                    guard let text = doc.fields[field] else { continue }
-                    do { try discovery.add(text, newDocument: first) } catch { throw CLIError.runtime("vocab: \(doc.id): \(error)") }
-                    first = false
+            do throws(IngestionFailure<any Error>) {
+                try ingestion.forEachDocument(inFile: input.path, documentName: input.name, { doc in
+                    var first = true
+                    for field in ["title", "body"] {
+                        guard let text = doc.fields[field] else { continue }
+                        do { try discovery.add(text, newDocument: first) } catch { throw CLIError.runtime("vocab: \(doc.id): \(error)") }
+                        first = false
+                    }
+                    documents += 1
+                }, onError: { error in writeErr("kite: \(error)\n") })
+            } catch {
+                switch error {  // the file's own error (unreadable, not UTF-8), or the closure's
+                case .input(let error): throw error
+                case .body(let error): throw error
                 }
-                documents += 1
-            }, onError: { error in writeErr("kite: \(error)\n") })
+            }
         }
         let found = discovery.candidates(limit: top)
         if json {

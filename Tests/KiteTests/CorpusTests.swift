@@ -357,7 +357,7 @@ import Testing
             #expect(streamed == whole, "chunk size \(chunk)")
         }
         #expect(whole.count == 6 && whole.contains("error"))
-        #expect(throws: IngestError.self) { try forEachLine(ofFile: dir.sub("missing.jsonl")) { _, _ in } }
+        #expect(throws: IngestionFailure<Never>.self) { try forEachLine(ofFile: dir.sub("missing.jsonl")) { _, _ in } }
     }
 
     @Test func realJSONLFilesParse() throws {
@@ -495,5 +495,37 @@ import Testing
         #expect(short.map(\.text) == ["甲。\n乙。\n\n丙。"])
         let whole = String(repeating: sentence, count: 100)  // 2,100 scalars
         #expect(PassageSplitter().split(whole).map(\.text) == [whole])
+    }
+
+    /// Ingestion's failures are typed: the file's own (unreadable, not UTF-8) as `.input`, and what the caller's
+    /// closure throws as `.body`, as thrown — for JSON Lines and for text alike.
+    @Test func ingestionFailuresSayWhetherTheFileOrTheCallerFailed() throws {
+        let dir = TemporaryDirectory()
+        struct Stop: Error, Equatable { let id: String }
+        func failure(_ path: String) -> IngestionFailure<Stop>? {
+            do throws(IngestionFailure<Stop>) {
+                try Ingestion().forEachDocument(inFile: path, { (doc: Document) throws(Stop) in throw Stop(id: doc.id) },
+                                                onError: { _ in })
+                return nil
+            } catch {
+                return error
+            }
+        }
+        guard case .input(let missing)? = failure(dir.sub("missing.jsonl")), case .unreadableFile = missing.reason else {
+            Issue.record("a missing file is not an input failure")
+            return
+        }
+        try Data([0xE5, 0xB7, 0x0A, 0xFF]).write(to: URL(fileURLWithPath: dir.sub("bad.txt")))
+        guard case .input(let bad)? = failure(dir.sub("bad.txt")), bad.reason == .invalidUTF8 else {
+            Issue.record("a text file that is not UTF-8 is not an input failure")
+            return
+        }
+        try #"{"id": "a1", "text": "统计"}"#.write(toFile: dir.sub("a.jsonl"), atomically: false, encoding: .utf8)
+        try "统计 普查".write(toFile: dir.sub("note.txt"), atomically: false, encoding: .utf8)
+        guard case .body(let stop)? = failure(dir.sub("a.jsonl")), stop == Stop(id: "a1"),
+              case .body(let stopText)? = failure(dir.sub("note.txt")), stopText == Stop(id: "note.txt") else {
+            Issue.record("the closure's error does not come back as .body")
+            return
+        }
     }
 }

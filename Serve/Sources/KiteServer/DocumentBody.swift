@@ -26,12 +26,8 @@ enum DocumentBody {
         }
         var documents: [Document] = []
         var problems: [String] = []
-        do {
-            try Ingestion().forEachDocument(inJSONLines: lines, name: "body", { documents.append($0) },
-                                            onError: { problems.append($0.description) })
-        } catch {
-            problems.append("\(error)")
-        }
+        Ingestion().forEachDocument(inJSONLines: lines, name: "body", { documents.append($0) },
+                                    onError: { problems.append($0.description) })
         guard problems.isEmpty else {
             throw APIError(.badRequest, "\(problems.count) document(s) could not be read; nothing was added",
                            details: Array(problems.prefix(20)))

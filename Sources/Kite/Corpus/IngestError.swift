@@ -91,3 +91,21 @@ public struct IngestError: Error, Hashable, Sendable, CustomStringConvertible {
         return "\(location): \(reason)"
     }
 }
+
+/// Why reading a file of documents stopped: the file could not be used as a whole (``input(_:)``: unreadable, not
+/// UTF-8, a report without a period), or the caller's closure threw (``body(_:)``, its error as thrown).
+///
+/// Per-line problems are not failures: they go to the reader's `onError` and reading goes on.
+public enum IngestionFailure<BodyError: Error>: Error, CustomStringConvertible {
+    /// The input as a whole could not be read.
+    case input(IngestError)
+    /// The closure given the documents threw.
+    case body(BodyError)
+
+    public var description: String {
+        switch self {
+        case .input(let error): return error.description
+        case .body(let error): return "\(error)"
+        }
+    }
+}

@@ -55,19 +55,19 @@ public struct Ingestion: Sendable {
     /// Reads `path` and calls `body` with each document; per-line problems go to `onError`; `onProgress` hears how
     /// many bytes of the file have been read so far (for a progress bar over one large file).
     ///
-    /// Throws when the file as a whole cannot be used (unreadable, or a text/report file that is not UTF-8), and
-    /// rethrows what `body` throws.
+    /// Throws ``IngestionFailure/input(_:)`` when the file as a whole cannot be used (unreadable, or a text/report
+    /// file that is not UTF-8), and ``IngestionFailure/body(_:)`` with what `body` throws.
     ///
     /// A plain-text file is one document whose id is `documentName` (default: the file name); give the path relative
     /// to the directory being indexed, so that `a/note.txt` and `b/note.txt` stay two documents.
-    public func forEachDocument(
-        inFile path: String, documentName: String? = nil, _ body: (Document) throws -> Void,
+    public func forEachDocument<E: Error>(
+        inFile path: String, documentName: String? = nil, _ body: (Document) throws(E) -> Void,
         onError: (IngestError) -> Void, onProgress: (Int) -> Void = { _ in }
-    ) throws {
+    ) throws(IngestionFailure<E>) {
         if format == .jsonl || (format == .auto && Self.isJSONLName(path)) {
             // Streamed a chunk at a time: a corpus larger than memory indexes in bounded memory.
             var read = 0
-            try forEachLine(ofFile: path) { line, number in
+            try forEachLine(ofFile: path) { (line, number) throws(E) in
                 read += line.count + 1
                 onProgress(read)
                 guard let decoded = JSONLinesReader.decodeLine(line, number: number, path: path) else { return }
@@ -77,10 +77,13 @@ public struct Ingestion: Sendable {
         }
         // Text and report files are read whole (a report is parsed as a whole; JSONL was handled above, so the
         // format resolves to one of these two).
-        let bytes = try readFileBytes(atPath: path)
-        let text = try utf8Text(bytes, path: path)
-        if resolvedFormat(path: path, bytes: bytes) == .report {
-            for doc in try ReportParser().documents(from: text, fileName: path, period: period) { try body(doc) }
+        let whole: (text: String, documents: [Document]?)
+        do throws(IngestError) { whole = try wholeFile(path) } catch { throw .input(error) }
+        let text = whole.text
+        if let documents = whole.documents {
+            for doc in documents {
+                do throws(E) { try body(doc) } catch { throw .body(error) }
+            }
             return
         }
         let name = documentName ?? path.split(separator: "/").last.map(String.init) ?? path
@@ -89,24 +92,32 @@ public struct Ingestion: Sendable {
             doc["title"] = String(CorpusText.trimmed(first))
         }
         if let p = period ?? ReportPeriod.parse(fileName: name) { doc["period"] = p.description }
-        try emit(doc, body)
+        do throws(E) { try emit(doc, body) } catch { throw .body(error) }
+    }
+
+    /// A text or report file read whole: its text, and its documents if it is a report.
+    private func wholeFile(_ path: String) throws(IngestError) -> (text: String, documents: [Document]?) {
+        let bytes = try readFileBytes(atPath: path)
+        let text = try utf8Text(bytes, path: path)
+        guard resolvedFormat(path: path, bytes: bytes) == .report else { return (text, nil) }
+        return (text, try ReportParser().documents(from: text, fileName: path, period: period))
     }
 
     /// Calls `body` with each document of the JSON Lines in `bytes` (a request body, say), read exactly as a `.jsonl`
     /// file is by ``forEachDocument(inFile:documentName:_:onError:onProgress:)``; `name` stands for the file in
     /// errors. Per-line problems go to `onError`; rethrows what `body` throws.
-    public func forEachDocument(
-        inJSONLines bytes: [UInt8], name: String, _ body: (Document) throws -> Void, onError: (IngestError) -> Void
-    ) throws {
+    public func forEachDocument<E: Error>(
+        inJSONLines bytes: [UInt8], name: String, _ body: (Document) throws(E) -> Void, onError: (IngestError) -> Void
+    ) throws(E) {
         var reader = JSONLinesReader(bytes: bytes, path: name)
         while let decoded = reader.next() { try handle(decoded, path: name, body, onError: onError) }
     }
 
     /// One decoded JSON line: its document(s) to `body`, or its problem to `onError`.
-    private func handle(
-        _ decoded: Result<JSONLObject, IngestError>, path: String, _ body: (Document) throws -> Void,
+    private func handle<E: Error>(
+        _ decoded: Result<JSONLObject, IngestError>, path: String, _ body: (Document) throws(E) -> Void,
         onError: (IngestError) -> Void
-    ) throws {
+    ) throws(E) {
         switch decoded {
         case .failure(let error):
             onError(error)
@@ -119,7 +130,7 @@ public struct Ingestion: Sendable {
         }
     }
 
-    private func emit(_ doc: Document, _ body: (Document) throws -> Void) throws {
+    private func emit<E: Error>(_ doc: Document, _ body: (Document) throws(E) -> Void) throws(E) {
         if let threshold = passageThreshold, let text = doc["body"], text.unicodeScalars.count > threshold {
             for passage in PassageSplitter().passages(of: doc) { try body(passage) }
         } else {

@@ -6,12 +6,16 @@ import Musl
 
 /// Calls `body` with each line of the file at `path` (without its `\n`) and its 1-based number, reading a chunk
 /// at a time, so that memory does not grow with the file: only the longest line and one chunk are held. A UTF-8
-/// byte-order mark at the start is skipped. Throws ``IngestError/Reason/unreadableFile(_:)``, and what `body` throws.
-func forEachLine(
-    ofFile path: String, chunkSize: Int = 1 << 22, _ body: (UnsafeRawBufferPointer, Int) throws -> Void
-) throws {
-    func failure() -> IngestError {
-        IngestError(path: path, line: 0, reason: .unreadableFile(String(cString: strerror(errno))))
+/// byte-order mark at the start is skipped. Throws ``IngestionFailure/input(_:)`` with
+/// ``IngestError/Reason/unreadableFile(_:)``, and ``IngestionFailure/body(_:)`` with what `body` throws.
+func forEachLine<E: Error>(
+    ofFile path: String, chunkSize: Int = 1 << 22, _ body: (UnsafeRawBufferPointer, Int) throws(E) -> Void
+) throws(IngestionFailure<E>) {
+    func failure() -> IngestionFailure<E> {
+        .input(IngestError(path: path, line: 0, reason: .unreadableFile(String(cString: strerror(errno)))))
+    }
+    func line(_ bytes: UnsafeRawBufferPointer, _ number: Int) throws(IngestionFailure<E>) {
+        do throws(E) { try body(bytes, number) } catch { throw .body(error) }
     }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw failure() }
@@ -21,7 +25,7 @@ func forEachLine(
     var filled = 0  // bytes in buffer
     var start = 0  // first byte of the current line
     var scanned = 0  // bytes before this hold no newline of the current line (a long line is searched once)
-    var line = 0
+    var number = 0
     var atEnd = false
     var first = true
     while !atEnd {
@@ -54,13 +58,13 @@ func forEachLine(
             let from = max(start, scanned)
             if let newline = memchr(base + from, 0x0A, filled - from) {
                 let end = base.distance(to: newline)
-                line += 1
-                try body(UnsafeRawBufferPointer(start: base + start, count: end - start), line)
+                number += 1
+                try line(UnsafeRawBufferPointer(start: base + start, count: end - start), number)
                 start = end + 1
                 scanned = start
             } else if atEnd {
-                line += 1
-                try body(UnsafeRawBufferPointer(start: base + start, count: rest), line)
+                number += 1
+                try line(UnsafeRawBufferPointer(start: base + start, count: rest), number)
                 start = filled
             } else {
                 scanned = filled

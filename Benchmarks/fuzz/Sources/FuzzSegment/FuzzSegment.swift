@@ -39,7 +39,7 @@ func buildSeedIndex(at path: String) throws {
     let writer = try IndexWriter(at: path, analyzer: analyzer, options: .init(mergesAfterCommit: false))
     let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: repositoryRoot + "/Corpus/gov-work-reports-provincial-2026.jsonl")))
     var documents: [Document] = []
-    try Ingestion(passageThreshold: nil).forEachDocument(inJSONLines: bytes, name: "p.jsonl", { documents.append($0) }, onError: { _ in })
+    Ingestion(passageThreshold: nil).forEachDocument(inJSONLines: bytes, name: "p.jsonl", { documents.append($0) }, onError: { _ in })
     let splitter = PassageSplitter(minimumLength: 60, maximumLength: 200, splitLength: 400)
     for (k, var document) in documents.prefix(14).enumerated() {
         document["body"] = document["body"].map { String($0.prefix(600)) }
