@@ -18,16 +18,18 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzJSONLines FuzzQuery FuzzReport FuzzSegment)
 bin=.build/release
-export SWIFT_BACKTRACE=enable=no  # libFuzzer and ASan print the stack; Swift's backtracer would wait for a terminal
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 
-# Kite must be instrumented too (an incremental SwiftPM build has been seen to drop its coverage counters).
-instrumented() { "$bin/$1" -runs=0 2>&1 | sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -1; }
+# Kite must be instrumented too: each target must have tens of thousands of coverage counters, not the few dozen of
+# the C shim alone. (Builds run from this script with the fuzzers' environment below exported came out without
+# Swift coverage; a build in a plain environment has it. The build therefore runs before the exports.)
+instrumented() { SWIFT_BACKTRACE=enable=no "$bin/$1" -runs=0 2>&1 | sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p' | head -1; }
 if [ "${KITE_FUZZ_SKIP_BUILD:-0}" != 1 ]; then
-    build() { swift build -c release --sanitize fuzzer --sanitize address 2>&1 | grep -v "__asan_extra_spill_area" >&2; }
+    build() { env -u ASAN_OPTIONS -u SWIFT_BACKTRACE swift build -c release --sanitize fuzzer --sanitize address 2>&1 | grep -v "__asan_extra_spill_area" >&2; }
     build
     if [ "$(instrumented FuzzJSONLines)" -lt 10000 ]; then rm -rf .build; build; fi
 fi
+export SWIFT_BACKTRACE=enable=no  # libFuzzer and ASan print the stack; Swift's backtracer would wait for a terminal
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 
 mkdir -p .work/logs
 printf '%-14s %12s %7s %7s %7s %8s  %s\n' target executions cov ft corpus cpu_s found

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import Kite
+
+/// The planner on its own (issue 12: a test that reaches it directly): what a query becomes before any scoring —
+/// per text field, the index analyzer's terms weighted by collection-wide idf, phrases with their word offsets,
+/// keyword predicates — on four documents whose document frequencies are known by hand.
+@Suite struct PlannerTests {
+    /// 统计 in two bodies, 普查 in two, 农业 in one; titles hold only 报告.
+    static func reader() throws -> (IndexReader, TemporaryDirectory) {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path)
+        for (i, body) in ["统计 普查", "统计 工作", "普查", "农业"].enumerated() {
+            try w.add(Document(id: "d\(i)", fields: ["title": "报告", "body": body, "period": "2023Q\(i + 1)"]))
+        }
+        try w.commit()
+        w.close()
+        return (try IndexReader(at: dir.path), dir)
+    }
+
+    /// The body's terms of a plan of plain text (one field's `.text`, or that field's part of `.fields`).
+    static func bodyTerms(_ plan: Planner.Plan) -> [Planner.WeightedTerm] {
+        switch plan {
+        case .text(let terms, _, _): return terms.filter { $0.field == 1 }
+        case .fields(let plans): return plans.flatMap(bodyTerms)
+        default: return []
+        }
+    }
+
+    @Test func termsAreWeightedByTheirCollectionWideIDF() throws {
+        let (reader, dir) = try Self.reader()
+        _ = dir
+        let planner = Planner(reader: reader, ranking: .default)
+        let common = Self.bodyTerms(try planner.plan(.text("统计", field: nil)))
+        let rare = Self.bodyTerms(try planner.plan(.text("农业", field: nil)))
+        try #require(common.count == 1 && rare.count == 1, "\(common) \(rare)")
+        #expect(common[0].term == Array("统计".utf8) && rare[0].term == Array("农业".utf8))
+        // Same field, same kind of term: the weights differ by idf alone (df 2 and 1 of 4 documents).
+        let expected = BM25Field.idf(documentCount: 4, documentFrequency: 1) / BM25Field.idf(documentCount: 4, documentFrequency: 2)
+        #expect(abs(rare[0].weight / common[0].weight - expected) < 1e-12, "\(rare[0].weight) / \(common[0].weight)")
+        #expect(abs(try planner.idf(1, Array("统计".utf8)) - log(1 + 2.5 / 2.5)) < 1e-12)
+    }
+
+    @Test func absentTermsPlanNothingAndUnknownFieldsAreBadQueries() throws {
+        let (reader, dir) = try Self.reader()
+        _ = dir
+        let planner = Planner(reader: reader, ranking: .default)
+        guard case .none = try planner.plan(.text("数字经济", field: "body")) else {
+            Issue.record("a term of no document planned to something")
+            return
+        }
+        #expect(throws: KiteError.self) { try planner.plan(.text("统计", field: "nosuchfield")) }
+        guard case .keyword(let field, let accept) = try planner.plan(try QueryParser().parse("period:2023Q2")) else {
+            Issue.record("a keyword query is not a keyword plan")
+            return
+        }
+        #expect(reader.schema.keywordFields[field] == "period" && accept("2023Q2") && !accept("2023Q3"))
+    }
+
+    @Test func aPhraseKeepsItsWordsAndTheirOffsets() throws {
+        let (reader, dir) = try Self.reader()
+        _ = dir
+        let planner = Planner(reader: reader, ranking: .default)
+        guard case .phrase(let phrase) = try planner.plan(.phrase("统计 普查", field: "body")) else {
+            Issue.record("a quoted phrase in one field is not a phrase plan")
+            return
+        }
+        #expect(phrase.field == 1 && phrase.terms == [Array("统计".utf8), Array("普查".utf8)] && phrase.offsets == [0, 1])
+        #expect(phrase.weight > 0)
+    }
+}
