@@ -6,8 +6,8 @@ import Kite
 // - Kite accepts ⇒ Foundation accepts it as one object with the same keys and, for keys that occur once, the same
 //   strings, numbers and booleans (top-level `null` members are left out by Kite by design). Kite keeps numbers as
 //   their literal text, so a number beyond a Double's range (which Foundation refuses) is not a disagreement.
-// - Foundation accepts one object ⇒ Kite accepts it too, unless it has a trailing comma (`{"a":1,}`), which
-//   Foundation allows and RFC 8259 does not.
+// - Foundation accepts one object ⇒ Kite accepts it too, unless it has a trailing comma (`{"a":1,}`) or a NUL
+//   byte (`{\0}`), which Foundation allows and RFC 8259 does not.
 // - A rejected line's error names line 1 and a column inside the line.
 // Then the input as a whole file, through `Ingestion` (mapping, passages): documents have ids, errors have lines.
 
@@ -41,8 +41,9 @@ func checkOneLine(_ line: [UInt8]) {
         guard error.line == 1, let column = error.column, (1...(line.count + 1)).contains(column) else {
             fuzzFailure("error outside the line: \(error) for \(text)")
         }
-        // Foundation accepts a comma before `}` or `]`, which RFC 8259 does not allow; Kite refuses it.
-        if foundation != nil && !hasTrailingComma(line) {
+        // Foundation accepts a comma before `}` or `]` and NUL bytes between tokens, which RFC 8259 does not allow;
+        // Kite refuses both.
+        if foundation != nil && !hasTrailingComma(line) && !line.contains(0) {
             fuzzFailure("Foundation accepts one object, Kite refuses (\(error)): \(text)")
         }
     case .success(let object):
