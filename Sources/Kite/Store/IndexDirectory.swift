@@ -22,7 +22,7 @@ enum IndexDirectory {
     static let lockName = "write.lock"
 
     static func sync(_ directory: String) throws(KiteError) {
-        try StorageFaults.check(directory, "fsync directory")
+        try StorageFaults.check(directory, "fsync directory", isDirectory: true)
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .io(path: directory, operation: "open directory", errno: errno) }
         defer { close(fd) }

@@ -34,10 +34,11 @@ enum StorageFaults {
         }
     }
 
-    /// Throws ``KiteError/io(path:operation:errno:)`` with `ENOSPC` if the fault applies to this operation.
-    static func check(_ path: String, _ operation: String) throws(KiteError) {
+    /// Throws ``KiteError/io(path:operation:errno:)`` with `ENOSPC` if the fault applies to this operation (on the
+    /// file at `path`, or with `isDirectory` on the directory itself, which a prefix `dir/` covers too).
+    static func check(_ path: String, _ operation: String, isDirectory: Bool = false) throws(KiteError) {
         let fails = lock.withLock { () -> Bool in
-            guard var a = armed, path.hasPrefix(a.prefix) else { return false }
+            guard var a = armed, (isDirectory ? path + "/" : path).hasPrefix(a.prefix) else { return false }
             a.count += 1
             armed = a
             return a.count >= a.failAt

@@ -209,7 +209,7 @@ extension ReliabilityTests {
                     try step.persist(w)
                 } catch {
                     failed = true
-                    guard case .io(let path, _, ENOSPC) = error as? KiteError, path.hasPrefix(dir + "/") else {
+                    guard case .io(let path, _, ENOSPC) = error as? KiteError, (path + "/").hasPrefix(dir + "/") else {
                         Issue.record("failure \(failAt): \(error)")
                         break
                     }
