@@ -45,8 +45,8 @@ for t in "${targets[@]}"; do
     cpu=0
     while kill -0 "$pid" 2> /dev/null; do
         sleep 5
-        ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)
-        cpu=$((ticks / $(getconf CLK_TCK)))
+        ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || true)
+        [ -n "$ticks" ] && cpu=$((ticks / $(getconf CLK_TCK)))  # the last reading, if it stopped on its own
         if [ "$cpu" -ge "$budget" ]; then kill -INT "$pid" 2> /dev/null || true; break; fi
     done
     wait "$pid" || true
