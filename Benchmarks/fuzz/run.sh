@@ -26,7 +26,8 @@ instrumented() { SWIFT_BACKTRACE=enable=no "$bin/$1" -runs=0 2>&1 | sed -n 's/.*
 if [ "${KITE_FUZZ_SKIP_BUILD:-0}" != 1 ]; then
     build() { env -u ASAN_OPTIONS -u SWIFT_BACKTRACE swift build -c release --sanitize fuzzer --sanitize address 2>&1 | grep -v "__asan_extra_spill_area" >&2; }
     build
-    if [ "$(instrumented FuzzJSONLines)" -lt 10000 ]; then rm -rf .build; build; fi
+    counters=$(instrumented FuzzJSONLines)
+    if [ "${counters:-0}" -lt 10000 ]; then rm -rf .build; build; fi
 fi
 export SWIFT_BACKTRACE=enable=no  # libFuzzer and ASan print the stack; Swift's backtracer would wait for a terminal
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}

@@ -165,29 +165,22 @@ enum IndexDirectory {
         try StorageFaults.check(path, "create")
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o644)
         if fd < 0 { throw .io(path: path, operation: "create", errno: errno) }
-        var offset = 0
-        do throws(KiteError) { try StorageFaults.check(path, "write") } catch {
-            close(fd)
-            throw error
-        }
-        while offset < bytes.count {
-            let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw .io(path: path, operation: "write", errno: e)
+        do throws(KiteError) {
+            try StorageFaults.check(path, "write")
+            var offset = 0
+            while offset < bytes.count {
+                let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(path: path, operation: "write", errno: errno)
+                }
+                offset += n
             }
-            offset += n
-        }
-        do throws(KiteError) { try StorageFaults.check(path, "fsync") } catch {
+            try StorageFaults.check(path, "fsync")
+            if fsync(fd) != 0 { throw .io(path: path, operation: "fsync", errno: errno) }
+        } catch {
             close(fd)
             throw error
-        }
-        if fsync(fd) != 0 {
-            let e = errno
-            close(fd)
-            throw .io(path: path, operation: "fsync", errno: e)
         }
         if close(fd) != 0 { throw .io(path: path, operation: "close", errno: errno) }
     }
