@@ -104,6 +104,44 @@ import Testing
         }
     }
 
+    /// Counts and facets of `match: .any` come from the plan's document sets while the ranking skips what cannot
+    /// enter the top k; totals, facets, hits and scores equal those of scoring every match — for terms, AND, OR,
+    /// exclusions, phrases, filters, absent terms, with and without facets, k 10 and 0, both rankings.
+    @Test func countsFromDocumentSetsEqualScoringEveryMatch() throws {
+        let (_, r) = try provincialIndex()
+        let queries = [
+            "发展", "高质量发展", "+发展 +经济", "+推进 +建设 +改革", "+科技 创新", "发展 -经济", "-经济", "zzzqqq -经济",
+            "zzzqqq", "+发展 +zzzqqq", "\"高质量发展\" 创新", "+\"高质量发展\" +创新", "period:2026 发展 改革",
+            "+period:2026 +发展", "title:报告 民生", "(就业 OR 民生) 养老", "+升规纳统 +发展", "+发展 -(经济 OR 改革)",
+        ]
+        var compared = 0
+        for ranking in [Ranking.default, .plainBM25] {
+            for q in queries {
+                for facet in ["period", nil] as [String?] {
+                    for limit in [10, 0] {
+                        let sets = SearchOptions(limit: limit, facetField: facet, highlights: false, storedFields: false,
+                                                 ranking: ranking, match: .any)
+                        var every = sets
+                        every.countsFromDocumentSets = false
+                        let x = try r.search(q, options: sets), y = try r.search(q, options: every)
+                        #expect(x.totalHits == y.totalHits && x.totalHitsIsExact && y.totalHitsIsExact, "\(q)")
+                        #expect(x.facets.map { "\($0.value)=\($0.count)" } == y.facets.map { "\($0.value)=\($0.count)" }, "\(q)")
+                        #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(q)")
+                        for (h1, h2) in zip(x.hits, y.hits) { #expect(abs(h1.score - h2.score) < 1e-9) }
+                        if x.totalHits > 0 { compared += 1 }
+                    }
+                }
+            }
+        }
+        #expect(compared > 100)
+        // A document without the query's only positive term does not match, whatever it excludes; a query of
+        // exclusions alone matches every other document.
+        let any = SearchOptions(limit: 0, facetField: nil, match: .any)
+        #expect(try r.search("zzzqqq -经济", options: any).totalHits == 0)
+        #expect(try r.search("-经济", options: any).totalHits + r.search("经济", options: any).totalHits == r.documentCount)
+        #expect(try r.search("-zzzqqq", options: any).totalHits == r.documentCount)
+    }
+
     /// Top-k without exact counts (MaxScore and block-max skipping) returns the same hits, with the same scores, as
     /// scoring every match — for OR, AND and mixed queries, both scorers, both rankings, several k and offsets.
     @Test func topHitsWithoutCountsEqualExhaustiveSearch() throws {

@@ -190,7 +190,9 @@ final class PostingsCursor {
         try load(0)
     }
 
-    private func load(_ b: Int) throws(KiteError) {
+    /// Decodes block `b`: its documents, and unless told otherwise its frequencies (checked against the block's
+    /// maximum).
+    private func load(_ b: Int, frequencies: Bool = true) throws(KiteError) {
         block = b
         index = 0
         posIndex = 0
@@ -215,13 +217,15 @@ final class PostingsCursor {
             let db = BitPacking.byteCount(count: n, width: dw), fb = BitPacking.byteCount(count: n, width: fw)
             let packed = try r.bytes(db + fb)
             BitPacking.unpack(packed.baseAddress!, count: n, width: dw, into: docs)
-            BitPacking.unpack(packed.baseAddress! + db, count: n, width: fw, into: freqs)
             for k in 0..<n {
                 prev += Int(docs[k]) + 1
                 docs[k] = UInt32(truncatingIfNeeded: prev)
-                freqs[k] &+= 1
             }
-            guard prev < docCount, freqs[0] > 0 || fw == 0 else {
+            if frequencies {
+                BitPacking.unpack(packed.baseAddress! + db, count: n, width: fw, into: freqs)
+                for k in 0..<n { freqs[k] &+= 1 }
+            }
+            guard prev < docCount, !frequencies || freqs[0] > 0 || fw == 0 else {
                 throw .corrupt(file: fileName, reason: "document \(prev) out of range")
             }
         } else {
@@ -244,11 +248,22 @@ final class PostingsCursor {
         // One pass over the frequencies: none is 0 (a packed width can encode it), and none exceeds the block's
         // maximum, which top-k search trusts to bound the block's scores.
         let maxFreq = blockCount > 0 ? blockMaxFreq(b) : UInt32.max
-        for k in 0..<n where freqs[k] == 0 || freqs[k] > maxFreq {
+        for k in 0..<n where frequencies && (freqs[k] == 0 || freqs[k] > maxFreq) {
             throw .corrupt(file: fileName, reason: "block \(b) has frequency \(freqs[k]), outside 1...\(maxFreq)")
         }
         count = n
         doc = n > 0 ? Int(docs[0]) : PostingsCursor.exhausted
+    }
+
+    /// Adds every document of the list to `set`, decoding document numbers only (counting and filtering need no
+    /// frequencies), and leaves the cursor exhausted (``start()`` begins again).
+    func insertAll(into set: inout DocSet) throws(KiteError) {
+        for b in 0..<max(blockCount, 1) {
+            try load(b, frequencies: false)
+            set.insert(docs, count: count)
+        }
+        count = 0
+        doc = PostingsCursor.exhausted
     }
 
     /// Moves to the next posting.

@@ -27,12 +27,23 @@ public struct Document: Hashable, Sendable, Codable {
 /// deleting. Ids of that shape (`#` and 1–9 digits, no leading zero, at the end) are reserved for passages:
 /// ``IndexWriter/add(_:)`` rejects a document with such an id whose `report` field does not name the id before `#`.
 public enum PassageID {
-    /// The document id of a passage id `id#n` (n of 1–9 decimal digits, no leading zero), or nil for other ids.
-    static func document(of id: UnsafeRawBufferPointer) -> Substring? {
+    /// The document id bytes and passage number of a passage id `id#n` (n of 1–9 decimal digits, no leading
+    /// zero), or nil for other ids; nothing is copied.
+    static func split(bytes id: UnsafeRawBufferPointer) -> (document: UnsafeRawBufferPointer, number: Int)? {
         guard let hash = id.lastIndex(of: 0x23), hash > 0, hash + 1 < id.count else { return nil }
         let digits = id[(hash + 1)...]
-        guard digits.count <= 9, digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        return Substring(String(decoding: UnsafeRawBufferPointer(rebasing: id[..<hash]), as: UTF8.self))
+        guard digits.count <= 9, digits.first != 0x30 else { return nil }
+        var number = 0
+        for c in digits {
+            guard (0x30...0x39).contains(c) else { return nil }
+            number = number * 10 + Int(c - 0x30)
+        }
+        return (UnsafeRawBufferPointer(rebasing: id[..<hash]), number)
+    }
+
+    /// The document id of a passage id `id#n` (n of 1–9 decimal digits, no leading zero), or nil for other ids.
+    static func document(of id: UnsafeRawBufferPointer) -> Substring? {
+        split(bytes: id).map { Substring(String(decoding: $0.document, as: UTF8.self)) }
     }
 
     /// The document id of a passage id `id#n` (n decimal digits, no leading zero), or nil for other ids.

@@ -369,11 +369,7 @@ final class ChunkMatcher {
         for info in terms {
             let c: PostingsCursor
             if let scratch { c = scratch; try c.reset(to: info) } else { c = try segment.postingsCursor(info); scratch = c }
-            try c.start()
-            while c.doc != PostingsCursor.exhausted {
-                set.insert(c.doc)
-                try c.next()
-            }
+            try c.insertAll(into: &set)
         }
     }
 
@@ -478,6 +474,16 @@ struct DocSet: Hashable, Sendable, Sequence {
 
     @inline(__always) mutating func insert(_ doc: Int) {
         words[doc >> 6] |= 1 << UInt64(doc & 63)
+    }
+
+    /// Inserts `count` documents read from `docs` (each below ``capacity``): one exclusive access for them all.
+    mutating func insert(_ docs: UnsafePointer<UInt32>, count: Int) {
+        words.withUnsafeMutableBufferPointer { w in
+            for k in 0..<count {
+                let d = Int(docs[k])
+                w[d >> 6] |= 1 << UInt64(d & 63)
+            }
+        }
     }
 
     var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }

@@ -1,18 +1,55 @@
+#if canImport(Glibc)
+import Glibc  // memcmp
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The search of ``MatchMode/exact`` and ``MatchMode/related``: match sets first, ranking over them, related
 /// documents after.
+/// The id of a document split into passages, as bytes: hashed and compared byte for byte. (A `String` key is
+/// normalized on every hash, and with one per passage that was most of a common word's search time.)
+struct DocumentKey: Hashable {
+    let bytes: [UInt8]
+
+    /// The document of passage `doc` of `segment`, or nil when its id is not a passage id.
+    init?(passage doc: Int, of segment: SegmentReader) {
+        guard let (document, _) = PassageID.split(bytes: segment.idBytes(doc)) else { return nil }
+        bytes = Array(document)
+    }
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Whether the key spells `other`.
+    func spells(_ other: UnsafeRawBufferPointer) -> Bool {
+        bytes.count == other.count && bytes.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: DocumentKey, b: DocumentKey) -> Bool { a.bytes == b.bytes }
+}
+
 extension IndexReader {
+    /// A scored passage: reader-wide number, and its number within its document (ties go to the lower).
+    typealias ScoredPassage = (score: Double, doc: Int, number: Int)
+
     /// A document split into passages, gathered over segments: which leaves any passage holds, and its passages
     /// that hold one of the query's passage leaves (``MatchTree/passageLeaves``), scored.
     private struct PassageGroup {
+        let document: DocumentKey
         var leaves: [Bool]
-        var passages: [(score: Double, doc: Int)] = []
+        var passages: [ScoredPassage] = []
         /// Passages that hold only other positive leaves (a filter, in `统计 OR period:2022`): the document's
         /// matching passages when none holds a passage leaf.
-        var otherPassages: [(score: Double, doc: Int)] = []
+        var otherPassages: [ScoredPassage] = []
         var facet: String?
 
         /// The matching passages: those with the query's text, else those of the leaves that matched instead.
-        var matching: [(score: Double, doc: Int)] { passages.isEmpty ? otherPassages : passages }
+        var matching: [ScoredPassage] { passages.isEmpty ? otherPassages : passages }
     }
 
     /// One segment's matches: the leaves' sets, the documents that match whole, and the passages any leaf holds
@@ -21,7 +58,9 @@ extension IndexReader {
         var sets: [DocSet]
         var matched: DocSet
         var passages: DocSet
-        var passageList: [(doc: Int, document: String)] = []
+        /// Each passage in `passages`, in order, with its document and passage number (consecutive passages of
+        /// one document share one key).
+        var passageList: [(doc: Int, document: DocumentKey, number: Int)] = []
     }
 
     private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
@@ -31,10 +70,12 @@ extension IndexReader {
         guard segment.hasPassages else { return m }
         var any = DocSet(capacity: segment.docCount)
         for s in sets { any.formUnion(s) }
+        var previous: DocumentKey?
         try any.forEach { (d: Int) throws(KiteError) in
-            guard let document = PassageID.document(of: segment.idBytes(d)) else { return }
+            guard let (document, number) = PassageID.split(bytes: segment.idBytes(d)) else { return }
             m.passages.insert(d)
-            m.passageList.append((d, String(document)))
+            if previous == nil || !previous!.spells(document) { previous = DocumentKey(bytes: Array(document)) }
+            m.passageList.append((d, previous!, number))
         }
         m.matched.subtract(m.passages)
         return m
@@ -58,7 +99,9 @@ extension IndexReader {
         var relatedSeen = true
         var total = 0
         var facets: FacetCounts
-        var groups: [String: PassageGroup] = [:]
+        /// Documents split into passages, in order of first sight; `groupOf` finds one by its id.
+        var groups: [PassageGroup] = []
+        var groupOf: [DocumentKey: Int] = [:]
         var everyMatch: [(score: Double, doc: Int)] = []
         var matchedWhole: [DocSet] = []
     }
@@ -115,6 +158,7 @@ extension IndexReader {
             return
         }
         var next = 0
+        var lastGroup: (DocumentKey, Int)?  // a document's passages come one after another: its group, found once
         var toScore = m.matched
         toScore.formUnion(m.passages)
         let base = bases[si]
@@ -129,22 +173,27 @@ extension IndexReader {
                 return
             }
             if c.picksRelated && score > 0 { c.relatedHeap.offer(score: score, doc: base + d) }
-            let document = m.passageList[next].document
+            let (_, document, number) = m.passageList[next]
             next += 1
-            var group = c.groups[document] ?? PassageGroup(
-                leaves: [Bool](repeating: false, count: m.sets.count), facet: c.facets.value(of: d, in: segment))
+            let g: Int
+            if let (key, known) = lastGroup, key == document { g = known } else if let known = c.groupOf[document] { g = known } else {
+                g = c.groups.count
+                c.groupOf[document] = g
+                c.groups.append(PassageGroup(document: document, leaves: [Bool](repeating: false, count: m.sets.count),
+                                             facet: c.facets.value(of: d, in: segment)))
+            }
+            lastGroup = (document, g)
             var holdsPassageLeaf = false, holdsPositive = false
             for (i, s) in m.sets.enumerated() where s.contains(d) {
-                group.leaves[i] = true
+                c.groups[g].leaves[i] = true
                 if c.passageLeaves.contains(i) { holdsPassageLeaf = true }
                 if c.positiveLeaves.contains(i) { holdsPositive = true }
             }
             if holdsPassageLeaf {
-                group.passages.append((score, base + d))
+                c.groups[g].passages.append((score, base + d, number))
             } else if holdsPositive {
-                group.otherPassages.append((score, base + d))
+                c.groups[g].otherPassages.append((score, base + d, number))
             }
-            c.groups[document] = group
         }
         c.relatedSeen = seen && c.relatedSeen
     }
@@ -152,21 +201,19 @@ extension IndexReader {
     /// Documents of passages that the tree accepts: one match each, at the best passage. Returns the shown passage
     /// of each (with its document and its matching passages, best first) and the accepted documents.
     private func documentsOfPassages(_ tree: MatchTree, _ c: inout Collection)
-        -> (shown: [Int: (document: String, passages: [Int])], accepted: Set<String>)
+        -> (shown: [Int: (document: String, passages: [Int])], accepted: Set<DocumentKey>)
     {
         var shown: [Int: (document: String, passages: [Int])] = [:]
-        var accepted = Set<String>()
-        for (document, group) in c.groups where !group.matching.isEmpty && tree.accepts(group.leaves) {
-            accepted.insert(document)
+        var accepted = Set<DocumentKey>()
+        for group in c.groups where !group.matching.isEmpty && tree.accepts(group.leaves) {
+            accepted.insert(group.document)
             c.total += 1
             c.facets.count(value: group.facet)
             // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
-            let order = group.matching.sorted {
-                $0.score > $1.score || ($0.score == $1.score && passageNumber($0.doc) < passageNumber($1.doc))
-            }
+            let order = group.matching.sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
             c.heap.offer(score: order[0].score, doc: order[0].doc)
-            if c.sorting { c.everyMatch.append(order[0]) }
-            shown[order[0].doc] = (document, order.map(\.doc))
+            if c.sorting { c.everyMatch.append((order[0].score, order[0].doc)) }
+            shown[order[0].doc] = (group.document.string, order.map(\.doc))
         }
         return (shown, accepted)
     }
@@ -174,18 +221,18 @@ extension IndexReader {
     /// The passage number of the passage with reader-wide number `global` (`id#n` → n; 0 for another id).
     private func passageNumber(_ global: Int) -> Int {
         let (si, d) = locate(global)
-        return segments[si].id(of: d).flatMap { PassageID.split($0)?.number } ?? 0
+        return PassageID.split(bytes: segments[si].idBytes(d))?.number ?? 0
     }
 
     /// Up to `wanted` related documents: not matched, not a passage of an accepted document; from the ranking
     /// pass's candidates when it saw them all, else from a ranking pass of their own.
     private func relatedDocuments(
-        _ wanted: Int, _ c: Collection, accepted: Set<String>, _ searcher: Searcher, options: SearchOptions
+        _ wanted: Int, _ c: Collection, accepted: Set<DocumentKey>, _ searcher: Searcher, options: SearchOptions
     ) throws(KiteError) -> [Ranked] {
         func admit(_ si: Int, _ d: Int) -> Bool {
             if c.matchedWhole[si].contains(d) { return false }
             if segments[si].hasPassages, !accepted.isEmpty,
-                let document = PassageID.document(of: segments[si].idBytes(d)), accepted.contains(String(document)) {
+                let document = DocumentKey(passage: d, of: segments[si]), accepted.contains(document) {
                 return false
             }
             return true
@@ -254,25 +301,25 @@ extension IndexReader {
     private func pick(_ heap: TopK, wanted: Int, admit: (Int, Int) -> Bool) -> [Ranked] {
         let sorted = heap.sorted()
         var chosen: [Int] = []  // indices into `sorted`
-        var byDocument: [String: Int] = [:]  // a passage's document → its place in `chosen`
+        var byDocument: [DocumentKey: Int] = [:]  // a passage's document → its place in `chosen`
         for (i, e) in sorted.enumerated() {
             let (si, local) = locate(e.doc)
             guard admit(si, local) else { continue }
-            guard segments[si].hasPassages, let document = PassageID.document(of: segments[si].idBytes(local)) else {
+            guard segments[si].hasPassages, let document = DocumentKey(passage: local, of: segments[si]) else {
                 chosen.append(i)
                 continue
             }
-            if let at = byDocument[String(document)] {
+            if let at = byDocument[document] {
                 let kept = sorted[chosen[at]]
                 if kept.score == e.score && passageNumber(e.doc) < passageNumber(kept.doc) { chosen[at] = i }
                 continue
             }
-            byDocument[String(document)] = chosen.count
+            byDocument[document] = chosen.count
             chosen.append(i)
         }
         return chosen.prefix(wanted).map { i in
             let (si, local) = locate(sorted[i].doc)
-            let document = segments[si].hasPassages ? PassageID.document(of: segments[si].idBytes(local)).map(String.init) : nil
+            let document = segments[si].hasPassages ? DocumentKey(passage: local, of: segments[si])?.string : nil
             return Ranked(entry: sorted[i], documentID: document, related: true)
         }
     }

@@ -26,19 +26,30 @@ extension IndexReader {
         let k = options.capacity
         var heap = TopK(capacity: k)
         var facets = FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) })
-        let pruning = !options.countsAllHits && facets.field == nil && k > 0 && options.ranking.admitsPruning
+        // A count or facets must see every match. From the plan's document sets they do so without scoring, and
+        // the ranking may still skip the documents that cannot enter the top k.
+        let exhaustive = options.countsAllHits || facets.field != nil
+        let fromSets = exhaustive && options.countsFromDocumentSets
+        let pruning = (!exhaustive || fromSets) && k > 0 && options.ranking.admitsPruning
         var total = 0
         for (si, segment) in segments.enumerated() {
             var counts = facets.begin(segment)
-            try searcher.rank(segment: si, pruning: pruning, heap: &heap) { d in
-                total += 1
-                counts.count(d)
-                return true
+            if fromSets, var matches = try planner.documentsInBulk(searcher.plan, segment: segment) {
+                matches.subtract(segment.deletes)
+                total += matches.count
+                if facets.field != nil { for d in matches { counts.count(d) } }
+                if k > 0 { try searcher.rank(segment: si, pruning: pruning, heap: &heap) { _ in true } }
+            } else {
+                try searcher.rank(segment: si, pruning: pruning && !exhaustive, heap: &heap) { d in
+                    total += 1
+                    counts.count(d)
+                    return true
+                }
             }
             facets.end(counts)
         }
         let ranked = heap.sorted().dropFirst(max(0, options.offset)).map { Ranked(entry: $0) }
-        return SearchResults(totalHits: total, totalHitsIsExact: !pruning, hits: try hits(ranked, query, planner, options),
+        return SearchResults(totalHits: total, totalHitsIsExact: exhaustive || !pruning, hits: try hits(ranked, query, planner, options),
                              facets: facets.sorted)
     }
 

@@ -316,25 +316,26 @@ struct Planner {
             return children.count == 1 ? children[0] : DisjunctionScorer(children)
         case .boolean(let clauses):
             var required: [Scorer] = [], scoring: [Bool] = [], optional: [Scorer] = [], excluded: [Scorer] = []
+            var positive = false, negative = false  // whether the query has such clauses, matching here or not
             for (occur, p) in clauses {
                 let s = try scorer(p, segment: segment)
                 switch occur {
-                case .must: required.append(s); scoring.append(true)
-                case .filter: required.append(s); scoring.append(false)
-                case .should: if !(s is EmptyScorer) { optional.append(s) }
-                case .mustNot: if !(s is EmptyScorer) { excluded.append(s) }
+                case .must: required.append(s); scoring.append(true); positive = true
+                case .filter: required.append(s); scoring.append(false); positive = true
+                case .should: positive = true; if !(s is EmptyScorer) { optional.append(s) }
+                case .mustNot: negative = true; if !(s is EmptyScorer) { excluded.append(s) }
                 }
             }
             var base: Scorer
             if !required.isEmpty {
                 if required.contains(where: { $0 is EmptyScorer }) { return EmptyScorer() }
-                base = required.count == 1 && scoring[0] ? required[0] : try ConjunctionScorer(required, scoring: scoring)
+                base = required.count == 1 && scoring[0] ? required[0] : try ConjunctionScorer(leastCostFirst: required, scoring: scoring)
                 if !optional.isEmpty {
                     base = RequiredOptionalScorer(required: base, optional: optional.count == 1 ? optional[0] : DisjunctionScorer(optional))
                 }
             } else if !optional.isEmpty {
                 base = optional.count == 1 ? optional[0] : DisjunctionScorer(optional)
-            } else if !excluded.isEmpty {
+            } else if negative && !positive {  // only exclusions: every other document
                 base = AllScorer(count: segment.docCount)
             } else {
                 return EmptyScorer()
@@ -357,7 +358,10 @@ struct Planner {
             case .text: parts.append(p); return true
             case .none: return true
             case .fields(let plans): return plans.allSatisfy(flatten)
-            case .boolean(let clauses): return clauses.allSatisfy { $0.0 == .should && flatten($0.1) }
+            case .boolean(let clauses):
+                // One required clause alone (`+条例`) matches and scores as the clause itself.
+                if clauses.count == 1, clauses[0].0 == .must { return flatten(clauses[0].1) }
+                return clauses.allSatisfy { $0.0 == .should && flatten($0.1) }
             default: return false
             }
         }
@@ -376,7 +380,8 @@ struct Planner {
         return try WindowedScorer(segment: segment, terms: terms, bonuses: bonuses)
     }
 
-    private func lookup(_ segment: SegmentReader, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
+    /// The term dictionary entry of `term` in field `field` of `segment` (nil if absent), looked up once.
+    func lookup(_ segment: SegmentReader, field: Int, _ term: [UInt8]) throws(KiteError) -> TermInfo? {
         guard let s = segments.firstIndex(where: { $0 === segment }) else {
             return try term.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
         }

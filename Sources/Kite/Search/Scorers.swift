@@ -12,6 +12,9 @@ class Scorer {
     func score() throws(KiteError) -> Double { 0 }
     /// An upper bound of `score()` over all documents (for MaxScore pruning).
     var maxScore: Double { 0 }
+    /// An estimate of how many documents the scorer matches (Lucene's `cost`): a conjunction leads with its
+    /// cheapest child.
+    var cost: Int { Int.max }
     /// The last document of the stretch, starting at `target` (≥ the current document), over which
     /// ``maxScore(from:upTo:)`` can be tight: the end of the postings block holding `target` for a term. Top-k search
     /// skips from `target` past it when the bound cannot beat the k-th best score.
@@ -46,6 +49,7 @@ final class TermScorer: Scorer {
         weight * bm25.saturation(freq: Double(cursor.freq), length: segment.fieldLength(field, doc))
     }
     override var maxScore: Double { weight }
+    override var cost: Int { cursor.docFrequency }
     override func blockEnd(from target: Int) -> Int {
         guard let b = cursor.blockContaining(target) else { return PostingsCursor.exhausted - 1 }
         return cursor.blockLastDoc(b)
@@ -136,6 +140,7 @@ final class PhraseScorer: Scorer {
         return lengthScale > 0 ? s * Double(length) / (Double(length) + lengthScale) : s
     }
     override var maxScore: Double { weight }
+    override var cost: Int { cursors.map(\.docFrequency).min() ?? 0 }
 }
 
 /// Matches documents matching any child; the score is the sum of the matching children's scores.
@@ -177,6 +182,7 @@ final class DisjunctionScorer: Scorer {
         return s
     }
     override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
+    override var cost: Int { children.reduce(0) { $0 &+ $1.cost } }
     override func blockEnd(from target: Int) -> Int {
         var end = PostingsCursor.exhausted - 1
         for c in children where c.doc != PostingsCursor.exhausted { end = min(end, c.blockEnd(from: max(target, c.doc))) }
@@ -212,6 +218,7 @@ final class CoverageScorer: Scorer {
         return try disjunction.score() * pow(min(1, matched / total), exponent)
     }
     override var maxScore: Double { disjunction.maxScore }
+    override var cost: Int { disjunction.cost }
     override func blockEnd(from target: Int) -> Int { disjunction.blockEnd(from: target) }
     override func maxScore(from: Int, upTo end: Int) -> Double { disjunction.maxScore(from: from, upTo: end) }
 }
@@ -220,17 +227,29 @@ final class CoverageScorer: Scorer {
 final class ConjunctionScorer: Scorer {
     let children: [Scorer]
     let scoring: [Bool]
+    /// The scoring children, for ``score()``.
+    private let scored: [Scorer]
+    /// Children in the given order: the first leads (proposes each candidate).
     init(_ children: [Scorer], scoring: [Bool]) throws(KiteError) {
         self.children = children
         self.scoring = scoring
+        scored = zip(children, scoring).filter(\.1).map(\.0)
         super.init()
         try align(children.map(\.doc).max() ?? PostingsCursor.exhausted)
     }
+    /// Children reordered by ``Scorer/cost``, cheapest first (the rarest term leads; the others only advance).
+    convenience init(leastCostFirst children: [Scorer], scoring: [Bool]) throws(KiteError) {
+        let order = children.indices.sorted { (children[$0].cost, $0) < (children[$1].cost, $1) }
+        try self.init(order.map { children[$0] }, scoring: order.map { scoring[$0] })
+    }
+    override var cost: Int { children.map(\.cost).min() ?? 0 }
+    // As in DisjunctionScorer, the loops bind children `unowned(unsafe)`: the arrays hold them for the scorer's life.
     private func align(_ target: Int) throws(KiteError) {
         var target = target
         while target != PostingsCursor.exhausted {
             var agreed = true
-            for c in children {
+            for i in children.indices {
+                unowned(unsafe) let c = children[i]
                 if c.doc < target { try c.advance(to: target) }
                 if c.doc > target { target = c.doc; agreed = false; break }
             }
@@ -240,8 +259,9 @@ final class ConjunctionScorer: Scorer {
     }
     override func next() throws(KiteError) {
         guard doc != PostingsCursor.exhausted else { return }
-        try children[0].next()
-        try align(children[0].doc)
+        unowned(unsafe) let lead = children[0]
+        try lead.next()
+        try align(lead.doc)
     }
     override func advance(to target: Int) throws(KiteError) {
         guard doc < target else { return }
@@ -249,18 +269,21 @@ final class ConjunctionScorer: Scorer {
     }
     override func score() throws(KiteError) -> Double {
         var s = 0.0
-        for (c, sc) in zip(children, scoring) where sc { s += try c.score() }
+        for i in scored.indices {
+            unowned(unsafe) let c = scored[i]
+            s += try c.score()
+        }
         return s
     }
-    override var maxScore: Double { zip(children, scoring).reduce(0) { $0 + ($1.1 ? $1.0.maxScore : 0) } }
+    override var maxScore: Double { scored.reduce(0) { $0 + $1.maxScore } }
     override func blockEnd(from target: Int) -> Int {
         var end = PostingsCursor.exhausted - 1
-        for (c, sc) in zip(children, scoring) where sc { end = min(end, c.blockEnd(from: target)) }
+        for c in scored { end = min(end, c.blockEnd(from: target)) }
         return end
     }
     override func maxScore(from: Int, upTo end: Int) -> Double {
         var s = 0.0
-        for (c, sc) in zip(children, scoring) where sc { s += c.maxScore(from: from, upTo: end) }
+        for c in scored { s += c.maxScore(from: from, upTo: end) }
         return s
     }
 }
@@ -284,6 +307,7 @@ final class RequiredOptionalScorer: Scorer {
         return s
     }
     override var maxScore: Double { required.maxScore + optional.maxScore }
+    override var cost: Int { required.cost }
     override func blockEnd(from target: Int) -> Int { required.blockEnd(from: target) }
     override func maxScore(from: Int, upTo end: Int) -> Double {
         required.maxScore(from: from, upTo: end) + (optional.doc <= end ? optional.maxScore(from: from, upTo: end) : 0)
@@ -313,6 +337,7 @@ final class ExclusionScorer: Scorer {
     override func advance(to target: Int) throws(KiteError) { try required.advance(to: target); try skipExcluded() }
     override func score() throws(KiteError) -> Double { try required.score() }
     override var maxScore: Double { required.maxScore }
+    override var cost: Int { required.cost }
     override func blockEnd(from target: Int) -> Int { required.blockEnd(from: target) }
     override func maxScore(from: Int, upTo end: Int) -> Double { required.maxScore(from: from, upTo: end) }
 }
@@ -338,6 +363,7 @@ final class KeywordScorer: Scorer {
         }
         doc = PostingsCursor.exhausted
     }
+    override var cost: Int { segment.docCount }
     override func next() throws(KiteError) { if doc != PostingsCursor.exhausted { seek(doc + 1) } }
     override func advance(to target: Int) throws(KiteError) { if doc < target { seek(target) } }
 }
@@ -350,6 +376,7 @@ final class AllScorer: Scorer {
         super.init()
         doc = count > 0 ? 0 : PostingsCursor.exhausted
     }
+    override var cost: Int { count }
     override func next() throws(KiteError) { doc = doc + 1 < count ? doc + 1 : PostingsCursor.exhausted }
     override func advance(to target: Int) throws(KiteError) {
         if doc < target { doc = target < count ? target : PostingsCursor.exhausted }
@@ -362,6 +389,7 @@ final class EmptyScorer: Scorer {
         super.init()
         doc = PostingsCursor.exhausted
     }
+    override var cost: Int { 0 }
     override func next() throws(KiteError) {}
     override func advance(to target: Int) throws(KiteError) {}
 }
