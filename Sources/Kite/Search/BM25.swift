@@ -89,27 +89,11 @@ public struct Ranking: Hashable, Sendable {
 
 /// BM25 parameters of one field, with index-wide statistics.
 struct BM25Field {
-    var k1: Double { didSet { prepare() } }
-    var b: Double { didSet { prepare() } }
-    var averageLength: Double { didSet { prepare() } }
+    var k1: Double
+    var b: Double
+    var averageLength: Double
     /// BM25+ δ added to the saturation of a matching document (0: plain BM25).
     var delta: Double = 0
-    /// k1 · (1 − b) and k1 · b / avgdl: the length normalization as one multiply-add per posting.
-    private var normBase = 0.0
-    private var normPerLength = 0.0
-
-    init(k1: Double, b: Double, averageLength: Double, delta: Double = 0) {
-        self.k1 = k1
-        self.b = b
-        self.averageLength = averageLength
-        self.delta = delta
-        prepare()
-    }
-
-    private mutating func prepare() {
-        normBase = k1 * (1 - b)
-        normPerLength = k1 * b / max(averageLength, 1e-9)
-    }
 
     /// Lucene's idf: ln(1 + (N − df + 0.5) / (df + 0.5)).
     static func idf(documentCount n: Int, documentFrequency df: Int) -> Double {
@@ -119,7 +103,8 @@ struct BM25Field {
     /// tf / (tf + k1 · (1 − b + b · dl / avgdl)), the BM25 term-frequency saturation (Lucene ≥ 8 form).
     @inline(__always)
     func saturation(freq: Double, length: UInt32) -> Double {
-        freq / (freq + (normBase + normPerLength * Double(length))) + delta
+        let norm = k1 * (1 - b + b * Double(length) / max(averageLength, 1e-9))
+        return freq / (freq + norm) + delta
     }
 }
 

@@ -4,14 +4,15 @@
 extension Planner {
     /// The documents of `segment` that `plan` matches, deleted ones included, when they are found in bulk from
     /// postings; nil when finding them means walking a scorer anyway (a phrase, a filter, or a conjunction led by a
-    /// far rarer clause), which the ranking pass can count as it goes.
+    /// far rarer clause) or when the walk is short (a conjunction whose rarest clause has under
+    /// ``bulkConjunctionCost`` documents): the ranking pass then counts them as it goes.
     func documentsInBulk(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> DocSet? {
         switch plan {
         case .phrase, .keyword:
             return nil
         case .boolean(let clauses):
             let required = clauses.filter { $0.0 == .must || $0.0 == .filter }.map(\.1)
-            if try skewedConjunction(required, segment: segment) != nil { return nil }
+            if try walksConjunction(required, segment: segment, under: Planner.bulkConjunctionCost) { return nil }
         default:
             break
         }
@@ -86,13 +87,56 @@ extension Planner {
         return set
     }
 
+    /// Below this many documents in its rarest clause, a conjunction's matches are counted by the ranking pass's
+    /// walk rather than from sets (measured on laws.jsonl and short documents: decoding whole lists of a few
+    /// hundred documents twice cost more than scoring the intersection).
+    static let bulkConjunctionCost = 2_048
+
     /// A non-scoring conjunction of `plans` led by the rarest, when one plan's cost is under a quarter of
-    /// another's; nil when there are fewer than two or their costs are close (set intersection is then cheaper).
+    /// another's; nil when there are fewer than two plans or their costs are close (set intersection is then
+    /// cheaper).
     private func skewedConjunction(_ plans: [Plan], segment: SegmentReader) throws(KiteError) -> Scorer? {
-        guard plans.count > 1 else { return nil }
+        guard try walksConjunction(plans, segment: segment) else { return nil }
         let scorers = try plans.map { (p: Plan) throws(KiteError) -> Scorer in try scorer(p, segment: segment) }
-        let costs = scorers.map(\.cost)
-        guard let cheapest = costs.min(), let dearest = costs.max(), dearest / 4 > cheapest else { return nil }
         return try ConjunctionScorer(leastCostFirst: scorers, scoring: scorers.map { _ in false })
+    }
+
+    /// Whether a conjunction of `plans` is better walked than intersected as sets: when one plan's cost is under
+    /// a quarter of another's or the cheapest's is under `under`.
+    private func walksConjunction(_ plans: [Plan], segment: SegmentReader, under: Int = 0) throws(KiteError) -> Bool {
+        guard plans.count > 1 else { return false }
+        let costs = try plans.map { (p: Plan) throws(KiteError) -> Int in try cost(p, segment: segment) }
+        guard let cheapest = costs.min(), let dearest = costs.max() else { return false }
+        return dearest / 4 > cheapest || cheapest < under
+    }
+
+    /// The ``Scorer/cost`` of `plan`'s scorer in `segment`, from the term dictionary alone (no cursor opened).
+    private func cost(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> Int {
+        switch plan {
+        case .none:
+            return 0
+        case .all, .keyword:
+            return segment.docCount
+        case .text(let terms, _, _):
+            var sum = 0
+            for t in terms { sum += try lookup(segment, field: t.field, t.term)?.docFrequency ?? 0 }
+            return sum
+        case .phrase(let p):
+            var least = Int.max
+            for t in p.terms { least = min(least, try lookup(segment, field: p.field, t)?.docFrequency ?? 0) }
+            return least
+        case .fields(let plans):
+            var sum = 0
+            for p in plans { sum += try cost(p, segment: segment) }
+            return sum
+        case .boolean(let clauses):
+            let required = clauses.filter { $0.0 == .must || $0.0 == .filter }
+            var total = required.isEmpty ? 0 : Int.max
+            for (occur, p) in clauses where occur != .mustNot {
+                let c = try cost(p, segment: segment)
+                total = required.isEmpty ? total + (occur == .should ? c : 0) : (occur == .should ? total : min(total, c))
+            }
+            return clauses.allSatisfy({ $0.0 == .mustNot }) ? segment.docCount : total
+        }
     }
 }
