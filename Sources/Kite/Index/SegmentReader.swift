@@ -21,7 +21,7 @@ final class SegmentReader: @unchecked Sendable {
     let storedFile: MappedFile
     let deletes: DeleteSet
     private let passageScan = Mutex()
-    private nonisolated(unsafe) var passageFlag: Bool?
+    private nonisolated(unsafe) var passageTableBuilt: PassageTable?
 
     /// The term dictionary's reader (Format/TermsFile.swift).
     let termDictionary: TermDictionary
@@ -149,16 +149,18 @@ final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    /// Whether some id of the segment is a passage id (`id#n`), found by one scan of the ids on first use.
-    var hasPassages: Bool {
+    /// Which documents are passages, and of which document: built by one scan of the ids on first use.
+    var passageTable: PassageTable {
         passageScan.withLock {
-            if let known = passageFlag { return known }
-            var found = false
-            for d in 0..<docCount where PassageID.document(of: idBytes(d)) != nil { found = true; break }
-            passageFlag = found
-            return found
+            if let built = passageTableBuilt { return built }
+            let table = PassageTable(self)
+            passageTableBuilt = table
+            return table
         }
     }
+
+    /// Whether some id of the segment is a passage id (`id#n`).
+    var hasPassages: Bool { !passageTable.isEmpty }
 
     /// The external id of document `doc`.
     func id(of doc: Int) -> String? {

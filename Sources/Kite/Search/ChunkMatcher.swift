@@ -487,6 +487,7 @@ struct DocSet: Hashable, Sendable, Sequence {
     }
 
     var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+    var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
     mutating func formUnion(_ o: DocSet) { for i in words.indices { words[i] |= o.words[i] } }
     mutating func formIntersection(_ o: DocSet) { for i in words.indices { words[i] &= o.words[i] } }

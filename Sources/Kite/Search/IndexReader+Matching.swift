@@ -1,38 +1,5 @@
-#if canImport(Glibc)
-import Glibc  // memcmp
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The search of ``MatchMode/exact`` and ``MatchMode/related``: match sets first, ranking over them, related
 /// documents after.
-/// The id of a document split into passages, as bytes: hashed and compared byte for byte. (A `String` key is
-/// normalized on every hash, and with one per passage that was most of a common word's search time.)
-struct DocumentKey: Hashable {
-    let bytes: [UInt8]
-
-    /// The document of passage `doc` of `segment`, or nil when its id is not a passage id.
-    init?(passage doc: Int, of segment: SegmentReader) {
-        guard let (document, _) = PassageID.split(bytes: segment.idBytes(doc)) else { return nil }
-        bytes = Array(document)
-    }
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    var string: String { String(decoding: bytes, as: UTF8.self) }
-
-    /// Whether the key spells `other`.
-    func spells(_ other: UnsafeRawBufferPointer) -> Bool {
-        bytes.count == other.count && bytes.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-    }
-
-    static func == (a: DocumentKey, b: DocumentKey) -> Bool { a.bytes == b.bytes }
-}
-
 extension IndexReader {
     /// A scored passage: reader-wide number, and its number within its document (ties go to the lower).
     typealias ScoredPassage = (score: Double, doc: Int, number: Int)
@@ -58,25 +25,16 @@ extension IndexReader {
         var sets: [DocSet]
         var matched: DocSet
         var passages: DocSet
-        /// Each passage in `passages`, in order, with its document and passage number (consecutive passages of
-        /// one document share one key).
-        var passageList: [(doc: Int, document: DocumentKey, number: Int)] = []
     }
 
     private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
         let sets = try tree.leafSets(segment)
         var m = SegmentMatches(sets: sets, matched: tree.evaluate(sets, capacity: segment.docCount),
                                passages: DocSet(capacity: segment.docCount))
-        guard segment.hasPassages else { return m }
-        var any = DocSet(capacity: segment.docCount)
-        for s in sets { any.formUnion(s) }
-        var previous: DocumentKey?
-        try any.forEach { (d: Int) throws(KiteError) in
-            guard let (document, number) = PassageID.split(bytes: segment.idBytes(d)) else { return }
-            m.passages.insert(d)
-            if previous == nil || !previous!.spells(document) { previous = DocumentKey(bytes: Array(document)) }
-            m.passageList.append((d, previous!, number))
-        }
+        let table = segment.passageTable
+        guard !table.isEmpty else { return m }
+        for s in sets { m.passages.formUnion(s) }
+        m.passages.formIntersection(table.passages)
         m.matched.subtract(m.passages)
         return m
     }
@@ -85,10 +43,10 @@ extension IndexReader {
     /// documents split into passages (decided after every segment), and candidates for related documents.
     private struct Collection {
         let k: Int
-        /// The leaves that make a passage a matching one (``MatchTree/passageLeaves``).
-        let passageLeaves: Set<Int>
-        /// The leaves not under a `NOT` (``MatchTree/positiveLeaves``).
-        let positiveLeaves: Set<Int>
+        /// Per leaf, whether it makes a passage a matching one (``MatchTree/passageLeaves``).
+        let passageLeaves: [Bool]
+        /// Per leaf, whether it is not under a `NOT` (``MatchTree/positiveLeaves``).
+        let positiveLeaves: [Bool]
         /// Related documents are picked from the ranking pass itself (see ``matchingSearch(_:options:)``).
         let picksRelated: Bool
         /// Sorted by period, every match is ranked: the order is the period's, the score only breaks ties.
@@ -121,7 +79,8 @@ extension IndexReader {
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
         var c = Collection(
-            k: k, passageLeaves: Set(tree.passageLeaves), positiveLeaves: Set(tree.positiveLeaves), picksRelated: picksRelated, sorting: options.sort != .score,
+            k: k, passageLeaves: leafFlags(tree.passageLeaves, found), positiveLeaves: leafFlags(tree.positiveLeaves, found),
+            picksRelated: picksRelated, sorting: options.sort != .score,
             heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0),  // k ≤ 2³¹
             facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }))
         for (si, m) in found.enumerated() {
@@ -141,6 +100,13 @@ extension IndexReader {
                              facets: c.facets.sorted)
     }
 
+    /// Per leaf of the segments' sets, whether it is one of `leaves`.
+    private func leafFlags(_ leaves: [Int], _ found: [SegmentMatches]) -> [Bool] {
+        var flags = [Bool](repeating: false, count: found.first?.sets.count ?? 0)
+        for l in leaves where l < flags.count { flags[l] = true }
+        return flags
+    }
+
     /// Counts one segment's whole matches, ranks them, and gathers its passages into their documents' groups.
     private func collect(
         _ m: SegmentMatches, segment si: Int, _ searcher: Searcher, options: SearchOptions, into c: inout Collection
@@ -153,12 +119,12 @@ extension IndexReader {
             for d in m.matched { counts.count(d) }
             c.facets.end(counts)
         }
-        if !c.picksRelated && !c.sorting && m.passageList.isEmpty {
+        if !c.picksRelated && !c.sorting && m.passages.isEmpty {
             try rankMatches(m.matched, searcher, segment: si, options: options, heap: &c.heap)
             return
         }
-        var next = 0
-        var lastGroup: (DocumentKey, Int)?  // a document's passages come one after another: its group, found once
+        let table = segment.passageTable
+        var groupOfOrdinal = [Int](repeating: -1, count: table.documents.count)  // this segment's documents' groups
         var toScore = m.matched
         toScore.formUnion(m.passages)
         let base = bases[si]
@@ -173,21 +139,23 @@ extension IndexReader {
                 return
             }
             if c.picksRelated && score > 0 { c.relatedHeap.offer(score: score, doc: base + d) }
-            let (_, document, number) = m.passageList[next]
-            next += 1
-            let g: Int
-            if let (key, known) = lastGroup, key == document { g = known } else if let known = c.groupOf[document] { g = known } else {
-                g = c.groups.count
-                c.groupOf[document] = g
-                c.groups.append(PassageGroup(document: document, leaves: [Bool](repeating: false, count: m.sets.count),
-                                             facet: c.facets.value(of: d, in: segment)))
+            let o = Int(table.ordinals[d]), number = Int(table.numbers[d])
+            var g = groupOfOrdinal[o]
+            if g < 0 {
+                let document = table.documents[o]
+                if let known = c.groupOf[document] { g = known } else {
+                    g = c.groups.count
+                    c.groupOf[document] = g
+                    c.groups.append(PassageGroup(document: document, leaves: [Bool](repeating: false, count: m.sets.count),
+                                                 facet: c.facets.value(of: d, in: segment)))
+                }
+                groupOfOrdinal[o] = g
             }
-            lastGroup = (document, g)
             var holdsPassageLeaf = false, holdsPositive = false
             for (i, s) in m.sets.enumerated() where s.contains(d) {
                 c.groups[g].leaves[i] = true
-                if c.passageLeaves.contains(i) { holdsPassageLeaf = true }
-                if c.positiveLeaves.contains(i) { holdsPositive = true }
+                if c.passageLeaves[i] { holdsPassageLeaf = true }
+                if c.positiveLeaves[i] { holdsPositive = true }
             }
             if holdsPassageLeaf {
                 c.groups[g].passages.append((score, base + d, number))
@@ -221,7 +189,7 @@ extension IndexReader {
     /// The passage number of the passage with reader-wide number `global` (`id#n` → n; 0 for another id).
     private func passageNumber(_ global: Int) -> Int {
         let (si, d) = locate(global)
-        return PassageID.split(bytes: segments[si].idBytes(d))?.number ?? 0
+        return segments[si].passageTable.number(of: d)
     }
 
     /// Up to `wanted` related documents: not matched, not a passage of an accepted document; from the ranking
@@ -229,10 +197,10 @@ extension IndexReader {
     private func relatedDocuments(
         _ wanted: Int, _ c: Collection, accepted: Set<DocumentKey>, _ searcher: Searcher, options: SearchOptions
     ) throws(KiteError) -> [Ranked] {
+        let tables = accepted.isEmpty ? [] : segments.map(\.passageTable)
         func admit(_ si: Int, _ d: Int) -> Bool {
             if c.matchedWhole[si].contains(d) { return false }
-            if segments[si].hasPassages, !accepted.isEmpty,
-                let document = DocumentKey(passage: d, of: segments[si]), accepted.contains(document) {
+            if !accepted.isEmpty, let document = tables[si].document(of: d), accepted.contains(document) {
                 return false
             }
             return true
@@ -305,7 +273,7 @@ extension IndexReader {
         for (i, e) in sorted.enumerated() {
             let (si, local) = locate(e.doc)
             guard admit(si, local) else { continue }
-            guard segments[si].hasPassages, let document = DocumentKey(passage: local, of: segments[si]) else {
+            guard let document = segments[si].passageTable.document(of: local) else {
                 chosen.append(i)
                 continue
             }
@@ -319,7 +287,7 @@ extension IndexReader {
         }
         return chosen.prefix(wanted).map { i in
             let (si, local) = locate(sorted[i].doc)
-            let document = segments[si].hasPassages ? DocumentKey(passage: local, of: segments[si])?.string : nil
+            let document = segments[si].passageTable.document(of: local)?.string
             return Ranked(entry: sorted[i], documentID: document, related: true)
         }
     }
