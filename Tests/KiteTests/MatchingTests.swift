@@ -412,6 +412,49 @@ struct UnitText {
         #expect(both.hits[0].score > 0)  // ranked by both words, though no passage holds both
     }
 
+    /// Passages of one document committed into different segments are still one document: matched by words in
+    /// different segments, counted once, shown once with every matching passage, and none of them listed as a
+    /// related document — exactly as when they share a segment.
+    @Test func aDocumentsPassagesInSeveralSegmentsAreOneDocument() throws {
+        let parts = Self.passages("gwr-2022", Self.longBody(["统计局", "过渡", "过渡", "过渡", "普查", "统计"]))
+        #expect(parts.first { $0["body"]!.contains("统计局") }?.id != parts.last { $0["body"]!.contains("统计") }?.id)
+        let others = [Document(id: "only-stats", fields: ["body": "统计工作"]), Document(id: "census", fields: ["body": "普查过渡"])]
+        func build(committingEach: Bool) throws -> (TemporaryDirectory, IndexReader) {
+            let dir = TemporaryDirectory()
+            let w = try IndexWriter(at: dir.path, options: .init(mergeFactor: 100))
+            for p in parts + others {
+                try w.add(p)
+                if committingEach { try w.commit() }
+            }
+            try w.commit()
+            w.close()
+            return (dir, try IndexReader(at: dir.path))
+        }
+        let (d1, spread) = try build(committingEach: true)
+        let (d2, together) = try build(committingEach: false)
+        #expect(spread.segmentCount == parts.count + others.count && together.segmentCount == 1)
+        // 统计局: a passage in one segment matches, one in another holds only the ranking's 统计 (a related
+        // candidate, which must not show the matched document again).
+        for q in ["统计 普查", "统计 AND 普查", "统计", "过渡", "普查 -统计", "统计 OR 普查", "统计 period:2022", "统计局"] {
+            for mode in [MatchMode.exact, .related] {
+                let options = SearchOptions(limit: 5, match: mode)
+                let a = try spread.search(q, options: options), b = try together.search(q, options: options)
+                #expect(a.totalHits == b.totalHits, "\(q)")
+                #expect(a.hits.map(\.documentID) == b.hits.map(\.documentID), "\(q) \(mode)")
+                #expect(a.hits.map(\.isRelated) == b.hits.map(\.isRelated), "\(q) \(mode)")
+                #expect(a.hits.map(\.matchingPassages) == b.hits.map(\.matchingPassages), "\(q) \(mode)")
+                #expect(a.hits.map(\.passages) == b.hits.map(\.passages), "\(q) \(mode)")
+                #expect(a.facets.map(\.count) == b.facets.map(\.count), "\(q)")
+                #expect(Set(a.hits.map(\.documentID)).count == a.hits.count, "\(q): a document shown twice")
+            }
+        }
+        let both = try spread.search("统计 普查", options: SearchOptions(limit: 5))
+        #expect(both.totalHits == 1 && both.hits.first?.documentID == "gwr-2022")
+        #expect(both.hits.first?.matchingPassages == parts.filter { $0["body"]!.contains("统计") || $0["body"]!.contains("普查") }.count)
+        #expect(!both.hits.dropFirst().contains { $0.documentID == "gwr-2022" })
+        _ = (d1, d2)
+    }
+
     /// A period filter holds for every passage of a document in that period; only passages with the query's text
     /// are its matching passages (a filter once made all 40 passages of a report "match").
     @Test func aPeriodFilterDoesNotMakeEveryPassageAMatchingOne() throws {

@@ -35,6 +35,8 @@ final class PassageTable: Sendable {
     let documents: [DocumentKey]
     /// The segment's passages.
     let passages: DocSet
+    /// The ordinal of each document of ``documents``.
+    let ordinalOf: [DocumentKey: Int32]
 
     var isEmpty: Bool { documents.isEmpty }
 
@@ -66,8 +68,17 @@ final class PassageTable: Sendable {
         }
         self.documents = documents
         self.passages = passages
+        self.ordinalOf = ordinalOf
         self.ordinals = documents.isEmpty ? [] : ordinals
         self.numbers = documents.isEmpty ? [] : numbers
+    }
+
+    /// The ordinal of the document of document `d` when it is a passage.
+    @inline(__always)
+    func ordinal(of d: Int) -> Int? {
+        guard !documents.isEmpty else { return nil }
+        let o = ordinals[d]
+        return o < 0 ? nil : Int(o)
     }
 
     /// The document of document `d` when it is a passage.

@@ -4,27 +4,41 @@ extension IndexReader {
     /// A scored passage: reader-wide number, and its number within its document (ties go to the lower).
     typealias ScoredPassage = (score: Double, doc: Int, number: Int)
 
-    /// A document split into passages, gathered over segments: which leaves any passage holds, and its passages
-    /// that hold one of the query's passage leaves (``MatchTree/passageLeaves``), scored.
+    /// A document split into passages, gathered over segments: which leaves any passage holds, whether the tree
+    /// accepts it (decided from the sets, before any scoring), and its matching passages, scored: those that hold
+    /// one of the query's passage leaves (``MatchTree/passageLeaves``), else those that hold only other positive
+    /// leaves (a filter, in `统计 OR period:2022`).
     private struct PassageGroup {
         let document: DocumentKey
         var leaves: [Bool]
-        var passages: [ScoredPassage] = []
-        /// Passages that hold only other positive leaves (a filter, in `统计 OR period:2022`): the document's
-        /// matching passages when none holds a passage leaf.
-        var otherPassages: [ScoredPassage] = []
         var facet: String?
+        /// Whether a passage holds a passage leaf; whether one holds only other positive leaves.
+        var holdsPassageLeaf = false
+        var holdsOtherPositive = false
+        var accepted = false
+        var matching: [ScoredPassage] = []
 
-        /// The matching passages: those with the query's text, else those of the leaves that matched instead.
-        var matching: [ScoredPassage] { passages.isEmpty ? otherPassages : passages }
+        /// Whether a passage that holds a passage leaf (`leaf`) or only other positive ones is a matching one.
+        func counts(passageLeaf leaf: Bool) -> Bool { leaf || !holdsPassageLeaf }
     }
 
-    /// One segment's matches: the leaves' sets, the documents that match whole, and the passages any leaf holds
-    /// (decided per document, after every segment).
+    /// A passage that holds a positive leaf: its document's group, number, and whether it holds a passage leaf.
+    private struct PassageRef {
+        var doc: Int
+        var group: Int
+        var number: Int
+        var holdsPassageLeaf: Bool
+    }
+
+    /// One segment's matches: the leaves' sets, the documents that match whole, the passages any leaf holds, and
+    /// those that hold a positive leaf, with their groups (``gatherPassages(_:segment:into:)``).
     private struct SegmentMatches {
         var sets: [DocSet]
         var matched: DocSet
         var passages: DocSet
+        var refs: [PassageRef] = []
+        /// Per document of the segment's ``PassageTable``, its group (-1: none of its passages holds a leaf here).
+        var groupOfOrdinal: [Int] = []
     }
 
     private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
@@ -83,16 +97,23 @@ extension IndexReader {
             picksRelated: picksRelated, sorting: options.sort != .score,
             heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0),  // k ≤ 2³¹
             facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }))
+        // Documents split into passages are accepted or not from the sets of all segments first; only the
+        // matching passages of accepted ones are scored.
+        for si in found.indices { gatherPassages(&found[si], segment: si, into: &c) }
+        for g in c.groups.indices {
+            c.groups[g].accepted = (c.groups[g].holdsPassageLeaf || c.groups[g].holdsOtherPositive) && tree.accepts(c.groups[g].leaves)
+        }
         for (si, m) in found.enumerated() {
             try collect(m, segment: si, searcher, options: options, into: &c)
         }
-        let (shown, accepted) = documentsOfPassages(tree, &c)
+        let shown = documentsOfPassages(&c)
         let best = c.sorting ? Array(byPeriod(c.everyMatch, options.sort).prefix(k)) : c.heap.sorted()
         var ranked = best.map { e in
             Ranked(entry: e, documentID: shown[e.doc]?.document, passages: shown[e.doc]?.passages.count ?? 1,
                    passageDocs: shown[e.doc]?.passages ?? [])
         }
         if options.match == .related && ranked.count < k {
+            let accepted = acceptedDocuments(found, c)
             ranked += try relatedDocuments(k - ranked.count, c, accepted: accepted, searcher, options: options)
         }
         let page = Array(ranked.dropFirst(max(0, options.offset)))
@@ -107,7 +128,41 @@ extension IndexReader {
         return flags
     }
 
-    /// Counts one segment's whole matches, ranks them, and gathers its passages into their documents' groups.
+    /// Gathers the passages of segment `si` into their documents' groups: the leaves each holds, and which
+    /// passages hold a positive leaf (in `m.refs`, in document order).
+    private func gatherPassages(_ m: inout SegmentMatches, segment si: Int, into c: inout Collection) {
+        if m.passages.isEmpty { return }
+        let segment = segments[si]
+        let table = segment.passageTable
+        var groupOfOrdinal = [Int](repeating: -1, count: table.documents.count)
+        defer { m.groupOfOrdinal = groupOfOrdinal }
+        let sets = m.sets
+        for d in m.passages {
+            let o = Int(table.ordinals[d])
+            var g = groupOfOrdinal[o]
+            if g < 0 {
+                let document = table.documents[o]
+                if let known = c.groupOf[document] { g = known } else {
+                    g = c.groups.count
+                    c.groupOf[document] = g
+                    c.groups.append(PassageGroup(document: document, leaves: [Bool](repeating: false, count: sets.count),
+                                                 facet: c.facets.value(of: d, in: segment)))
+                }
+                groupOfOrdinal[o] = g
+            }
+            var holdsPassageLeaf = false, holdsPositive = false
+            for i in sets.indices where sets[i].contains(d) {
+                c.groups[g].leaves[i] = true
+                if c.passageLeaves[i] { holdsPassageLeaf = true }
+                if c.positiveLeaves[i] { holdsPositive = true }
+            }
+            if holdsPassageLeaf { c.groups[g].holdsPassageLeaf = true } else if holdsPositive { c.groups[g].holdsOtherPositive = true }
+            if holdsPositive { m.refs.append(PassageRef(doc: d, group: g, number: Int(table.numbers[d]), holdsPassageLeaf: holdsPassageLeaf)) }
+        }
+    }
+
+    /// Counts one segment's whole matches, ranks them, and scores the matching passages of accepted documents
+    /// into their groups.
     private func collect(
         _ m: SegmentMatches, segment si: Int, _ searcher: Searcher, options: SearchOptions, into c: inout Collection
     ) throws(KiteError) {
@@ -119,71 +174,67 @@ extension IndexReader {
             for d in m.matched { counts.count(d) }
             c.facets.end(counts)
         }
-        if !c.picksRelated && !c.sorting && m.passages.isEmpty {
+        // The matching passages of accepted documents, in document order.
+        let refs = m.refs.filter { c.groups[$0.group].accepted && c.groups[$0.group].counts(passageLeaf: $0.holdsPassageLeaf) }
+        if !c.picksRelated && !c.sorting && refs.isEmpty {
             try rankMatches(m.matched, searcher, segment: si, options: options, heap: &c.heap)
             return
         }
-        let table = segment.passageTable
-        var groupOfOrdinal = [Int](repeating: -1, count: table.documents.count)  // this segment's documents' groups
+        var passages = DocSet(capacity: segment.docCount)
+        for r in refs { passages.insert(r.doc) }
+        var next = 0
         var toScore = m.matched
-        toScore.formUnion(m.passages)
+        toScore.formUnion(passages)
         let base = bases[si]
         let deletes = segment.deletes
         let seen = try searcher.score(
             toScore, segment: segment,
             others: { d, score in if !deletes.contains(d) { c.relatedHeap.offer(score: score, doc: base + d) } }) {
             (d: Int, score: Double) throws(KiteError) in
-            guard m.passages.contains(d) else {
+            guard passages.contains(d) else {
                 c.heap.offer(score: score, doc: base + d)
                 if c.sorting { c.everyMatch.append((score, base + d)) }
                 return
             }
             if c.picksRelated && score > 0 { c.relatedHeap.offer(score: score, doc: base + d) }
-            let o = Int(table.ordinals[d]), number = Int(table.numbers[d])
-            var g = groupOfOrdinal[o]
-            if g < 0 {
-                let document = table.documents[o]
-                if let known = c.groupOf[document] { g = known } else {
-                    g = c.groups.count
-                    c.groupOf[document] = g
-                    c.groups.append(PassageGroup(document: document, leaves: [Bool](repeating: false, count: m.sets.count),
-                                                 facet: c.facets.value(of: d, in: segment)))
-                }
-                groupOfOrdinal[o] = g
-            }
-            var holdsPassageLeaf = false, holdsPositive = false
-            for (i, s) in m.sets.enumerated() where s.contains(d) {
-                c.groups[g].leaves[i] = true
-                if c.passageLeaves[i] { holdsPassageLeaf = true }
-                if c.positiveLeaves[i] { holdsPositive = true }
-            }
-            if holdsPassageLeaf {
-                c.groups[g].passages.append((score, base + d, number))
-            } else if holdsPositive {
-                c.groups[g].otherPassages.append((score, base + d, number))
-            }
+            let r = refs[next]
+            next += 1
+            c.groups[r.group].matching.append((score, base + d, r.number))
         }
         c.relatedSeen = seen && c.relatedSeen
     }
 
     /// Documents of passages that the tree accepts: one match each, at the best passage. Returns the shown passage
     /// of each (with its document and its matching passages, best first) and the accepted documents.
-    private func documentsOfPassages(_ tree: MatchTree, _ c: inout Collection)
-        -> (shown: [Int: (document: String, passages: [Int])], accepted: Set<DocumentKey>)
-    {
+    private func documentsOfPassages(_ c: inout Collection) -> [Int: (document: String, passages: [Int])] {
         var shown: [Int: (document: String, passages: [Int])] = [:]
-        var accepted = Set<DocumentKey>()
-        for group in c.groups where !group.matching.isEmpty && tree.accepts(group.leaves) {
-            accepted.insert(group.document)
+        for group in c.groups where group.accepted {
             c.total += 1
             c.facets.count(value: group.facet)
             // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
             let order = group.matching.sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
+            guard !order.isEmpty else { continue }  // (each accepted group's matching passages were all scored)
             c.heap.offer(score: order[0].score, doc: order[0].doc)
             if c.sorting { c.everyMatch.append((order[0].score, order[0].doc)) }
             shown[order[0].doc] = (group.document.string, order.map(\.doc))
         }
-        return (shown, accepted)
+        return shown
+    }
+
+    /// Per segment, per document of its ``PassageTable``, whether the document was accepted (so none of its
+    /// passages is a related one): from the groups gathered in the segment, and, when several segments hold
+    /// passages, by the accepted documents' keys in the others.
+    private func acceptedDocuments(_ found: [SegmentMatches], _ c: Collection) -> [[Bool]] {
+        let tables = segments.map(\.passageTable)
+        var flags = tables.map { [Bool](repeating: false, count: $0.documents.count) }
+        for (si, m) in found.enumerated() {
+            for (o, g) in m.groupOfOrdinal.enumerated() where g >= 0 && c.groups[g].accepted { flags[si][o] = true }
+        }
+        guard tables.filter({ !$0.isEmpty }).count > 1 else { return flags }
+        for group in c.groups where group.accepted {
+            for si in tables.indices { if let o = tables[si].ordinalOf[group.document] { flags[si][Int(o)] = true } }
+        }
+        return flags
     }
 
     /// The passage number of the passage with reader-wide number `global` (`id#n` → n; 0 for another id).
@@ -195,14 +246,12 @@ extension IndexReader {
     /// Up to `wanted` related documents: not matched, not a passage of an accepted document; from the ranking
     /// pass's candidates when it saw them all, else from a ranking pass of their own.
     private func relatedDocuments(
-        _ wanted: Int, _ c: Collection, accepted: Set<DocumentKey>, _ searcher: Searcher, options: SearchOptions
+        _ wanted: Int, _ c: Collection, accepted: [[Bool]], _ searcher: Searcher, options: SearchOptions
     ) throws(KiteError) -> [Ranked] {
-        let tables = accepted.isEmpty ? [] : segments.map(\.passageTable)
+        let tables = segments.map(\.passageTable)
         func admit(_ si: Int, _ d: Int) -> Bool {
             if c.matchedWhole[si].contains(d) { return false }
-            if !accepted.isEmpty, let document = tables[si].document(of: d), accepted.contains(document) {
-                return false
-            }
+            if let o = tables[si].ordinal(of: d), accepted[si][o] { return false }
             return true
         }
         var picked = c.picksRelated && c.relatedSeen ? pick(c.relatedHeap, wanted: wanted, admit: admit) : []
