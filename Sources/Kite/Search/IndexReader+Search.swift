@@ -29,12 +29,13 @@ extension IndexReader {
         // A count or facets must see every match. From the plan's document sets they do so without scoring, and
         // the ranking may still skip the documents that cannot enter the top k.
         let exhaustive = options.countsAllHits || facets.field != nil
-        let fromSets = exhaustive && options.countsFromDocumentSets
+        let fromSets = exhaustive && options.countsFromDocumentSetsFrom < Int.max
         let pruning = (!exhaustive || fromSets) && k > 0 && options.ranking.admitsPruning
         var total = 0
         for (si, segment) in segments.enumerated() {
             var counts = facets.begin(segment)
-            if fromSets, var matches = try planner.documentsInBulk(searcher.plan, segment: segment) {
+            if fromSets, var matches = try planner.documentsInBulk(
+                searcher.plan, segment: segment, from: options.countsFromDocumentSetsFrom) {
                 matches.subtract(segment.deletes)
                 total += matches.count
                 if facets.field != nil { for d in matches { counts.count(d) } }

@@ -4,18 +4,19 @@
 extension Planner {
     /// The documents of `segment` that `plan` matches, deleted ones included, when they are found in bulk from
     /// postings; nil when finding them means walking a scorer anyway (a phrase, a filter, or a conjunction led by a
-    /// far rarer clause) or when the walk is short (a conjunction whose rarest clause has under
-    /// ``bulkConjunctionCost`` documents): the ranking pass then counts them as it goes.
-    func documentsInBulk(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> DocSet? {
+    /// far rarer clause) or when the walk is short (the plan's ``Scorer/cost`` is under `from`, by default
+    /// ``bulkCost``): the ranking pass then counts them as it goes.
+    func documentsInBulk(_ plan: Plan, segment: SegmentReader, from: Int = Planner.bulkCost) throws(KiteError) -> DocSet? {
         switch plan {
         case .phrase, .keyword:
             return nil
         case .boolean(let clauses):
             let required = clauses.filter { $0.0 == .must || $0.0 == .filter }.map(\.1)
-            if try walksConjunction(required, segment: segment, under: Planner.bulkConjunctionCost) { return nil }
+            if try walksConjunction(required, segment: segment) { return nil }
         default:
             break
         }
+        if try cost(plan, segment: segment) < from { return nil }
         return try documents(plan, segment: segment)
     }
 
@@ -87,10 +88,11 @@ extension Planner {
         return set
     }
 
-    /// Below this many documents in its rarest clause, a conjunction's matches are counted by the ranking pass's
-    /// walk rather than from sets (measured on laws.jsonl and short documents: decoding whole lists of a few
-    /// hundred documents twice cost more than scoring the intersection).
-    static let bulkConjunctionCost = 2_048
+    /// Below this many candidate documents, a plan's matches are counted by the ranking pass's walk rather than
+    /// from sets: measured on laws.jsonl (3,475 long documents) and the same text as 45,519 short ones, decoding
+    /// short lists a second time cost more than scoring every match (OR p50 +5-9 %, AND p50 +11-20 %), while long
+    /// lists of common words gain (OR p95 0.5x on short documents).
+    static let bulkCost = 2_048
 
     /// A non-scoring conjunction of `plans` led by the rarest, when one plan's cost is under a quarter of
     /// another's; nil when there are fewer than two plans or their costs are close (set intersection is then
@@ -102,12 +104,12 @@ extension Planner {
     }
 
     /// Whether a conjunction of `plans` is better walked than intersected as sets: when one plan's cost is under
-    /// a quarter of another's or the cheapest's is under `under`.
-    private func walksConjunction(_ plans: [Plan], segment: SegmentReader, under: Int = 0) throws(KiteError) -> Bool {
+    /// a quarter of another's.
+    private func walksConjunction(_ plans: [Plan], segment: SegmentReader) throws(KiteError) -> Bool {
         guard plans.count > 1 else { return false }
         let costs = try plans.map { (p: Plan) throws(KiteError) -> Int in try cost(p, segment: segment) }
         guard let cheapest = costs.min(), let dearest = costs.max() else { return false }
-        return dearest / 4 > cheapest || cheapest < under
+        return dearest / 4 > cheapest
     }
 
     /// The ``Scorer/cost`` of `plan`'s scorer in `segment`, from the term dictionary alone (no cursor opened).

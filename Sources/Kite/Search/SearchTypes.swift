@@ -31,9 +31,10 @@ public struct SearchOptions: Hashable, Sendable {
     public var sort: HitOrder = .score
     /// Whether plain text queries may use the window-at-a-time scorer (tests compare it with the other path).
     var windowedScoring = true
-    /// Whether ``MatchMode/any`` counts and facets from document sets while the ranking skips what cannot enter
-    /// the top k, instead of scoring every match (tests compare the two).
-    var countsFromDocumentSets = true
+    /// From how many candidate documents (a plan's ``Scorer/cost`` in a segment) ``MatchMode/any`` counts and
+    /// facets from document sets while the ranking skips what cannot enter the top k, instead of scoring every
+    /// match (tests compare the two: 0 always, `Int.max` never).
+    var countsFromDocumentSetsFrom = Planner.bulkCost
 
     /// How many ranked documents a search keeps: ``limit`` + ``offset``, each clamped to 0…2³⁰ (a huge limit means
     /// "all", and must not overflow).
