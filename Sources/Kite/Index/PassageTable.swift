@@ -35,8 +35,6 @@ final class PassageTable: Sendable {
     let documents: [DocumentKey]
     /// The segment's passages.
     let passages: DocSet
-    /// The ordinal of each document of ``documents``.
-    let ordinalOf: [DocumentKey: Int32]
 
     var isEmpty: Bool { documents.isEmpty }
 
@@ -68,7 +66,6 @@ final class PassageTable: Sendable {
         }
         self.documents = documents
         self.passages = passages
-        self.ordinalOf = ordinalOf
         self.ordinals = documents.isEmpty ? [] : ordinals
         self.numbers = documents.isEmpty ? [] : numbers
     }
@@ -92,4 +89,41 @@ final class PassageTable: Sendable {
     /// The passage number of document `d` (0 when it is not a passage).
     @inline(__always)
     func number(of d: Int) -> Int { documents.isEmpty ? 0 : Int(numbers[d]) }
+}
+
+/// The documents split into passages over a reader's segments, numbered reader-wide: for each segment, the number of
+/// each document of its ``PassageTable``. Built once per reader (``IndexReader/passageDocuments``); documents are
+/// matched by key only when several segments hold passages, so a search groups passages by array lookups alone.
+final class PassageDocuments: Sendable {
+    /// Each segment's table.
+    let tables: [PassageTable]
+    /// Per segment, per ordinal of its table: the reader-wide document number.
+    let numbers: [[Int32]]
+    /// How many documents split into passages the reader holds.
+    let count: Int
+
+    init(_ segments: [SegmentReader]) {
+        let tables = segments.map(\.passageTable)
+        var numbers: [[Int32]] = []
+        var count = 0
+        if tables.filter({ !$0.isEmpty }).count <= 1 {
+            for t in tables {
+                numbers.append((0..<t.documents.count).map { Int32(count + $0) })
+                count += t.documents.count
+            }
+        } else {
+            var numberOf: [DocumentKey: Int32] = [:]
+            for t in tables {
+                numbers.append(t.documents.map { key in
+                    if let known = numberOf[key] { return known }
+                    numberOf[key] = Int32(count)
+                    count += 1
+                    return Int32(count - 1)
+                })
+            }
+        }
+        self.tables = tables
+        self.numbers = numbers
+        self.count = count
+    }
 }

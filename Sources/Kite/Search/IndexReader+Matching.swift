@@ -37,8 +37,6 @@ extension IndexReader {
         var matched: DocSet
         var passages: DocSet
         var refs: [PassageRef] = []
-        /// Per document of the segment's ``PassageTable``, its group (-1: none of its passages holds a leaf here).
-        var groupOfOrdinal: [Int] = []
     }
 
     private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
@@ -71,9 +69,11 @@ extension IndexReader {
         var relatedSeen = true
         var total = 0
         var facets: FacetCounts
-        /// Documents split into passages, in order of first sight; `groupOf` finds one by its id.
+        /// Documents split into passages, in order of first sight.
         var groups: [PassageGroup] = []
-        var groupOf: [DocumentKey: Int] = [:]
+        /// The reader's documents split into passages, and the group of each (-1: none of its passages holds a leaf).
+        let passageDocuments: PassageDocuments
+        var groupOf: [Int32]
         var everyMatch: [(score: Double, doc: Int)] = []
         var matchedWhole: [DocSet] = []
     }
@@ -96,7 +96,8 @@ extension IndexReader {
             k: k, passageLeaves: leafFlags(tree.passageLeaves, found), positiveLeaves: leafFlags(tree.positiveLeaves, found),
             picksRelated: picksRelated, sorting: options.sort != .score,
             heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0),  // k ≤ 2³¹
-            facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }))
+            facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }),
+            passageDocuments: passageDocuments, groupOf: [Int32](repeating: -1, count: passageDocuments.count))
         // Documents split into passages are accepted or not from the sets of all segments first; only the
         // matching passages of accepted ones are scored.
         for si in found.indices { gatherPassages(&found[si], segment: si, into: &c) }
@@ -113,7 +114,7 @@ extension IndexReader {
                    passageDocs: shown[e.doc]?.passages ?? [])
         }
         if options.match == .related && ranked.count < k {
-            let accepted = acceptedDocuments(found, c)
+            let accepted = acceptedDocuments(c)
             ranked += try relatedDocuments(k - ranked.count, c, accepted: accepted, searcher, options: options)
         }
         let page = Array(ranked.dropFirst(max(0, options.offset)))
@@ -133,22 +134,17 @@ extension IndexReader {
     private func gatherPassages(_ m: inout SegmentMatches, segment si: Int, into c: inout Collection) {
         if m.passages.isEmpty { return }
         let segment = segments[si]
-        let table = segment.passageTable
-        var groupOfOrdinal = [Int](repeating: -1, count: table.documents.count)
-        defer { m.groupOfOrdinal = groupOfOrdinal }
+        let table = c.passageDocuments.tables[si], numbers = c.passageDocuments.numbers[si]
         let sets = m.sets
         for d in m.passages {
             let o = Int(table.ordinals[d])
-            var g = groupOfOrdinal[o]
+            let number = Int(numbers[o])
+            var g = Int(c.groupOf[number])
             if g < 0 {
-                let document = table.documents[o]
-                if let known = c.groupOf[document] { g = known } else {
-                    g = c.groups.count
-                    c.groupOf[document] = g
-                    c.groups.append(PassageGroup(document: document, leaves: [Bool](repeating: false, count: sets.count),
-                                                 facet: c.facets.value(of: d, in: segment)))
-                }
-                groupOfOrdinal[o] = g
+                g = c.groups.count
+                c.groupOf[number] = Int32(g)
+                c.groups.append(PassageGroup(document: table.documents[o], leaves: [Bool](repeating: false, count: sets.count),
+                                             facet: c.facets.value(of: d, in: segment)))
             }
             var holdsPassageLeaf = false, holdsPositive = false
             for i in sets.indices where sets[i].contains(d) {
@@ -222,19 +218,14 @@ extension IndexReader {
     }
 
     /// Per segment, per document of its ``PassageTable``, whether the document was accepted (so none of its
-    /// passages is a related one): from the groups gathered in the segment, and, when several segments hold
-    /// passages, by the accepted documents' keys in the others.
-    private func acceptedDocuments(_ found: [SegmentMatches], _ c: Collection) -> [[Bool]] {
-        let tables = segments.map(\.passageTable)
-        var flags = tables.map { [Bool](repeating: false, count: $0.documents.count) }
-        for (si, m) in found.enumerated() {
-            for (o, g) in m.groupOfOrdinal.enumerated() where g >= 0 && c.groups[g].accepted { flags[si][o] = true }
+    /// passages is a related one), through the reader-wide document numbers.
+    private func acceptedDocuments(_ c: Collection) -> [[Bool]] {
+        c.passageDocuments.numbers.map { numbers in
+            numbers.map { n in
+                let g = Int(c.groupOf[Int(n)])
+                return g >= 0 && c.groups[g].accepted
+            }
         }
-        guard tables.filter({ !$0.isEmpty }).count > 1 else { return flags }
-        for group in c.groups where group.accepted {
-            for si in tables.indices { if let o = tables[si].ordinalOf[group.document] { flags[si][Int(o)] = true } }
-        }
-        return flags
     }
 
     /// The passage number of the passage with reader-wide number `global` (`id#n` → n; 0 for another id).
@@ -248,7 +239,7 @@ extension IndexReader {
     private func relatedDocuments(
         _ wanted: Int, _ c: Collection, accepted: [[Bool]], _ searcher: Searcher, options: SearchOptions
     ) throws(KiteError) -> [Ranked] {
-        let tables = segments.map(\.passageTable)
+        let tables = c.passageDocuments.tables
         func admit(_ si: Int, _ d: Int) -> Bool {
             if c.matchedWhole[si].contains(d) { return false }
             if let o = tables[si].ordinal(of: d), accepted[si][o] { return false }
