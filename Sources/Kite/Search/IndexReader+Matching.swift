@@ -107,11 +107,14 @@ extension IndexReader {
         for (si, m) in found.enumerated() {
             try collect(m, segment: si, searcher, options: options, into: &c)
         }
-        let shown = documentsOfPassages(&c)
+        documentsOfPassages(&c)
         let best = c.sorting ? Array(byPeriod(c.everyMatch, options.sort).prefix(k)) : c.heap.sorted()
         var ranked = best.map { e in
-            Ranked(entry: e, documentID: shown[e.doc]?.document, passages: shown[e.doc]?.passages.count ?? 1,
-                   passageDocs: shown[e.doc]?.passages ?? [])
+            guard let g = group(ofPassage: e.doc, c), c.groups[g].accepted else { return Ranked(entry: e) }
+            // Its matching passages, best first; equal scores go to the lower passage number, whatever segments (or
+            // shards) the passages are in.
+            let order = c.groups[g].matching.sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
+            return Ranked(entry: e, documentID: c.groups[g].document.string, passages: order.count, passageDocs: order.map(\.doc))
         }
         if options.match == .related && ranked.count < k {
             let accepted = acceptedDocuments(c)
@@ -200,21 +203,27 @@ extension IndexReader {
         c.relatedSeen = seen && c.relatedSeen
     }
 
-    /// Documents of passages that the tree accepts: one match each, at the best passage. Returns the shown passage
-    /// of each (with its document and its matching passages, best first) and the accepted documents.
-    private func documentsOfPassages(_ c: inout Collection) -> [Int: (document: String, passages: [Int])] {
-        var shown: [Int: (document: String, passages: [Int])] = [:]
+    /// Documents of passages that the tree accepts: one match each, at the best passage (of equal ones, the lowest
+    /// passage number).
+    private func documentsOfPassages(_ c: inout Collection) {
         for group in c.groups where group.accepted {
             c.total += 1
             c.facets.count(value: group.facet)
-            // Equal scores go to the lower passage number, whatever segments (or shards) the passages are in.
-            let order = group.matching.sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
-            guard !order.isEmpty else { continue }  // (each accepted group's matching passages were all scored)
-            c.heap.offer(score: order[0].score, doc: order[0].doc)
-            if c.sorting { c.everyMatch.append((order[0].score, order[0].doc)) }
-            shown[order[0].doc] = (group.document.string, order.map(\.doc))
+            guard var best = group.matching.first else { continue }  // (each accepted group's matching passages were all scored)
+            for p in group.matching.dropFirst() where p.score > best.score || (p.score == best.score && p.number < best.number) {
+                best = p
+            }
+            c.heap.offer(score: best.score, doc: best.doc)
+            if c.sorting { c.everyMatch.append((best.score, best.doc)) }
         }
-        return shown
+    }
+
+    /// The group of the document the passage with reader-wide number `global` belongs to, if it was gathered.
+    private func group(ofPassage global: Int, _ c: Collection) -> Int? {
+        let (si, d) = locate(global)
+        guard let o = c.passageDocuments.tables[si].ordinal(of: d) else { return nil }
+        let g = Int(c.groupOf[Int(c.passageDocuments.numbers[si][o])])
+        return g >= 0 ? g : nil
     }
 
     /// Per segment, per document of its ``PassageTable``, whether the document was accepted (so none of its
