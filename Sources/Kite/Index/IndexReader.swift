@@ -32,18 +32,10 @@ public final class IndexReader: Sendable {
     let bases: [Int]
     /// N and the field length sums over every segment, for BM25.
     let collectionStatistics: CollectionStatistics
-    private let passageScan = Mutex()
-    private nonisolated(unsafe) var passageDocumentsBuilt: PassageDocuments?
+    private let passageDocumentsBuilt = BuiltOnce<PassageDocuments>()
 
     /// The documents split into passages over the segments, numbered reader-wide; built on first use.
-    var passageDocuments: PassageDocuments {
-        passageScan.withLock {
-            if let built = passageDocumentsBuilt { return built }
-            let built = PassageDocuments(segments)
-            passageDocumentsBuilt = built
-            return built
-        }
-    }
+    var passageDocuments: PassageDocuments { passageDocumentsBuilt.value { PassageDocuments(segments) } }
 
     /// Opens the current commit of the index at `path`, or of every shard when `path` is a shard set's directory
     /// (one with a ``ShardSet/fileName`` file).

@@ -20,8 +20,7 @@ final class SegmentReader: @unchecked Sendable {
     let keywordsFile: MappedFile
     let storedFile: MappedFile
     let deletes: DeleteSet
-    private let passageScan = Mutex()
-    private nonisolated(unsafe) var passageTableBuilt: PassageTable?
+    private let passageTableBuilt = BuiltOnce<PassageTable>()
 
     /// The term dictionary's reader (Format/TermsFile.swift).
     let termDictionary: TermDictionary
@@ -150,14 +149,7 @@ final class SegmentReader: @unchecked Sendable {
     }
 
     /// Which documents are passages, and of which document: built by one scan of the ids on first use.
-    var passageTable: PassageTable {
-        passageScan.withLock {
-            if let built = passageTableBuilt { return built }
-            let table = PassageTable(self)
-            passageTableBuilt = table
-            return table
-        }
-    }
+    var passageTable: PassageTable { passageTableBuilt.value { PassageTable(self) } }
 
     /// Whether some id of the segment is a passage id (`id#n`).
     var hasPassages: Bool { !passageTable.isEmpty }

@@ -15,3 +15,21 @@ final class Mutex: @unchecked Sendable {
         return try body()
     }
 }
+
+/// A value built on first use and shared from then on (a reader's derived tables): `value(_:)` builds it once under
+/// the lock; later calls return it.
+final class BuiltOnce<Value: Sendable>: @unchecked Sendable {
+    private let lock = Mutex()
+    private var built: Value?
+
+    init() {}
+
+    func value(_ build: () -> Value) -> Value {
+        lock.withLock {
+            if let built { return built }
+            let value = build()
+            built = value
+            return value
+        }
+    }
+}
