@@ -39,7 +39,7 @@ extension IndexReader {
                 matches.subtract(segment.deletes)
                 total += matches.count
                 if facets.field != nil { for d in matches { counts.count(d) } }
-                if k > 0 { try searcher.rank(segment: si, pruning: pruning, heap: &heap) { _ in true } }
+                if k > 0 { try searcher.rank(segment: si, pruning: pruning, heap: &heap, within: matches) }
             } else {
                 try searcher.rank(segment: si, pruning: pruning && !exhaustive, heap: &heap) { d in
                     total += 1

@@ -349,7 +349,11 @@ struct Planner {
 
     /// A window-at-a-time scorer for `plan` when it is a plain disjunction of terms (one or several fields, with
     /// proximity bonuses, without the coverage factor); nil for other shapes.
-    func windowedScorer(_ plan: Plan, segment: SegmentReader) throws(KiteError) -> WindowedScorer? {
+    ///
+    /// With `requiredAsDisjunction`, a top-level boolean of required clauses only (`+日 +和`) flattens too: for a
+    /// document holding every clause its score is the same sum. The caller must then offer only the documents of
+    /// the conjunction (its document set); others score as if the clauses were alternatives.
+    func windowedScorer(_ plan: Plan, segment: SegmentReader, requiredAsDisjunction: Bool = false) throws(KiteError) -> WindowedScorer? {
         guard ranking.coordination == 0 else { return nil }
         // Flatten: a should-only boolean of text plans (the default operator) is one big disjunction too.
         var parts: [Plan] = []
@@ -365,7 +369,13 @@ struct Planner {
             default: return false
             }
         }
-        guard flatten(plan), !parts.isEmpty else { return nil }
+        var flattened: Bool
+        if requiredAsDisjunction, case .boolean(let clauses) = plan, clauses.count > 1, clauses.allSatisfy({ $0.0 == .must }) {
+            flattened = clauses.allSatisfy { flatten($0.1) }
+        } else {
+            flattened = flatten(plan)
+        }
+        guard flattened, !parts.isEmpty else { return nil }
         var terms: [WindowedScorer.Term] = []
         var bonuses: [Scorer] = []
         for part in parts {

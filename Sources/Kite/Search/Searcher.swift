@@ -49,6 +49,23 @@ struct Searcher {
         }
     }
 
+    /// Runs the ranking over segment `si` offering only the documents of `matches` (the plan's own documents there,
+    /// deleted ones removed) to `heap`. A conjunction of required clauses then ranks window at a time over the
+    /// union of its clauses' terms (each document of `matches` holds every clause, so its sum is the conjunction's
+    /// score), instead of a document-at-a-time walk of the intersection.
+    func rank(segment si: Int, pruning: Bool, heap: inout TopK, within matches: DocSet) throws(KiteError) {
+        let segment = reader.segments[si]
+        let base = reader.bases[si]
+        if windowed, case .boolean = plan,
+           let scorer = try planner.windowedScorer(plan, segment: segment, requiredAsDisjunction: true) {
+            try scorer.run(pruning: pruning, threshold: { heap.threshold }) { (d: Int, s: Double) throws(KiteError) in
+                if matches.contains(d) { heap.offer(score: s, doc: base + d) }
+            }
+            return
+        }
+        try rank(segment: si, pruning: pruning, heap: &heap) { matches.contains($0) }
+    }
+
     /// Calls `body` with every document of `docs` (of `segment`), in increasing order, and its ranking score (0 for
     /// a document without any of the query's terms). With the window-at-a-time scorer, the ranking runs as for an
     /// OR query and the documents of `docs` are picked from it, which is faster than advancing to each; every other
