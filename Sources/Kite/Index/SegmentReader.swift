@@ -151,9 +151,6 @@ final class SegmentReader: @unchecked Sendable {
     /// Which documents are passages, and of which document: built by one scan of the ids on first use.
     var passageTable: PassageTable { passageTableBuilt.value { PassageTable(self) } }
 
-    /// Whether some id of the segment is a passage id (`id#n`).
-    var hasPassages: Bool { !passageTable.isEmpty }
-
     /// The external id of document `doc`.
     func id(of doc: Int) -> String? {
         guard doc >= 0, doc < docCount else { return nil }
