@@ -141,6 +141,26 @@ private struct SegmentContent {
             var listed: [[UInt8]] = []
             while try terms.next() { listed.append(terms.term) }
             #expect(listed == postings[f].keys.sorted(by: { $0.lexicographicallyPrecedes($1) }), "field \(f) terms")
+            // Near misses (a byte more, a byte less, the last byte one up or down) are found exactly when they are terms.
+            for term in listed {
+                var variants = [term + [0], Array(term.dropLast()), [0] + term]
+                if let last = term.last {
+                    if last < 255 { variants.append(term.dropLast() + [last + 1]) }
+                    if last > 0 { variants.append(term.dropLast() + [last - 1, 255]) }
+                }
+                for v in variants where !v.isEmpty {
+                    let found = try v.withBytes { (t) throws(KiteError) in try reader.lookup(field: f, term: t) }
+                    #expect((found != nil) == (postings[f][v] != nil), "field \(f) lookup of \(v)")
+                }
+            }
+            // A prefix walk lists exactly the terms that start with it, whatever block they begin in.
+            for term in listed.enumerated().filter({ $0.offset % 11 == 0 }).map(\.element) {
+                for prefix in (1...term.count).map({ Array(term.prefix($0)) }) + [term + [0], [term[0] &+ 1]] {
+                    var walked: [[UInt8]] = []
+                    try reader.forEachTerm(field: f, prefix: prefix) { (t, _) in walked.append(Array(t)); return true }
+                    #expect(walked == listed.filter { $0.starts(with: prefix) }, "field \(f) prefix \(prefix)")
+                }
+            }
             for (term, docs) in postings[f] {
                 let info = try #require(try term.withBytes { (t) throws(KiteError) in try reader.lookup(field: f, term: t) })
                 #expect(info.docFrequency == docs.count)

@@ -87,6 +87,15 @@ struct ByteReader {
     }
 
     @inline(__always) mutating func vint() throws(KiteError) -> UInt64 {
+        // One byte (most lengths, counts and small deltas) without the loop.
+        if offset < end, base[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(base[offset])
+        }
+        return try longVint()
+    }
+
+    @inline(never) private mutating func longVint() throws(KiteError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

@@ -125,6 +125,21 @@ struct FieldTerms {
     /// End of the field's blocks (start of the next field's, or of the index).
     var end: Int
 
+    /// The last block whose first term sorts at or before `term` (-1: none), by binary search of the first terms.
+    func lastBlock(startingAtOrBefore term: UnsafeRawBufferPointer) -> Int {
+        firstTerms.withUnsafeBytes { ft in
+            firstStarts.withUnsafeBufferPointer { starts in
+                var lo = 0, hi = blockOffsets.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    let first = UnsafeRawBufferPointer(rebasing: ft[starts[mid]..<starts[mid + 1]])
+                    if compareBytes(first, term) <= 0 { lo = mid + 1 } else { hi = mid }
+                }
+                return lo - 1
+            }
+        }
+    }
+
     /// Validates a `.tim` file (envelope and checksum) and reads its block index from the end: one entry per text
     /// field, block offsets increasing and inside the file.
     static func readIndex(_ file: MappedFile, segment: SegmentInfo, textFieldCount: Int) throws(KiteError) -> [FieldTerms] {
@@ -182,26 +197,52 @@ struct TermDictionary {
 
     /// Looks `term` up in text field `field`.
     func lookup(field: Int, term: UnsafeRawBufferPointer) throws(KiteError) -> TermInfo? {
-        let f = fields[field]
-        let blocks = f.blockOffsets.count
-        guard blocks > 0 else { return nil }
-        // Last block whose first term <= term.
-        var lo = 0, hi = blocks
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let c = f.firstTerms.withUnsafeBytes { ft in
-                compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), term)
-            }
-            if c <= 0 { lo = mid + 1 } else { hi = mid }
+        let block = fields[field].lastBlock(startingAtOrBefore: term)
+        guard block >= 0 else { return nil }
+        var (r, n) = try termBlock(field, block)
+        var docOffset = 0, posOffset = 0
+        guard let c = try ceiling(of: term, in: &r, entries: n, docOffset: &docOffset, posOffset: &posOffset), c.equal else {
+            return nil
         }
-        if lo == 0 { return nil }
-        var found: TermInfo? = nil
-        try scanBlock(field: field, block: lo - 1) { (t: UnsafeRawBufferPointer, info: TermInfo) in
-            let c = compare(t, term)
-            if c == 0 { found = info; return false }
-            return c < 0
+        return c.info
+    }
+
+    /// The first entry of a term block at or after `target`, found without spelling out the terms before it.
+    fileprivate struct Ceiling {
+        var info: TermInfo
+        /// The entry's term is `target`'s first `shared` bytes followed by `suffix` (bytes of the mapped file).
+        var shared: Int
+        var suffix: UnsafeRawBufferPointer
+        var equal: Bool
+        /// Entries read, this one included.
+        var read: Int
+    }
+
+    /// Reads the entries of a block (from `r`, `n` of them) up to the first term at or after `target`; nil when
+    /// every one sorts before it. `matched` is how many leading bytes the previous term shares with `target` (which
+    /// sorts after it): an entry sharing fewer bytes with its predecessor sorts after `target`, one sharing more
+    /// sorts before it, and only one sharing exactly `matched` bytes has its suffix compared.
+    fileprivate func ceiling(
+        of target: UnsafeRawBufferPointer, in r: inout ByteReader, entries n: Int, docOffset: inout Int, posOffset: inout Int
+    ) throws(KiteError) -> Ceiling? {
+        var previousLength = 0, matched = 0
+        for k in 0..<n {
+            let shared = try r.vint(max: previousLength)
+            let suffix = try r.bytes(try r.vint(max: r.remaining))
+            let info = try readStatistics(&r, docOffset: &docOffset, posOffset: &posOffset)
+            previousLength = shared + suffix.count
+            // Fewer shared bytes: it differs from the previous term where that one still matched, so it is after.
+            if shared < matched { return Ceiling(info: info, shared: shared, suffix: suffix, equal: false, read: k + 1) }
+            guard shared == matched else { continue }  // more: it keeps the previous term's smaller byte, so before
+            var i = 0
+            while i < suffix.count && matched + i < target.count && suffix[i] == target[matched + i] { i += 1 }
+            let common = matched + i
+            let after = i < suffix.count && (common == target.count || suffix[i] > target[common])
+            let equal = i == suffix.count && common == target.count
+            if after || equal { return Ceiling(info: info, shared: shared, suffix: suffix, equal: equal, read: k + 1) }
+            matched = common
         }
-        return found
+        return nil
     }
 
     /// Calls `body` for every term of `field` in order, until it returns false.
@@ -217,41 +258,14 @@ struct TermDictionary {
     func forEachTerm(
         field: Int, prefix: [UInt8], _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool
     ) throws(KiteError) {
-        let f = fields[field]
-        guard !f.blockOffsets.isEmpty else { return }
-        // The last block whose first term sorts before the prefix: the first term with the prefix is in it or later.
-        var lo = 0, hi = f.blockOffsets.count
         try prefix.withBytes { (key) throws(KiteError) in
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let c = f.firstTerms.withUnsafeBytes { ft in
-                    compare(UnsafeRawBufferPointer(rebasing: ft[f.firstStarts[mid]..<f.firstStarts[mid + 1]]), key)
-                }
-                if c < 0 { lo = mid + 1 } else { hi = mid }
-            }
-            var terms = TermEnumerator(dictionary: self, field: field, firstBlock: max(lo - 1, 0))
-            while try terms.next() {
+            var terms = TermEnumerator(dictionary: self, field: field)
+            var more = try terms.seek(ceiling: key)
+            while more, terms.term.starts(with: key) {
                 let info = terms.info
-                let more = try terms.term.withBytes { (t: UnsafeRawBufferPointer) throws(KiteError) -> Bool in
-                    if t.starts(with: key) { return try body(t, info) }
-                    return compare(t, key) < 0  // before the prefix: go on; after it: done
-                }
-                if !more { return }
+                guard try terms.term.withBytes({ (t) throws(KiteError) in try body(t, info) }) else { return }
+                more = try terms.next()
             }
-        }
-    }
-
-    private func scanBlock(
-        field: Int, block: Int, _ body: (UnsafeRawBufferPointer, TermInfo) throws(KiteError) -> Bool
-    ) throws(KiteError) {
-        var (r, n) = try termBlock(field, block)
-        var term = [UInt8]()
-        term.reserveCapacity(64)
-        var docOffset = 0, posOffset = 0
-        for _ in 0..<n {
-            let info = try readTermEntry(&r, term: &term, docOffset: &docOffset, posOffset: &posOffset)
-            let more = try term.withBytes { (t) throws(KiteError) in try body(t, info) }
-            if !more { return }
         }
     }
 
@@ -264,6 +278,12 @@ struct TermDictionary {
         let suffix = try r.vint(max: r.remaining)
         term.removeLast(term.count - shared)
         term.append(contentsOf: try r.bytes(suffix))
+        return try readStatistics(&r, docOffset: &docOffset, posOffset: &posOffset)
+    }
+
+    /// Decodes the rest of a term entry after its term: document frequency and postings offsets.
+    @inline(__always)
+    private func readStatistics(_ r: inout ByteReader, docOffset: inout Int, posOffset: inout Int) throws(KiteError) -> TermInfo {
         let df = try r.vint(max: docCount)
         docOffset += try r.vint(max: postingsBody.count)
         posOffset += try r.vint(max: positionsBody.count)
@@ -283,8 +303,6 @@ struct TermDictionary {
         return (r, n)
     }
 
-    @inline(__always)
-    private func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int { compareBytes(a, b) }
 
 }
 
@@ -303,16 +321,39 @@ struct TermEnumerator {
     private var docOffset = 0
     private var posOffset = 0
 
-    /// Starts before the first term of term block `firstBlock` (0: the whole field).
-    init(segment: SegmentReader, field: Int, firstBlock: Int = 0) {
-        self.init(dictionary: segment.termDictionary, field: field, firstBlock: firstBlock)
+    /// Starts before the field's first term.
+    init(segment: SegmentReader, field: Int) {
+        self.init(dictionary: segment.termDictionary, field: field)
     }
 
-    /// Starts before the first term of term block `firstBlock` (0: the whole field).
-    init(dictionary: TermDictionary, field: Int, firstBlock: Int = 0) {
+    /// Starts before the field's first term.
+    init(dictionary: TermDictionary, field: Int) {
         self.dictionary = dictionary
         self.field = field
-        block = firstBlock - 1
+    }
+
+    /// Moves to the first term at or after `target`; false if there is none.
+    mutating func seek(ceiling target: UnsafeRawBufferPointer) throws(KiteError) -> Bool {
+        let b = dictionary.fields[field].lastBlock(startingAtOrBefore: target)
+        left = 0
+        guard b >= 0 else {  // every term is after it (or there is none)
+            block = -1
+            return try next()
+        }
+        var (r, n) = try dictionary.termBlock(field, b)
+        block = b
+        docOffset = 0
+        posOffset = 0
+        guard let c = try dictionary.ceiling(of: target, in: &r, entries: n, docOffset: &docOffset, posOffset: &posOffset) else {
+            return try next()  // the first term of the next block
+        }
+        term.removeAll(keepingCapacity: true)
+        term.append(contentsOf: target[..<c.shared])
+        term.append(contentsOf: c.suffix)
+        info = c.info
+        reader = r
+        left = n - c.read
+        return true
     }
 
     /// Moves to the next term; false at the end of the field.

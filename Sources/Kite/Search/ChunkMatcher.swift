@@ -38,6 +38,13 @@ struct Chunk: Hashable {
         guard !units.isEmpty else { return nil }
         self.units = units
         self.han = han
+        var utf8: [UInt8] = [], ends: [Int] = [0]
+        for u in units {
+            utf8.append(contentsOf: u.utf8)
+            ends.append(utf8.count)
+        }
+        self.utf8 = utf8
+        unitEnds = ends
         // Both definitions of Han agree on it (the analyzer's ranges, and the ideographic property that `han` and
         // the walk's rules use), so that joins are relied on only where the analyzer wrote them and the walk agrees.
         joinable = zip(units, han).map { u, isHan in
@@ -46,10 +53,14 @@ struct Chunk: Hashable {
         }
     }
 
+    /// The units' UTF-8, one after another; unit `i` is `utf8[unitEnds[i]..<unitEnds[i + 1]]`.
+    private let utf8: [UInt8]
+    private let unitEnds: [Int]
+
     var count: Int { units.count }
 
     /// The bytes of units `range`, as a term of the index spells them.
-    func bytes(_ range: Range<Int>) -> [UInt8] { Array(units[range].joined().utf8) }
+    func bytes(_ range: Range<Int>) -> [UInt8] { Array(utf8[unitEnds[range.lowerBound]..<unitEnds[range.upperBound]]) }
 }
 
 /// Finds the documents of one segment's text field that contain a ``Chunk`` under a ``TextMatching`` rule, from the
@@ -211,7 +222,9 @@ final class ChunkMatcher {
     /// The other pieces, by the unit they start at.
     private let byStart: [[Piece]]
 
-    init(_ chunk: Chunk, rule: TextMatching, joins: Bool, segment: SegmentReader, field: Int) throws(KiteError) {
+    init(
+        _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int
+    ) throws(KiteError) {
         self.chunk = chunk
         self.segment = segment
         let n = chunk.count
@@ -223,7 +236,7 @@ final class ChunkMatcher {
             if piece.start == 0 && piece.end == n { whole.append(piece) } else { byStart[piece.start].append(piece) }
         }
         func lookup(_ bytes: [UInt8]) throws(KiteError) -> TermInfo? {
-            try bytes.withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
+            try planner.lookup(segment, field: field, bytes)
         }
         // Two joinable characters under word-start matching: the word, its longer words and the join decide (below);
         // pieces starting at the second character would serve only a walk, which then never runs.

@@ -34,9 +34,12 @@ struct MatchTree {
     private(set) var root: Node = .none
     /// Whether the index holds joins (``AnalyzerConfiguration/emitsJoins``), which matching then relies on.
     let joins: Bool
+    /// The search's planner: term lookups are shared with the ranking's (a chunk's words are looked up by both).
+    private let planner: Planner
 
     init(_ query: Query, planner: Planner, reader: IndexReader, rule: TextMatching) throws(KiteError) {
         joins = reader.analyzer.configuration.writesJoins
+        self.planner = planner
         root = try node(query, planner: planner, reader: reader, rule: rule)
     }
 
@@ -146,7 +149,8 @@ struct MatchTree {
             case .chunk(let chunk, let fields, let rule):
                 set = DocSet(capacity: segment.docCount)
                 for f in fields {
-                    try ChunkMatcher(chunk, rule: rule, joins: joins, segment: segment, field: f).collect(into: &set)
+                    try ChunkMatcher(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: f)
+                        .collect(into: &set)
                 }
             }
             set.subtract(segment.deletes)
