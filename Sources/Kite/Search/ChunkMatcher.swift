@@ -169,12 +169,12 @@ final class ChunkMatcher {
             }
             // Many terms (a prefix's longer words): a heap by current document touches only the cursors that are
             // behind `doc` (Lucene's disjunction approximation), not every term for every candidate.
-            var onDoc: [Int] = []
             while let top = heap.first, cs[top].doc < doc {
                 try cs[top].advance(to: doc)
                 heap.siftDownFirst(cs)
             }
-            heap.collect(cs, doc: doc, into: &onDoc)
+            onDoc.removeAll(keepingCapacity: true)
+            heap.collect(cs, doc: doc, into: &onDoc, stack: &stack)
             for i in onDoc {
                 if try !each(cs[i], body) { return false }
             }
@@ -190,6 +190,9 @@ final class ChunkMatcher {
 
         private var scratch: [Int32] = []
         private var heap = CursorHeap()
+        /// The cursors on the current document, and the heap walk's stack (kept between documents).
+        private var onDoc: [Int] = []
+        private var stack: [Int] = []
 
         /// The positions of the piece's terms in `doc`, sorted (cursors only move forward). Only for a piece of one
         /// term (a bigram's first character, and the walk through ``forEachPosition(_:_:)``), whose cursor must not
@@ -457,9 +460,10 @@ struct CursorHeap {
         }
     }
 
-    /// The cursors on `doc` (the heap's top ones).
-    func collect(_ cursors: [PostingsCursor], doc: Int, into out: inout [Int]) {
-        var stack = [0]
+    /// The cursors on `doc` (the heap's top ones); `stack` is scratch space.
+    func collect(_ cursors: [PostingsCursor], doc: Int, into out: inout [Int], stack: inout [Int]) {
+        stack.removeAll(keepingCapacity: true)
+        stack.append(0)
         while let i = stack.popLast() {
             guard i < items.count, cursors[items[i]].doc == doc else { continue }
             out.append(items[i])
