@@ -43,6 +43,34 @@ import Testing
         #expect(try adjusted.segments(of: "15G手机").first == "15G")
     }
 
+    /// A word of the dictionary that joins a number word with Han characters (`1996年`) is one word: its number word
+    /// matches (whole, at the word's start), nothing inside it starts a word, and a match marks only the chunk.
+    @Test func aMixedWordMatchesItsNumberWordWholeAndNothingInside() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, analyzer: AnalyzerConfiguration(dictionary: try UserDictionary(words: ["1996年"])))
+        let body = "１９９６年发展很快"
+        try w.add(Document(id: "a", fields: ["body": body]))
+        try w.add(Document(id: "b", fields: ["body": "19960人参加"]))
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(try r.analyzer.segments(of: body).first == "１９９６年")
+        let words = try r.analyzer.terms(in: body)
+        #expect(!words.contains { $0.text == "年" }, "no part of the mixed word is a term of its own")
+        func ids(_ q: String, _ rule: TextMatching = .wordStart) throws -> [String] {
+            try r.search(q, options: SearchOptions(limit: 10, match: .exact, textMatching: rule)).hits.map(\.id).sorted()
+        }
+        #expect(try ids("1996") == ["a"])  // not 19960
+        #expect(try ids("1996年") == ["a"])
+        #expect(try ids("1996年发展") == ["a"])
+        #expect(try ids("年") == [])
+        #expect(try ids("996年") == [])
+        #expect(try ids("1996", .wholeWords) == [])
+        #expect(try ids("年", .substring) == ["a"])
+        let hit = try #require(try r.search("1996", options: SearchOptions(limit: 1, match: .exact)).hits.first)
+        #expect(HighlightTests.marked(hit.highlights["body"], in: body) == ["１９９６"])
+    }
+
     @Test func badLinesAreErrorsNamingTheLine() {
         func line(_ text: String) -> Int? {
             do { _ = try UserDictionary(parsing: text); return nil } catch { return error.line }
@@ -115,8 +143,8 @@ import Testing
             guard text.units.count > 8 else { continue }
             let length = 2 + Int(random.next() % 3)
             let s = Int(random.next() % UInt64(text.units.count - length))
-            let piece = text.units[s..<(s + length)]
-            if piece.allSatisfy({ $0.unicodeScalars.allSatisfy(\.properties.isIdeographic) }) { words.insert(piece.joined()) }
+            let piece = Array(text.units[s..<(s + length)])
+            if Self.spellsOneChunk(piece, needsHan: true) { words.insert(piece.joined()) }
         }
         let dir = TemporaryDirectory()
         let w = try IndexWriter(at: dir.path, analyzer: AnalyzerConfiguration(dictionary: try UserDictionary(words: words)),
@@ -135,7 +163,13 @@ import Testing
             return matched.values.reduce(into: [:]) { $0[$1, default: 0] += 1 }
         }
         var chunks = Set<[String]>()
-        while chunks.count < 20 {
+        // Mixed words of the dictionary: each whole, and its letter or number word alone (1996 must match 1996年).
+        for word in words.sorted().filter({ $0.unicodeScalars.contains { $0.properties.generalCategory == .decimalNumber } }).prefix(4) {
+            let units = UnitText(word, reader.analyzer).units
+            chunks.insert(units)
+            if let other = units.first(where: { !$0.unicodeScalars.first!.properties.isIdeographic }) { chunks.insert([other]) }
+        }
+        while chunks.count < 28 {
             let fields = texts[Int(random.next() % UInt64(texts.count))]
             let text = fields[Int(random.next() % UInt64(fields.count))]
             guard text.units.count > 8 else { continue }
@@ -143,14 +177,32 @@ import Testing
             var s = Int(random.next() % UInt64(text.units.count - length))
             if random.next() % 2 == 0 { while s > 0 && !text.starts[s] { s -= 1 } }
             let chunk = Array(text.units[s..<(s + length)])
-            if chunk.allSatisfy({ $0.unicodeScalars.allSatisfy(\.properties.isIdeographic) }) { chunks.insert(chunk) }
+            if Self.spellsOneChunk(chunk, needsHan: false) { chunks.insert(chunk) }
         }
+        #expect(words.contains { $0.unicodeScalars.contains { $0.properties.numericType != nil && !$0.properties.isIdeographic } },
+                "the dictionary holds words that mix digits with Han characters")
+        #expect(chunks.contains { $0.contains { !$0.unicodeScalars.first!.properties.isIdeographic } },
+                "some chunks hold a letter or number word")
         for chunk in chunks.sorted(by: { $0.joined() < $1.joined() }) {
             for rule in [TextMatching.wordStart, .wholeWords] {
                 let res = try reader.search(chunk.joined(), options: SearchOptions(limit: 0, textMatching: rule))
                 MatchingTests.expectCounts(res, bruteForce { $0.contains(chunk, rule) }, "\(chunk.joined()) \(rule)")
             }
         }
+    }
+
+    /// Whether units (Han characters, and letter or number words) read back as the same units when joined: Han
+    /// characters and letters or digits only, with a Han character between any two other words (and one at least,
+    /// with `needsHan`).
+    static func spellsOneChunk(_ units: [String], needsHan: Bool) -> Bool {
+        func isHan(_ u: String) -> Bool { u.unicodeScalars.allSatisfy(\.properties.isIdeographic) }
+        func isAlphanumeric(_ u: String) -> Bool {
+            u.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.generalCategory == .decimalNumber }
+        }
+        guard !needsHan || units.contains(where: isHan), units.allSatisfy({ isHan($0) || isAlphanumeric($0) }) else {
+            return false
+        }
+        return zip(units, units.dropFirst()).allSatisfy { isHan($0) || isHan($1) }
     }
 
     @Test func theCLIReadsDictionariesAndRejectsABadOneInOneLine() throws {

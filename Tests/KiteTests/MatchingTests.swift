@@ -66,7 +66,16 @@ struct UnitText {
     init(_ text: String, _ analyzer: Analyzer) {
         let words = (try! analyzer.terms(in: text)).filter { $0.kind == .word }.sorted { $0.position < $1.position }
         for w in words {
-            let parts = w.text.unicodeScalars.contains { $0.properties.isIdeographic } ? w.text.map(String.init) : [w.text]
+            // Han characters one by one, and the runs of other characters between them whole (1996年 → 1996, 年).
+            var parts: [String] = []
+            for c in w.text {
+                if c.unicodeScalars.first!.properties.isIdeographic || parts.isEmpty
+                    || parts[parts.count - 1].unicodeScalars.first!.properties.isIdeographic {
+                    parts.append(String(c))
+                } else {
+                    parts[parts.count - 1].append(c)
+                }
+            }
             for (i, p) in parts.enumerated() {
                 units.append(p)
                 starts.append(i == 0)

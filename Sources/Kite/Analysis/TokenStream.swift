@@ -156,6 +156,21 @@ final class TokenStream {
         return true
     }
 
+    /// Whether units[start..<end] hold a Han character (``isHan(_:)``, surrogate pairs decoded).
+    func containsHan(_ start: Int, _ end: Int) -> Bool {
+        var k = start
+        while k < end {
+            var scalar = UInt32(units[k])
+            if units[k] & 0xFC00 == 0xD800, k + 1 < end, units[k + 1] & 0xFC00 == 0xDC00 {
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(units[k + 1]) - 0xDC00)
+                k += 1
+            }
+            if TokenStream.isHan(scalar) { return true }
+            k += 1
+        }
+        return false
+    }
+
     @inline(__always)
     /// The unit range of the first character of the word units[start..<end] when it is a Han character.
     func firstHan(_ start: Int, _ end: Int) -> Range<Int>? {

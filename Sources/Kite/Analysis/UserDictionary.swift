@@ -224,10 +224,19 @@ final class DictionaryLattice: Sendable {
     private static let cacheLock = Mutex()
     nonisolated(unsafe) private static var cache: [String: DictionaryLattice] = [:]
 
-    /// Whether the lattice uses `word`: words of Han characters only. A word with letters, digits or punctuation is
-    /// kept in the dictionary (and its digest) but not used yet: ICU's letter and number words stay whole, so a
-    /// chunk such as `AI` keeps matching whole words only.
-    static func uses(_ word: String) -> Bool { word.unicodeScalars.allSatisfy { TokenStream.isHan($0.value) } }
+    /// Whether the lattice uses `word`: words of Han characters, and words that mix Han characters with letters or
+    /// digits (`1996年`, `5G手机`). The lattice never starts or ends a word inside one of ICU's letter, number or kana
+    /// words, so a mixed word joins such a word only whole (`5G手机` in 5G手机, not in 15G手机), and a chunk such as
+    /// `AI` keeps matching whole letter words only. A word with punctuation, spaces or no Han character is kept in
+    /// the dictionary (and its digest) but not used: the lattice runs over words, between separators.
+    static func uses(_ word: String) -> Bool {
+        var han = false
+        for scalar in word.unicodeScalars {
+            if TokenStream.isHan(scalar.value) { han = true; continue }
+            guard scalar.properties.isAlphabetic || scalar.properties.generalCategory == .decimalNumber else { return false }
+        }
+        return han
+    }
 
     private init(_ dictionary: UserDictionary) {
         let words = dictionary.words.filter(DictionaryLattice.uses)

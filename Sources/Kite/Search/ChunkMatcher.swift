@@ -28,11 +28,9 @@ struct Chunk: Hashable {
     init?(words: [AnalyzedTerm]) {
         var units: [String] = [], han: [Bool] = []
         for w in words where w.kind == .word {
-            if w.text.unicodeScalars.contains(where: { $0.properties.isIdeographic }) {
-                for c in w.text { units.append(String(c)); han.append(c.unicodeScalars.first!.properties.isIdeographic) }
-            } else {
-                units.append(w.text)
-                han.append(false)
+            for unit in Chunk.units(of: w.text) {
+                units.append(unit.text)
+                han.append(unit.isHan)
             }
         }
         guard !units.isEmpty else { return nil }
@@ -58,6 +56,29 @@ struct Chunk: Hashable {
     private let unitEnds: [Int]
 
     var count: Int { units.count }
+
+    /// The units of one word as matching compares them: a word with a Han character is cut into its Han characters
+    /// and the runs of other characters between them (`1996年` → 1996, 年: a dictionary word may join a number or
+    /// letter word whole, never part of it); any other word is one unit. `characters` are the unit's character
+    /// offsets in the word.
+    static func units(of word: String) -> [(text: String, isHan: Bool, characters: Range<Int>)] {
+        guard word.unicodeScalars.contains(where: { $0.properties.isIdeographic }) else {
+            return [(word, false, 0..<word.count)]
+        }
+        var out: [(text: String, isHan: Bool, characters: Range<Int>)] = []
+        var run = "", runStart = 0
+        for (i, c) in word.enumerated() {
+            if c.unicodeScalars.first!.properties.isIdeographic {
+                if !run.isEmpty { out.append((run, false, runStart..<i)); run = "" }
+                out.append((String(c), true, i..<(i + 1)))
+            } else {
+                if run.isEmpty { runStart = i }
+                run.append(c)
+            }
+        }
+        if !run.isEmpty { out.append((run, false, runStart..<word.count)) }
+        return out
+    }
 
     /// The bytes of units `range`, as a term of the index spells them.
     func bytes(_ range: Range<Int>) -> [UInt8] { Array(utf8[unitEnds[range.lowerBound]..<unitEnds[range.upperBound]]) }
@@ -88,8 +109,9 @@ final class ChunkMatcher {
     private final class Piece {
         enum Terms {
             case exact(TermInfo)
-            /// Terms longer than these bytes that begin with them (looked up on first use).
-            case longer([UInt8])
+            /// Terms longer than these bytes that begin with them (looked up on first use); with `thenHan`, only
+            /// those that go on with a Han character (a dictionary word that begins with a whole letter or number word).
+            case longer([UInt8], thenHan: Bool)
             case listed([TermInfo])
         }
 
@@ -122,9 +144,11 @@ final class ChunkMatcher {
             switch terms {
             case .exact(let info): infos = [info]
             case .listed(let list): infos = list
-            case .longer(let prefix):
+            case .longer(let prefix, let thenHan):
                 try segment.forEachTerm(field: field, prefix: prefix) { (term, info) throws(KiteError) in
-                    if term.count > prefix.count { infos.append(info) }
+                    if term.count > prefix.count && (!thenHan || Piece.beginsWithHan(term, at: prefix.count)) {
+                        infos.append(info)
+                    }
                     return true
                 }
             }
@@ -132,6 +156,15 @@ final class ChunkMatcher {
             return infos
         }
         private var resolved: [TermInfo]?
+
+        /// Whether the UTF-8 bytes `term[offset...]` begin with a Han character.
+        static func beginsWithHan(_ term: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+            let rest = UnsafeRawBufferPointer(rebasing: term[offset...])
+            var decoder = UTF8()
+            var bytes = rest.makeIterator()
+            guard case .scalarValue(let scalar) = decoder.decode(&bytes) else { return false }
+            return TokenStream.isHan(scalar.value)
+        }
 
         /// Cursors over the piece's terms, opened on first use.
         func cursors() throws(KiteError) -> [PostingsCursor] {
@@ -264,9 +297,11 @@ final class ChunkMatcher {
                     exact[i..<j] = piece
                     add(piece)
                 }
-                // The last piece may be a longer word the rest of the chunk begins (after a Han character).
-                if j == n && rule != .wholeWords && (chunk.han[n - 1] || rule == .substring) {
-                    add(Piece(start: i, end: n, terms: .longer(bytes), segment: segment, field: field))
+                // The last piece may be a longer word the rest of the chunk begins: after a Han character, any; after
+                // a whole letter or number word, one that goes on with a Han character (a dictionary word: 1996年).
+                if j == n && rule != .wholeWords {
+                    let thenHan = !chunk.han[n - 1] && rule != .substring
+                    add(Piece(start: i, end: n, terms: .longer(bytes, thenHan: thenHan), segment: segment, field: field))
                 }
             }
         }

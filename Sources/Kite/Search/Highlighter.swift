@@ -172,12 +172,13 @@ struct TextUnits {
             append(scalar: 0, word.text, range, starts: true, ends: true)
             return
         }
-        // Han mixed with other characters: one unit per character, as ``Chunk`` cuts a query.
-        let characters = word.text.map(String.init)
+        // Han mixed with other characters: its Han characters and the runs between them, as ``Chunk`` cuts a query.
+        let units = Chunk.units(of: word.text)
         let pieces = Self.characterRanges(bytes, range)
-        for (i, c) in characters.enumerated() {
-            append(scalar: Self.hanScalar(c), c, pieces.count == characters.count ? pieces[i] : range,
-                   starts: i == 0, ends: i == characters.count - 1)
+        let exact = pieces.count == word.text.count
+        for (i, u) in units.enumerated() {
+            let piece = exact ? pieces[u.characters.lowerBound].lowerBound..<pieces[u.characters.upperBound - 1].upperBound : range
+            append(scalar: Self.hanScalar(u.text), u.text, piece, starts: i == 0, ends: i == units.count - 1)
         }
     }
 
