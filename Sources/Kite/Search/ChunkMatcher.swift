@@ -95,7 +95,8 @@ struct Chunk: Hashable {
 /// word positions: `reach[i]` holds the positions where a word must start for units `i...` to follow. Two details
 /// keep it exact: a rescue bigram shares the position of its first character's word, so a two-character term at
 /// `p` counts as a word only when its first character is not itself a word at `p`; and a piece that ends the chunk
-/// ends it wherever the word goes on (``TextMatching/wordStart``) or only with the word
+/// ends it wherever the word goes on (``TextMatching/wordStart``; after a letter or number word, only where a
+/// dictionary word goes on with a Han character: 1996 in 1996年) or only with the word
 /// (``TextMatching/wholeWords``). With ``TextMatching/substring`` the first piece may also be a word that ends with
 /// the chunk's first units, or one that contains it all (the field's term dictionary is scanned for them).
 ///
