@@ -71,6 +71,33 @@ import Testing
         #expect(HighlightTests.marked(hit.highlights["body"], in: body) == ["１９９６"])
     }
 
+    /// The lattice's trie finds exactly the dictionary's words and their prefixes, with sibling groups long enough
+    /// to be searched by halving (a first character with hundreds of second ones) and short ones.
+    @Test func theLatticeTrieHoldsExactlyTheWordsAndTheirPrefixes() throws {
+        var random = SeededRandom(seed: 0x7121E)
+        func han(_ k: UInt64) -> Character { Character(Unicode.Scalar(UInt32(0x4E00 + Int(k % 600)))!) }
+        var words = Set<String>()
+        while words.count < 20_000 {
+            let length = 1 + Int(random.next() % 5)
+            words.insert(String((0..<length).map { _ in han(random.next() % (words.count < 2_000 ? 40 : 600)) }))
+        }
+        words.insert("1996年")
+        let dictionary = try UserDictionary(words: words)
+        words = Set(dictionary.words)  // folded as text is
+        let lattice = DictionaryLattice.shared(dictionary)
+        let prefixes = Set(words.flatMap { w in (1...w.count).map { String(w.prefix($0)) } })
+        var probes = Array(prefixes)
+        for _ in 0..<20_000 { probes.append(String((0..<(1 + Int(random.next() % 4))).map { _ in han(random.next()) })) }
+        for text in probes {
+            var node: UInt32? = nil
+            for (i, unit) in text.utf16.enumerated() {
+                node = i == 0 ? lattice.start(unit) : node.flatMap { lattice.step($0, unit) }
+            }
+            #expect((node != nil) == prefixes.contains(text), "prefix \(text)")
+            #expect(node.map(lattice.isWord) == (prefixes.contains(text) ? words.contains(text) : nil), "word \(text)")
+        }
+    }
+
     @Test func badLinesAreErrorsNamingTheLine() {
         func line(_ text: String) -> Int? {
             do { _ = try UserDictionary(parsing: text); return nil } catch { return error.line }

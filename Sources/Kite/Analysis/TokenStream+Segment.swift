@@ -142,10 +142,8 @@ extension TokenStream {
             if !inside[i], var at = lattice.start(fold[Int(t[i])]) {
                 var k = i + 1
                 while true {
-                    if at.node.isWord { relax(k, LatticeCost.dictionaryWord) }
-                    guard k < n, k - i < lattice.maxLength else { break }
-                    let unit = fold[Int(t[k])]
-                    guard at.node.mayHaveChild(unit), let next = lattice.step(at.id, unit) else { break }
+                    if lattice.isWord(at) { relax(k, LatticeCost.dictionaryWord) }
+                    guard k < n, k - i < lattice.maxLength, let next = lattice.step(at, fold[Int(t[k])]) else { break }
                     at = next
                     k += 1
                 }
