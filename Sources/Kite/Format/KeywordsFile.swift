@@ -6,8 +6,19 @@ extension SegmentFilesWriter {
     /// document `d`.
     func writeKeywords(ids: [String], fields: [[String?]]) throws(KiteError) {
         let out = try keywordsOutput(fieldCount: fields.count)
-        for id in ids { try out.addID(id.utf8) }
-        let order = ids.indices.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
+        var bytes: [UInt8] = [], starts = [0]
+        for id in ids {
+            try out.addID(id.utf8)
+            bytes.append(contentsOf: id.utf8)
+            starts.append(bytes.count)
+        }
+        // Sorted by their UTF-8 bytes, compared as blocks (comparing the strings' UTF-8 views went byte by byte).
+        let order = bytes.withUnsafeBytes { b in
+            ids.indices.sorted { x, y in
+                compareBytes(UnsafeRawBufferPointer(rebasing: b[starts[x]..<starts[x + 1]]),
+                             UnsafeRawBufferPointer(rebasing: b[starts[y]..<starts[y + 1]])) < 0
+            }
+        }
         try out.finishIDs(order: order.map { UInt32($0) })
         for values in fields {
             let distinct = Set(values.compactMap { $0 }).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

@@ -450,4 +450,9 @@ public final class IndexWriter: @unchecked Sendable {
 struct IDKey: Hashable {
     let bytes: [UInt8]
     init(_ id: String) { bytes = Array(id.utf8) }
+
+    /// The bytes as one block (the synthesized hash combined them one at a time).
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }
