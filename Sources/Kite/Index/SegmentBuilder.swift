@@ -122,23 +122,25 @@ final class SegmentBuilder {
             let table = terms[f]
             let n = table.count
             let total = tokens[f].count
-            // Counting sort of tokens by term id (stable: doc and position order are kept).
+            // Counting sort of tokens by term id (stable: doc and position order are kept), into `doc << 32 |
+            // position` records: one scattered store per token (the sort's cost is those stores' cache misses).
             var starts = [Int](repeating: 0, count: n + 1)
-            var sortedDoc = [UInt32](repeating: 0, count: total)
-            var sortedPos = [UInt32](repeating: 0, count: total)
+            var sorted = [UInt64](repeating: 0, count: total)
             tokens[f].withUnsafeBufferPointer { tk in
                 for t in tk { starts[Int(t >> 32) + 1] += 1 }
                 for i in 0..<n { starts[i + 1] += starts[i] }
                 var fill = starts
-                var i = 0
-                for (d, end) in tokenEnds[f].enumerated() {
-                    while i < end {
-                        let t = Int(tk[i] >> 32)
-                        let at = fill[t]
-                        sortedDoc[at] = UInt32(d)
-                        sortedPos[at] = UInt32(truncatingIfNeeded: tk[i])
-                        fill[t] = at + 1
-                        i += 1
+                fill.withUnsafeMutableBufferPointer { fill in
+                    sorted.withUnsafeMutableBufferPointer { out in
+                        var i = 0
+                        for (d, end) in tokenEnds[f].enumerated() {
+                            while i < end {
+                                let t = Int(tk[i] >> 32)
+                                out[fill[t]] = UInt64(d) << 32 | (tk[i] & 0xFFFF_FFFF)
+                                fill[t] += 1
+                                i += 1
+                            }
+                        }
                     }
                 }
             }
@@ -151,14 +153,14 @@ final class SegmentBuilder {
                 positions.removeAll(keepingCapacity: true)
                 var i = s
                 while i < e {
-                    let d = sortedDoc[i]
+                    let d = sorted[i] >> 32
                     var tf: UInt32 = 0
-                    while i < e && sortedDoc[i] == d {
-                        positions.append(sortedPos[i])
+                    while i < e && sorted[i] >> 32 == d {
+                        positions.append(UInt32(truncatingIfNeeded: sorted[i]))
                         tf += 1
                         i += 1
                     }
-                    docs.append(d)
+                    docs.append(UInt32(d))
                     freqs.append(tf)
                 }
                 try table.withTerm(Int(termID)) { (term) throws(KiteError) in
