@@ -447,6 +447,33 @@ import Testing
         #expect(PageChrome.strip(page, title: "2026年政府工作报告") == "——2026年1月28日在会议上\n省长 某某\n各位代表：\n正文")
     }
 
+    /// The byte-level pre-check that lets most texts skip chrome stripping agrees with the header the stripping
+    /// itself finds, on the bundled reports (with their page chrome), sentence-per-line text, and edge cases (CRLF,
+    /// ideographic spaces, long lines, the salutation, more than 40 lines, no final newline).
+    @Test func theChromePreCheckAgreesWithTheHeaderScan() throws {
+        var texts: [String] = []
+        for name in ["gov-work-reports-national.jsonl", "gov-work-reports-provincial-2026.jsonl"] {
+            for object in try JSONLinesReader(contentsOfFile: Self.corpusPath(name)).map({ try $0.get() }) {
+                if let text = object["text"]?.scalarText { texts.append(text) }
+            }
+        }
+        texts.append(try String(contentsOfFile: Self.corpusPath(Self.weifang), encoding: .utf8))
+        #expect(texts.count > 100)
+        let lines = ["来源：新华社", "　　下载　", "【字号：大 中 小】", ">", "各位代表：", "", "\r", "正文" + String(repeating: "很长", count: 45),
+                     "　", "2026-02-03 09:02:33", "# 标题", "首页 > 要闻", "　各位代表", String(repeating: "字", count: 80),
+                     String(repeating: "字", count: 81), "a\r", "打印"]
+        var random = SeededRandom(seed: 0xC4)
+        for _ in 0..<400 {
+            let count = Int(random.next() % 50)
+            let body = (0..<count).map { _ in lines[Int(random.next() % UInt64(lines.count))] }
+            texts.append(body.joined(separator: random.next() % 3 == 0 ? "\r\n" : "\n") + (random.next() % 2 == 0 ? "\n" : ""))
+        }
+        for text in texts {
+            let slow = PageChrome.header(of: text).lines.contains(where: PageChrome.mayBeFurniture)
+            #expect(PageChrome.mayHaveChrome(text) == slow, "\(text.prefix(60))")
+        }
+    }
+
     // MARK: - Passages
 
     @Test func passagesCoverNationalReports() throws {

@@ -133,25 +133,11 @@ public enum PageChrome {
     /// whose header has no page furniture proper (toolbar, font switch, label or breadcrumb lines), only say its own
     /// title and a date as first lines, is returned unchanged.
     public static func strip(_ text: String, title: String? = nil) -> String {
-        // The header lines, found lazily (the header usually ends within a few lines), and where the rest starts.
-        var header: [Substring] = []
-        var restStart: String.Index? = text.startIndex
-        let utf8 = text.utf8
-        while header.count < maximumHeaderLines, let start = restStart, start < text.endIndex {
-            let newline = utf8[start...].firstIndex(of: 0x0A)
-            var line = text[start..<(newline ?? text.endIndex)]
-            if line.utf8.last == 0x0D { line = line.dropLast() }
-            let trimmed = CorpusText.trimmed(line)
-            if exceeds80Scalars(trimmed) || trimmed.utf8.starts(with: "各位代表".utf8) { break }
-            header.append(line)
-            restStart = newline.map(utf8.index(after:))
-        }
-        // Cheap and exact: furniture starts with one of a few characters, so a header without a short line that
-        // starts with one of them is left as it is (most texts: no whitespace-free copy of each line is made).
-        guard header.contains(where: { line in
-            line.utf8.count <= 60 * 3 && line.unicodeScalars.first(where: { !CorpusText.isSpace($0) })
-                .map(furnitureLeads.contains) == true
-        }) else { return text }
+        // Most texts have no line in their header that furniture could begin: decided on the bytes, without the
+        // header's lines as strings (the same rule as the guard below; `mayHaveChrome` says why it agrees).
+        guard mayHaveChrome(text) else { return text }
+        let (header, restStart) = self.header(of: text)
+        guard header.contains(where: mayBeFurniture) else { return text }
         // Each header line without whitespace; nil for lines too long to be chrome.
         let keys: [String?] = header.map { line in
             line.utf8.count <= 60 * 3 ? CorpusText.removingWhitespace(line) : nil
@@ -196,6 +182,83 @@ public enum PageChrome {
         }
         if let restStart { kept.append(text[restStart...]) }
         return kept.drop(while: { CorpusText.isBlank($0) }).joined(separator: "\n")
+    }
+
+    /// The header's lines (before the salutation 各位代表 or the first line longer than 80 characters, at most
+    /// ``maximumHeaderLines``; CR dropped) and where the rest of `text` starts (nil: the header is all of it).
+    static func header(of text: String) -> (lines: [Substring], rest: String.Index?) {
+        var header: [Substring] = []
+        var restStart: String.Index? = text.startIndex
+        let utf8 = text.utf8
+        while header.count < maximumHeaderLines, let start = restStart, start < text.endIndex {
+            let newline = utf8[start...].firstIndex(of: 0x0A)
+            var line = text[start..<(newline ?? text.endIndex)]
+            if line.utf8.last == 0x0D { line = line.dropLast() }
+            let trimmed = CorpusText.trimmed(line)
+            if exceeds80Scalars(trimmed) || trimmed.utf8.starts(with: "各位代表".utf8) { break }
+            header.append(line)
+            restStart = newline.map(utf8.index(after:))
+        }
+        return (header, restStart)
+    }
+
+    /// Whether a header line could be furniture: short, and its first non-space character leads some furniture
+    /// (cheap and exact: a header without such a line is left as it is).
+    static func mayBeFurniture(_ line: Substring) -> Bool {
+        line.utf8.count <= 60 * 3 && line.unicodeScalars.first(where: { !CorpusText.isSpace($0) }).map(furnitureLeads.contains) == true
+    }
+
+    /// Whether a header line of `text` could be furniture, decided as ``strip(_:title:)`` finds its header (at most
+    /// ``maximumHeaderLines`` lines, up to a line whose trimmed text exceeds 80 scalars or starts with 各位代表) and
+    /// its first test (a line of at most 180 bytes, CR dropped, whose first non-space scalar leads some furniture),
+    /// on the UTF-8 bytes: false means `strip` returns `text` unchanged.
+    static func mayHaveChrome(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let salutation = Array("各位代表".utf8)
+            var start = 0, lines = 0
+            while lines < maximumHeaderLines && start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                let next = end + 1
+                if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+                // The line's first non-space scalar, where it starts, and the scalars from it to the last non-space one.
+                var k = start, index = 0, firstIndex = -1, lastIndex = -1
+                var first: Unicode.Scalar? = nil, trimmedStart = start
+                while k < end {
+                    let (scalar, length) = decode(bytes, at: k)
+                    if !CorpusText.isSpace(scalar) {
+                        if firstIndex < 0 { firstIndex = index; first = scalar; trimmedStart = k }
+                        lastIndex = index
+                    }
+                    index += 1
+                    k += length
+                }
+                if firstIndex >= 0 && lastIndex - firstIndex + 1 > 80 { return false }
+                if first != nil, end - trimmedStart >= salutation.count,
+                   salutation.indices.allSatisfy({ bytes[trimmedStart + $0] == salutation[$0] }) { return false }
+                if end - start <= 60 * 3, let first, furnitureLeads.contains(first) { return true }
+                lines += 1
+                start = next
+            }
+            return false
+        }
+    }
+
+    /// The scalar whose UTF-8 starts at `bytes[k]` (valid UTF-8: from a `String`) and its length in bytes.
+    @inline(__always)
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at k: Int) -> (Unicode.Scalar, Int) {
+        let b0 = UInt32(bytes[k])
+        let (value, length): (UInt32, Int)
+        if b0 < 0x80 { (value, length) = (b0, 1) }
+        else if b0 < 0xE0 { (value, length) = ((b0 & 0x1F) << 6 | UInt32(bytes[k + 1] & 0x3F), 2) }
+        else if b0 < 0xF0 {
+            (value, length) = ((b0 & 0x0F) << 12 | UInt32(bytes[k + 1] & 0x3F) << 6 | UInt32(bytes[k + 2] & 0x3F), 3)
+        } else {
+            (value, length) = ((b0 & 0x07) << 18 | UInt32(bytes[k + 1] & 0x3F) << 12 | UInt32(bytes[k + 2] & 0x3F) << 6
+                | UInt32(bytes[k + 3] & 0x3F), 4)
+        }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
     /// Whether `text` has more than 80 Unicode scalars, counted on its UTF-8 bytes and only as far as needed.
