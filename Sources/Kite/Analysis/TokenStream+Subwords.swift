@@ -52,8 +52,8 @@ extension TokenStream {
         // positions stay strictly increasing, and its frequency counts the words that contain it.
         // A dictionary word that mixes Han characters with letters or digits (`1996年`) has no parts: a part would put
         // its Han characters where no word starts, and its letters or digits already begin it or follow a Han one.
-        if sub.contains(.alphanumericParts), !containsHan(start, end),
-           runs.count > 1 || (runs.count == 1 && (runs[0].0 != start || runs[0].1 != end)) {
+        if sub.contains(.alphanumericParts), runs.count > 1 || (runs.count == 1 && (runs[0].0 != start || runs[0].1 != end)),
+           !containsHan(start, end) {
             var seen = Set<[UInt16]>()
             for r in runs where seen.insert(Array(UnsafeBufferPointer(start: units + r.0, count: r.1 - r.0))).inserted {
                 emitTerm(r.0, r.1, position: position, bigram: false, subword: true, emit)

@@ -156,19 +156,9 @@ final class TokenStream {
         return true
     }
 
-    /// Whether units[start..<end] hold a Han character (``isHan(_:)``, surrogate pairs decoded).
+    /// Whether units[start..<end] hold a Han character (a low surrogate never reads as one).
     func containsHan(_ start: Int, _ end: Int) -> Bool {
-        var k = start
-        while k < end {
-            var scalar = UInt32(units[k])
-            if units[k] & 0xFC00 == 0xD800, k + 1 < end, units[k + 1] & 0xFC00 == 0xDC00 {
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(units[k + 1]) - 0xDC00)
-                k += 1
-            }
-            if TokenStream.isHan(scalar) { return true }
-            k += 1
-        }
-        return false
+        (start..<end).contains { firstHan($0, end) != nil }
     }
 
     @inline(__always)
