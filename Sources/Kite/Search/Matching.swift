@@ -56,13 +56,13 @@ struct MatchTree {
             let fields = try Self.fields(field, reader)
             var parts: [Node] = []
             for part in text.split(whereSeparator: \.isWhitespace) {
-                guard let chunk = try Self.chunk(String(part), reader) else { continue }
+                guard let chunk = try Self.chunk(String(part), planner) else { continue }
                 parts.append(add(.chunk(chunk, fields: fields, rule: rule)))
             }
             return parts.isEmpty ? .none : (parts.count == 1 ? parts[0] : .and(parts, not: []))
         case .phrase(let text, let field):
             let fields = try Self.fields(field, reader)
-            guard let chunk = try Self.chunk(text, reader) else { return .none }
+            guard let chunk = try Self.chunk(text, planner) else { return .none }
             return add(.chunk(chunk, fields: fields, rule: rule == .substring ? .substring : .wholeWords))
         case .keyword, .range:
             let (f, accept) = try planner.keywordPredicate(q)
@@ -121,13 +121,8 @@ struct MatchTree {
         return [f]
     }
 
-    private static func chunk(_ text: String, _ reader: IndexReader) throws(KiteError) -> Chunk? {
-        do {
-            let words = try reader.analyzer.terms(in: text).filter { $0.kind == .word }.sorted { $0.position < $1.position }
-            return Chunk(words: words)
-        } catch {
-            throw .analysis(error)
-        }
+    private static func chunk(_ text: String, _ planner: Planner) throws(KiteError) -> Chunk? {
+        Chunk(words: try planner.analyze(text).filter { $0.kind == .word }.sorted { $0.position < $1.position })
     }
 
     /// The live documents of `segment` in each leaf.

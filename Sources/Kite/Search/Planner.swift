@@ -12,6 +12,8 @@ struct Planner {
     /// Term dictionary answers of this search: a term is looked up once per segment for its document frequency,
     /// its phrases and its scorer.
     private let lookups = TermLookups()
+    /// The analyses of this search's texts: the ranking and the matching rules read the same chunks.
+    private let analyses = QueryAnalyses()
 
     init(segments: [SegmentReader], schema: Schema, analyzer: Analyzer, statistics: CollectionStatistics, ranking: Ranking) {
         self.segments = segments
@@ -96,12 +98,15 @@ struct Planner {
         return Array(schema.textFields.indices)
     }
 
-    private func analyze(_ text: String) throws(KiteError) -> [AnalyzedTerm] {
+    /// The terms of a query text, analyzed once per search.
+    func analyze(_ text: String) throws(KiteError) -> [AnalyzedTerm] {
+        if let known = analyses.terms[text] { return known }
         let terms: [AnalyzedTerm]
         do { terms = try analyzer.terms(in: text) } catch { throw .analysis(error) }
         guard terms.count <= Planner.maxTermsPerClause else {
             throw .badQuery(message: "more than \(Planner.maxTermsPerClause) terms in one clause", position: 0)
         }
+        analyses.terms[text] = terms
         return terms
     }
 
@@ -419,7 +424,7 @@ struct Planner {
         func walk(_ q: Query, negated: Bool) {
             switch q {
             case .text(let t, let f), .phrase(let t, let f):
-                guard !negated, let terms = try? analyzer.terms(in: t) else { return }
+                guard !negated, let terms = try? analyze(t) else { return }
                 out[f ?? "", default: []].formUnion(terms.filter { $0.kind != .join }.map(\.text))
             case .boolean(let clauses):
                 for c in clauses { walk(c.query, negated: negated || c.occur == .mustNot) }
@@ -442,4 +447,9 @@ final class TermLookups {
         var term: [UInt8]
     }
     var entries: [Key: TermInfo?] = [:]
+}
+
+/// The analyzed texts of one search, by text.
+final class QueryAnalyses {
+    var terms: [String: [AnalyzedTerm]] = [:]
 }
