@@ -278,32 +278,43 @@ final class ChunkMatcher {
         // Two joinable characters under word-start matching: the word, its longer words and the join decide (below);
         // pieces starting at the second character would serve only a walk, which then never runs.
         let pairByPostings = joins && n == 2 && chunk.joinable[0] && chunk.joinable[1] && rule == .wordStart
+        var terms = TermEnumerator(segment: segment, field: field)
         for i in 0..<(pairByPostings ? 1 : n) {
             // No term spans more than `longestPiece` units, so a long chunk costs lookups in proportion to its length.
             for j in (i + 1)...min(n, i + ChunkMatcher.longestPiece) {
                 let bytes = chunk.bytes(i..<j)
-                if joins && j == i + 1 && j < n && chunk.joinable[i] && chunk.joinable[j] {
-                    // The character as a word that the next one follows: its join, or nowhere.
-                    guard let info = try lookup([ChunkMatcher.joinMark] + chunk.bytes(i..<(j + 1))) else { continue }
-                    let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
-                    exact[i..<j] = piece
-                    add(piece)
-                    if n == 2 && rule != .wholeWords {
-                        add(Piece(start: 0, end: 2, terms: .exact(info), segment: segment, field: field))
-                        // The word, its longer words and the join are every way to begin with two characters.
-                        decidedByPostings = rule == .wordStart
-                    }
-                } else if let info = try lookup(bytes) {
-                    let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
-                    exact[i..<j] = piece
-                    add(piece)
-                }
+                let ends = j == n && rule != .wholeWords
                 // The last piece may be a longer word the rest of the chunk begins: after a Han character, any; after
                 // a whole letter or number word, one that goes on with a Han character (a dictionary word: 1996年).
-                if j == n && rule != .wholeWords {
-                    let thenHan = !chunk.han[n - 1] && rule != .substring
-                    add(Piece(start: i, end: n, terms: .longer(bytes, thenHan: thenHan), segment: segment, field: field))
+                let thenHan = !chunk.han[n - 1] && rule != .substring
+                if joins && j == i + 1 && j < n && chunk.joinable[i] && chunk.joinable[j] {
+                    // The character as a word that the next one follows: its join, or nowhere.
+                    if let info = try lookup([ChunkMatcher.joinMark] + chunk.bytes(i..<(j + 1))) {
+                        let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
+                        exact[i..<j] = piece
+                        add(piece)
+                        if n == 2 && rule != .wholeWords {
+                            add(Piece(start: 0, end: 2, terms: .exact(info), segment: segment, field: field))
+                            // The word, its longer words and the join are every way to begin with two characters.
+                            decidedByPostings = rule == .wordStart
+                        }
+                    }
+                    continue  // longer pieces from i: looked up below, whether or not the character is a word
                 }
+                // One dictionary seek: the term equal to the bytes, and whether longer ones follow (read on from there
+                // when the piece spells the whole chunk, whose longer words are always wanted).
+                let found = try ChunkMatcher.probe(&terms, bytes, collecting: ends && i == 0, thenHan: thenHan)
+                if let info = found.exact {
+                    let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
+                    exact[i..<j] = piece
+                    add(piece)
+                }
+                if ends && found.hasLonger {
+                    let terms: Piece.Terms = found.longer.map { .listed($0) } ?? .longer(bytes, thenHan: thenHan)
+                    add(Piece(start: i, end: n, terms: terms, segment: segment, field: field))
+                }
+                // No term begins with these units: none begins with more of them.
+                if !found.hasLonger { break }
             }
         }
         if rule == .substring {
@@ -332,6 +343,27 @@ final class ChunkMatcher {
         }
         self.whole = whole
         self.byStart = decidedByPostings ? [] : byStart
+    }
+
+    /// The terms of the field that begin with `bytes`, from one seek: the term equal to them, whether longer ones
+    /// exist, and with `collecting` those longer ones (with `thenHan`, only those going on with a Han character).
+    private static func probe(
+        _ terms: inout TermEnumerator, _ bytes: [UInt8], collecting: Bool, thenHan: Bool
+    ) throws(KiteError) -> (exact: TermInfo?, hasLonger: Bool, longer: [TermInfo]?) {
+        var more = try bytes.withBytes { (key) throws(KiteError) in try terms.seek(ceiling: key) }
+        var exact: TermInfo?
+        if more, terms.term == bytes {
+            exact = terms.info
+            more = try terms.next()
+        }
+        let hasLonger = more && terms.term.starts(with: bytes)
+        guard collecting, hasLonger else { return (exact, hasLonger, nil) }
+        var longer: [TermInfo] = []
+        while more, terms.term.starts(with: bytes) {
+            if !thenHan || terms.term.withUnsafeBytes({ Piece.beginsWithHan($0, at: bytes.count) }) { longer.append(terms.info) }
+            more = try terms.next()
+        }
+        return (exact, true, longer)
     }
 
     /// Terms that begin a substring match inside a word: terms ending with units `0..<j` (j < n), or containing
@@ -540,6 +572,16 @@ struct DocSet: Hashable, Sendable, Sequence {
     }
 
     var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+
+    /// Whether the set holds at most `n` documents (counts only as far as needed).
+    func hasAtMost(_ n: Int) -> Bool {
+        var seen = 0
+        for w in words where w != 0 {
+            seen += w.nonzeroBitCount
+            if seen > n { return false }
+        }
+        return true
+    }
     var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
     mutating func formUnion(_ o: DocSet) { for i in words.indices { words[i] |= o.words[i] } }

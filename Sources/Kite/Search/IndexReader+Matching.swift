@@ -290,6 +290,11 @@ extension IndexReader {
         _ matched: DocSet, _ searcher: Searcher, segment si: Int, options: SearchOptions, heap: inout TopK
     ) throws(KiteError) {
         guard heap.capacity > 0 else { return }  // counting only
+        if matched.hasAtMost(Searcher.directLimit) {
+            // A few matches: scored one by one, not found in a pass over every posting of the query's terms.
+            try searcher.score(matched, segment: segments[si]) { (d: Int, score: Double) in heap.offer(score: score, doc: bases[si] + d) }
+            return
+        }
         var scored = DocSet(capacity: matched.capacity)
         try searcher.rank(segment: si, pruning: options.ranking.admitsPruning, heap: &heap) { (d: Int) throws(KiteError) -> Bool in
             guard matched.contains(d) else { return false }
@@ -305,8 +310,8 @@ extension IndexReader {
     private func related(
         _ searcher: Searcher, options: SearchOptions, wanted: Int, admit: (Int, Int) -> Bool
     ) throws(KiteError) -> [Ranked] {
-        // Room for several passages of one document; a document keeps its best.
-        var heap = TopK(capacity: wanted * 4 + 16)  // wanted ≤ 2³¹ (SearchOptions.capacity)
+        // Room for several passages of one document (a document keeps its best), if the index has passages.
+        var heap = TopK(capacity: passageDocuments.count == 0 ? wanted : wanted * 4 + 16)  // wanted ≤ 2³¹ (SearchOptions.capacity)
         for si in segments.indices {
             try searcher.rank(segment: si, pruning: options.ranking.admitsPruning, heap: &heap) { d in admit(si, d) }
         }

@@ -66,19 +66,25 @@ struct Searcher {
         try rank(segment: si, pruning: pruning, heap: &heap) { matches.contains($0) }
     }
 
+    /// Most documents ``score(_:segment:others:_:)`` scores one by one, advancing a document-at-a-time scorer to
+    /// each, rather than picking them from a window-at-a-time pass over every posting of the query's terms (a few
+    /// block decodes per document against all of them).
+    static let directLimit = 64
+
     /// Calls `body` with every document of `docs` (of `segment`), in increasing order, and its ranking score (0 for
-    /// a document without any of the query's terms). With the window-at-a-time scorer, the ranking runs as for an
-    /// OR query and the documents of `docs` are picked from it, which is faster than advancing to each; every other
-    /// scored document goes to `others`. Returns whether it ran that way (else `others` saw nothing).
+    /// a document without any of the query's terms). With the window-at-a-time scorer and more than
+    /// ``directLimit`` documents, the ranking runs as for an OR query and the documents of `docs` are picked from
+    /// it, which is faster than advancing to each; every other scored document goes to `others`. Returns whether it
+    /// ran that way (else `others` saw nothing).
     @discardableResult
     func score(
-        _ docs: DocSet, segment: SegmentReader, others: (Int, Double) -> Void,
+        _ docs: DocSet, segment: SegmentReader, others: (Int, Double) -> Void = { _, _ in },
         _ body: (Int, Double) throws(KiteError) -> Void
     ) throws(KiteError) -> Bool {
         var pending = docs.makeIterator()
         var nextDoc = pending.next()
         var sawOthers = false
-        if windowed, let scorer = try planner.windowedScorer(plan, segment: segment) {
+        if windowed, !docs.hasAtMost(Searcher.directLimit), let scorer = try planner.windowedScorer(plan, segment: segment) {
             sawOthers = true
             try scorer.run(pruning: false, threshold: { -.infinity }) { (d: Int, s: Double) throws(KiteError) in
                 while let p = nextDoc, p < d {
