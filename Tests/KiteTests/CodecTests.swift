@@ -176,6 +176,10 @@ private struct SegmentContent {
                     try cursor.next()
                 }
                 #expect(read == docs, "field \(f) term \(String(decoding: term, as: UTF8.self))")
+                // Documents only, straight into a set (full blocks, a partial one, or a list shorter than a block).
+                var set = DocSet(capacity: docCount)
+                try reader.postingsCursor(info).insertAll(into: &set)
+                #expect(Array(set) == docs.keys.sorted(), "field \(f) term \(String(decoding: term, as: UTF8.self)): insertAll")
                 // Skipping lands on the first document at or after the target.
                 if let target = docs.keys.sorted().dropFirst(docs.count / 2).first {
                     let c = try reader.postingsCursor(info)

@@ -37,7 +37,14 @@ enum BitPacking {
         let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
         let totalBytes = byteCount(count: count, width: width)
         var bitPos = 0
-        for i in 0..<count {
+        // Values whose 8-byte load stays inside the packed data, without a bounds test each (all but the last few).
+        let whole = totalBytes < 8 ? 0 : min(count, ((totalBytes - 8) * 8) / width + 1)
+        for i in 0..<whole {
+            let word = src.loadUnaligned(fromByteOffset: bitPos >> 3, as: UInt64.self).littleEndian
+            out[i] = UInt32(truncatingIfNeeded: (word >> UInt64(bitPos & 7)) & mask)
+            bitPos += width
+        }
+        for i in whole..<count {
             let byte = bitPos >> 3
             let shift = UInt64(bitPos & 7)
             // Load up to 8 bytes without reading past the packed data.

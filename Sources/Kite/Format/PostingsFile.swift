@@ -258,12 +258,49 @@ final class PostingsCursor {
     /// Adds every document of the list to `set`, decoding document numbers only (counting and filtering need no
     /// frequencies), and leaves the cursor exhausted (``start()`` begins again).
     func insertAll(into set: inout DocSet) throws(KiteError) {
-        for b in 0..<max(blockCount, 1) {
-            try load(b, frequencies: false)
-            set.insert(docs, count: count)
-        }
         count = 0
         doc = PostingsCursor.exhausted
+        guard blockCount > 0 else { return try insertShortList(into: &set) }
+        var prev = -1
+        for b in 0..<blockCount {
+            let n = min(postingsBlockSize, docFrequency - b * postingsBlockSize)
+            guard n == postingsBlockSize else {
+                try load(b, frequencies: false)
+                set.insert(docs, count: count)
+                break  // only the last block is partial
+            }
+            // A packed block: its document deltas only (the frequencies after them are skipped), summed as inserted.
+            var r = ByteReader(bytes, from: dataStart + Int(skip(b, .dataOffset)), to: segment.postingsEnd, file: fileName)
+            let dw = Int(try r.u8())
+            _ = try r.u8()
+            guard dw <= 32 else { throw .corrupt(file: fileName, reason: "bit width out of range") }
+            let packed = try r.bytes(BitPacking.byteCount(count: n, width: dw))
+            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, into: docs)
+            let last = blockLastDoc(b)
+            guard last < docCount else { throw .corrupt(file: fileName, reason: "document \(last) out of range") }
+            // Deltas are at least 1 apart, so the block ends at `last` (checked after) only if no document passes it.
+            prev = set.insertDeltas(docs, count: n, after: prev, limit: last)
+            guard prev == last else {
+                throw .corrupt(file: fileName, reason: "block \(b) ends at \(prev), skip data says \(last)")
+            }
+        }
+    }
+
+    /// ``insertAll(into:)`` for a list shorter than a block: varints of document delta << 1 (low bit set when the
+    /// frequency is 1), each followed by the frequency otherwise; decoded straight into the set.
+    private func insertShortList(into set: inout DocSet) throws(KiteError) {
+        var r = ByteReader(bytes, from: skipStart, to: segment.postingsEnd, file: fileName)
+        var prev = -1
+        for _ in 0..<docFrequency {
+            let v = try r.vint()
+            guard v >> 1 < UInt64(docCount) else { throw .corrupt(file: fileName, reason: "document delta out of range") }
+            prev += Int(v >> 1) + 1
+            guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
+            set.insert(prev)
+            if v & 1 == 0 {
+                guard try r.vint(max: Int(UInt32.max)) > 1 else { throw .corrupt(file: fileName, reason: "bad frequency") }
+            }
+        }
     }
 
     /// Moves to the next posting.

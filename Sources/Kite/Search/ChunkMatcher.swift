@@ -571,6 +571,22 @@ struct DocSet: Hashable, Sendable, Sequence {
         }
     }
 
+    /// Inserts the documents `after + deltas[0] + 1`, then each `deltas[k] + 1` past the one before, stopping
+    /// before any document past `limit` (which must be below ``capacity``); returns the last one inserted (`after`
+    /// if none). One exclusive access for them all.
+    mutating func insertDeltas(_ deltas: UnsafePointer<UInt32>, count: Int, after: Int, limit: Int) -> Int {
+        var d = after
+        words.withUnsafeMutableBufferPointer { w in
+            for k in 0..<count {
+                let next = d + Int(deltas[k]) + 1
+                if next > limit { return }
+                d = next
+                w[d >> 6] |= 1 << UInt64(d & 63)
+            }
+        }
+        return d
+    }
+
     var count: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// Whether the set holds at most `n` documents (counts only as far as needed).
