@@ -267,7 +267,13 @@ final class ChunkMatcher {
         let n = chunk.count
         var byStart = [[Piece]](repeating: [], count: n)
         var whole: [Piece] = []
-        var exact: [Range<Int>: Piece] = [:]
+        // Exact pieces of one unit and of two, by start: a rescue bigram's check needs its first character's piece.
+        var singles = [Piece?](repeating: nil, count: n), pairs = [Piece?](repeating: nil, count: n)
+        func exact(_ piece: Piece) {
+            if piece.end - piece.start == 1 { singles[piece.start] = piece }
+            if piece.end - piece.start == 2 { pairs[piece.start] = piece }
+            add(piece)
+        }
         var decidedByPostings = false
         func add(_ piece: Piece) {
             if piece.start == 0 && piece.end == n { whole.append(piece) } else { byStart[piece.start].append(piece) }
@@ -289,10 +295,11 @@ final class ChunkMatcher {
                 let thenHan = !chunk.han[n - 1] && rule != .substring
                 if joins && j == i + 1 && j < n && chunk.joinable[i] && chunk.joinable[j] {
                     // The character as a word that the next one follows: its join, or nowhere.
-                    if let info = try lookup([ChunkMatcher.joinMark] + chunk.bytes(i..<(j + 1))) {
-                        let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
-                        exact[i..<j] = piece
-                        add(piece)
+                    // (Not through the planner's cache: the ranking never looks joins up.)
+                    if let info = try ([ChunkMatcher.joinMark] + chunk.bytes(i..<(j + 1))).withBytes({ (t) throws(KiteError) in
+                        try segment.lookup(field: field, term: t)
+                    }) {
+                        exact(Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field))
                         if n == 2 && rule != .wholeWords {
                             add(Piece(start: 0, end: 2, terms: .exact(info), segment: segment, field: field))
                             // The word, its longer words and the join are every way to begin with two characters.
@@ -304,11 +311,7 @@ final class ChunkMatcher {
                 // One dictionary seek: the term equal to the bytes, and whether longer ones follow (read on from there
                 // when the piece spells the whole chunk, whose longer words are always wanted).
                 let found = try ChunkMatcher.probe(&terms, bytes, collecting: ends && i == 0, thenHan: thenHan)
-                if let info = found.exact {
-                    let piece = Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)
-                    exact[i..<j] = piece
-                    add(piece)
-                }
+                if let info = found.exact { exact(Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)) }
                 if ends && found.hasLonger {
                     let terms: Piece.Terms = found.longer.map { .listed($0) } ?? .longer(bytes, thenHan: thenHan)
                     add(Piece(start: i, end: n, terms: terms, segment: segment, field: field))
@@ -338,9 +341,7 @@ final class ChunkMatcher {
             }
         }
         // A rescue bigram at p is exactly where the first character is a word at p (with joins: where its join is).
-        for (range, piece) in exact where range.count == 2 && chunk.han[range.lowerBound] && chunk.han[range.lowerBound + 1] {
-            piece.bigramOf = exact[range.lowerBound..<(range.lowerBound + 1)]
-        }
+        for i in 0..<(n - 1) where chunk.han[i] && chunk.han[i + 1] { pairs[i]?.bigramOf = singles[i] }
         self.whole = whole
         self.byStart = decidedByPostings ? [] : byStart
     }
@@ -406,6 +407,64 @@ final class ChunkMatcher {
         return false
     }
 
+    /// Adds every document of `segment` whose field `field` contains `chunk` to `set`.
+    static func collect(
+        _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int,
+        into set: inout DocSet
+    ) throws(KiteError) {
+        if try collectByPostings(chunk, rule: rule, joins: joins, segment: segment, field: field, into: &set) { return }
+        try ChunkMatcher(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: field).collect(into: &set)
+    }
+
+    /// The chunks whose every occurrence is one term's, with no position walk — one unit (the word, and unless
+    /// whole words are asked for its longer words), or under word-start matching two joinable characters (the
+    /// word, its longer words, the join) — as the matcher would find them, without building one: their terms'
+    /// documents go straight into `set`. False for any other chunk (nothing added).
+    private static func collectByPostings(
+        _ chunk: Chunk, rule: TextMatching, joins: Bool, segment: SegmentReader, field: Int, into set: inout DocSet
+    ) throws(KiteError) -> Bool {
+        let n = chunk.count
+        let pair = joins && n == 2 && chunk.joinable[0] && chunk.joinable[1] && rule == .wordStart
+        guard (n == 1 && rule != .substring) || pair else { return false }
+        let scratch = Scratch(segment: segment)
+        if pair, let join = try ([ChunkMatcher.joinMark] + chunk.bytes(0..<2)).withBytes({ (t) throws(KiteError) in
+            try segment.lookup(field: field, term: t)
+        }) {
+            try scratch.insert(join, into: &set)
+        }
+        let bytes = chunk.bytes(0..<n)
+        var terms = TermEnumerator(segment: segment, field: field)
+        var more = try bytes.withBytes { (key) throws(KiteError) in try terms.seek(ceiling: key) }
+        if more, terms.term == bytes {
+            try scratch.insert(terms.info, into: &set)
+            more = try terms.next()
+        }
+        guard rule != .wholeWords else { return true }
+        let thenHan = !chunk.han[n - 1]
+        while more, terms.term.starts(with: bytes) {
+            if !thenHan || terms.term.withUnsafeBytes({ Piece.beginsWithHan($0, at: bytes.count) }) {
+                try scratch.insert(terms.info, into: &set)
+            }
+            more = try terms.next()
+        }
+        return true
+    }
+
+    /// One postings cursor pointed at one term after another (a prefix of a common character has hundreds of
+    /// longer words, most of them rare), opened on first use.
+    private final class Scratch {
+        let segment: SegmentReader
+        private var cursor: PostingsCursor?
+
+        init(segment: SegmentReader) { self.segment = segment }
+
+        func insert(_ info: TermInfo, into set: inout DocSet) throws(KiteError) {
+            let c: PostingsCursor
+            if let cursor { c = cursor; try c.reset(to: info) } else { c = try segment.postingsCursor(info); cursor = c }
+            try c.insertAll(into: &set)
+        }
+    }
+
     /// Adds every document of the segment that contains the chunk to `set`.
     func collect(into set: inout DocSet) throws(KiteError) {
         // A term spelling the whole chunk: its documents, from the postings alone.
@@ -450,14 +509,10 @@ final class ChunkMatcher {
     /// Adds the documents of `terms` to `set`, through one cursor pointed at each term in turn (a prefix of a
     /// common character has hundreds of longer words, most of them rare).
     private func addDocuments(of terms: [TermInfo], to set: inout DocSet) throws(KiteError) {
-        for info in terms {
-            let c: PostingsCursor
-            if let scratch { c = scratch; try c.reset(to: info) } else { c = try segment.postingsCursor(info); scratch = c }
-            try c.insertAll(into: &set)
-        }
+        for info in terms { try scratch.insert(info, into: &set) }
     }
 
-    private var scratch: PostingsCursor?
+    private lazy var scratch = Scratch(segment: segment)
 
     /// Whether `doc` contains the chunk through several pieces: the walk over word positions described above.
     private func matches(_ doc: Int) throws(KiteError) -> Bool {

@@ -144,8 +144,7 @@ struct MatchTree {
             case .chunk(let chunk, let fields, let rule):
                 set = DocSet(capacity: segment.docCount)
                 for f in fields {
-                    try ChunkMatcher(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: f)
-                        .collect(into: &set)
+                    try ChunkMatcher.collect(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: f, into: &set)
                 }
             }
             set.subtract(segment.deletes)
