@@ -287,20 +287,21 @@ final class PostingsCursor {
     }
 
     /// ``insertAll(into:)`` for a list shorter than a block: varints of document delta << 1 (low bit set when the
-    /// frequency is 1), each followed by the frequency otherwise; decoded straight into the set.
+    /// frequency is 1), each followed by the frequency otherwise; the documents only, inserted together.
     private func insertShortList(into set: inout DocSet) throws(KiteError) {
         var r = ByteReader(bytes, from: skipStart, to: segment.postingsEnd, file: fileName)
         var prev = -1
-        for _ in 0..<docFrequency {
+        for k in 0..<docFrequency {
             let v = try r.vint()
             guard v >> 1 < UInt64(docCount) else { throw .corrupt(file: fileName, reason: "document delta out of range") }
             prev += Int(v >> 1) + 1
             guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
-            set.insert(prev)
+            docs[k] = UInt32(prev)
             if v & 1 == 0 {
                 guard try r.vint(max: Int(UInt32.max)) > 1 else { throw .corrupt(file: fileName, reason: "bad frequency") }
             }
         }
+        set.insert(docs, count: docFrequency)
     }
 
     /// Moves to the next posting.

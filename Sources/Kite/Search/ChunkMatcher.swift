@@ -62,6 +62,10 @@ struct Chunk: Hashable {
     /// letter word whole, never part of it); any other word is one unit. `characters` are the unit's character
     /// offsets in the word.
     static func units(of word: String) -> [(text: String, isHan: Bool, characters: Range<Int>)] {
+        // Most words: unified ideographs only (U+4E00…U+9FFF; each one scalar, one character, no mark attaches).
+        if word.unicodeScalars.allSatisfy({ (0x4E00...0x9FFF).contains($0.value) }) {
+            return word.unicodeScalars.enumerated().map { (String($1), true, $0..<($0 + 1)) }
+        }
         guard word.unicodeScalars.contains(where: { $0.properties.isIdeographic }) else {
             return [(word, false, 0..<word.count)]
         }

@@ -100,13 +100,13 @@ struct Planner {
 
     /// The terms of a query text, analyzed once per search.
     func analyze(_ text: String) throws(KiteError) -> [AnalyzedTerm] {
-        if let known = analyses.terms[text] { return known }
+        if let known = analyses[text] { return known }
         let terms: [AnalyzedTerm]
         do { terms = try analyzer.terms(in: text) } catch { throw .analysis(error) }
         guard terms.count <= Planner.maxTermsPerClause else {
             throw .badQuery(message: "more than \(Planner.maxTermsPerClause) terms in one clause", position: 0)
         }
-        analyses.terms[text] = terms
+        analyses[text] = terms
         return terms
     }
 
@@ -451,5 +451,20 @@ final class TermLookups {
 
 /// The analyzed texts of one search, by text.
 final class QueryAnalyses {
-    var terms: [String: [AnalyzedTerm]] = [:]
+    /// A text compared and hashed as its UTF-8 bytes (the analyzer reads those; `String`'s own hashing normalizes).
+    struct Key: Hashable {
+        let text: String
+        static func == (a: Key, b: Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+        func hash(into hasher: inout Hasher) {
+            var text = self.text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    private var entries: [Key: [AnalyzedTerm]] = [:]
+
+    subscript(text: String) -> [AnalyzedTerm]? {
+        get { entries[Key(text: text)] }
+        set { entries[Key(text: text)] = newValue }
+    }
 }
