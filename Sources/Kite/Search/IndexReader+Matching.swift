@@ -4,45 +4,49 @@ extension IndexReader {
     /// A scored passage: reader-wide number, and its number within its document (ties go to the lower).
     typealias ScoredPassage = (score: Double, doc: Int, number: Int)
 
-    /// A document split into passages, gathered over segments: which leaves any passage holds, whether the tree
-    /// accepts it (decided from the sets, before any scoring), and its matching passages, scored: those that hold
-    /// one of the query's passage leaves (``MatchTree/passageLeaves``), else those that hold only other positive
-    /// leaves (a filter, in `统计 OR period:2022`).
+    /// A document split into passages, gathered over segments: whether the tree accepts it (decided from the
+    /// leaves its passages hold, before any scoring), and its matching passages, scored: those that hold one of the
+    /// query's passage leaves (``MatchTree/passageLeaves``), else those that hold only other positive leaves (a
+    /// filter, in `统计 OR period:2022`). Its leaves are bits of ``Collection/groupLeaves``, its scored passages
+    /// entries of ``Collection/scoredPassages``: no array of its own (a common word gathers thousands of groups).
     private struct PassageGroup {
-        let document: DocumentKey
-        var leaves: [Bool]
+        /// The segment and the ordinal in its ``PassageTable`` where the document was first seen (its key).
+        let segment: Int32
+        let ordinal: Int32
         var facet: String?
         /// Whether a passage holds a passage leaf; whether one holds only other positive leaves.
         var holdsPassageLeaf = false
         var holdsOtherPositive = false
         var accepted = false
-        var matching: [ScoredPassage] = []
+        /// How many matching passages were scored, and the best (equal scores: the lower passage number).
+        var scored = 0
+        var best: ScoredPassage = (-.infinity, 0, 0)
 
         /// Whether a passage that holds a passage leaf (`leaf`) or only other positive ones is a matching one.
         func counts(passageLeaf leaf: Bool) -> Bool { leaf || !holdsPassageLeaf }
-    }
 
-    /// A passage that holds a positive leaf: its document's group, number, and whether it holds a passage leaf.
-    private struct PassageRef {
-        var doc: Int
-        var group: Int
-        var number: Int
-        var holdsPassageLeaf: Bool
+        /// Records a scored matching passage.
+        mutating func record(_ p: ScoredPassage) {
+            if scored == 0 || p.score > best.score || (p.score == best.score && p.number < best.number) { best = p }
+            scored += 1
+        }
     }
 
     /// One segment's matches: the leaves' sets, the documents that match whole, the passages any leaf holds, and
-    /// those that hold a positive leaf, with their groups (``gatherPassages(_:segment:into:)``).
+    /// of those the ones that hold a positive leaf and a passage leaf (``gatherPassages(_:segment:into:)``).
     private struct SegmentMatches {
         var sets: [DocSet]
         var matched: DocSet
         var passages: DocSet
-        var refs: [PassageRef] = []
+        var holdingPositive: DocSet
+        var holdingPassageLeaf: DocSet
     }
 
     private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
         let sets = try tree.leafSets(segment)
-        var m = SegmentMatches(sets: sets, matched: tree.evaluate(sets, capacity: segment.docCount),
-                               passages: DocSet(capacity: segment.docCount))
+        let none = DocSet(capacity: segment.docCount)
+        var m = SegmentMatches(sets: sets, matched: tree.evaluate(sets, capacity: segment.docCount), passages: none,
+                               holdingPositive: none, holdingPassageLeaf: none)
         let table = segment.passageTable
         guard !table.isEmpty else { return m }
         for s in sets { m.passages.formUnion(s) }
@@ -71,6 +75,11 @@ extension IndexReader {
         var facets: FacetCounts
         /// Documents split into passages, in order of first sight.
         var groups: [PassageGroup] = []
+        /// The leaves each group's passages hold: `leafWords` bit words per group, group after group.
+        let leafWords: Int
+        var groupLeaves: [UInt64] = []
+        /// The scored matching passages of accepted groups, in scoring order.
+        var scoredPassages: [(group: Int32, passage: ScoredPassage)] = []
         /// The reader's documents split into passages, and the group of each (-1: none of its passages holds a leaf).
         let passageDocuments: PassageDocuments
         var groupOf: [Int32]
@@ -92,30 +101,29 @@ extension IndexReader {
         // several passages of one document; a document keeps its best).
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
+        let passageLeaves = leafFlags(tree.passageLeaves, found)
         var c = Collection(
-            k: k, passageLeaves: leafFlags(tree.passageLeaves, found), positiveLeaves: leafFlags(tree.positiveLeaves, found),
+            k: k, passageLeaves: passageLeaves, positiveLeaves: leafFlags(tree.positiveLeaves, found),
             picksRelated: picksRelated, sorting: options.sort != .score,
             heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0),  // k ≤ 2³¹
             facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }),
+            leafWords: (passageLeaves.count + 63) / 64,
             passageDocuments: passageDocuments, groupOf: [Int32](repeating: -1, count: passageDocuments.count))
         // Documents split into passages are accepted or not from the sets of all segments first; only the
         // matching passages of accepted ones are scored.
         for si in found.indices { gatherPassages(&found[si], segment: si, into: &c) }
-        for g in c.groups.indices {
-            c.groups[g].accepted = (c.groups[g].holdsPassageLeaf || c.groups[g].holdsOtherPositive) && tree.accepts(c.groups[g].leaves)
+        c.groupLeaves.withUnsafeBufferPointer { bits in
+            for g in c.groups.indices where c.groups[g].holdsPassageLeaf || c.groups[g].holdsOtherPositive {
+                let base = g * c.leafWords
+                c.groups[g].accepted = tree.accepts { i in bits[base + i >> 6] & (1 << UInt64(i & 63)) != 0 }
+            }
         }
         for (si, m) in found.enumerated() {
             try collect(m, segment: si, searcher, options: options, into: &c)
         }
         documentsOfPassages(&c)
         let best = c.sorting ? Array(byPeriod(c.everyMatch, options.sort).prefix(k)) : c.heap.sorted()
-        var ranked = best.map { e in
-            guard let g = group(ofPassage: e.doc, c), c.groups[g].accepted else { return Ranked(entry: e) }
-            // Its matching passages, best first; equal scores go to the lower passage number, whatever segments (or
-            // shards) the passages are in.
-            let order = c.groups[g].matching.sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
-            return Ranked(entry: e, documentID: c.groups[g].document.string, passages: order.count, passageDocs: order.map(\.doc))
-        }
+        var ranked = rankedDocuments(best, c)
         if options.match == .related && ranked.count < k {
             let accepted = acceptedDocuments(c)
             ranked += try relatedDocuments(k - ranked.count, c, accepted: accepted, searcher, options: options)
@@ -133,30 +141,36 @@ extension IndexReader {
     }
 
     /// Gathers the passages of segment `si` into their documents' groups: the leaves each holds, and which
-    /// passages hold a positive leaf (in `m.refs`, in document order).
+    /// passages hold a positive leaf and a passage leaf.
     private func gatherPassages(_ m: inout SegmentMatches, segment si: Int, into c: inout Collection) {
         if m.passages.isEmpty { return }
         let segment = segments[si]
         let table = c.passageDocuments.tables[si], numbers = c.passageDocuments.numbers[si]
-        let sets = m.sets
+        for (i, set) in m.sets.enumerated() {
+            if c.passageLeaves[i] { m.holdingPassageLeaf.formUnion(set) }
+            if c.positiveLeaves[i] { m.holdingPositive.formUnion(set) }
+        }
+        m.holdingPassageLeaf.formIntersection(m.passages)
+        m.holdingPositive.formIntersection(m.passages)
+        // Groups in order of first sight.
         for d in m.passages {
-            let o = Int(table.ordinals[d])
-            let number = Int(numbers[o])
-            var g = Int(c.groupOf[number])
-            if g < 0 {
-                g = c.groups.count
-                c.groupOf[number] = Int32(g)
-                c.groups.append(PassageGroup(document: table.documents[o], leaves: [Bool](repeating: false, count: sets.count),
-                                             facet: c.facets.value(of: d, in: segment)))
-            }
-            var holdsPassageLeaf = false, holdsPositive = false
-            for i in sets.indices where sets[i].contains(d) {
-                c.groups[g].leaves[i] = true
-                if c.passageLeaves[i] { holdsPassageLeaf = true }
-                if c.positiveLeaves[i] { holdsPositive = true }
-            }
-            if holdsPassageLeaf { c.groups[g].holdsPassageLeaf = true } else if holdsPositive { c.groups[g].holdsOtherPositive = true }
-            if holdsPositive { m.refs.append(PassageRef(doc: d, group: g, number: Int(table.numbers[d]), holdsPassageLeaf: holdsPassageLeaf)) }
+            let number = Int(numbers[Int(table.ordinals[d])])
+            guard c.groupOf[number] < 0 else { continue }
+            c.groupOf[number] = Int32(c.groups.count)
+            c.groups.append(PassageGroup(segment: Int32(si), ordinal: table.ordinals[d], facet: c.facets.value(of: d, in: segment)))
+        }
+        c.groupLeaves.append(contentsOf: repeatElement(0, count: (c.groups.count * c.leafWords) - c.groupLeaves.count))
+        func group(_ d: Int) -> Int { Int(c.groupOf[Int(numbers[Int(table.ordinals[d])])]) }
+        for d in m.holdingPassageLeaf { c.groups[group(d)].holdsPassageLeaf = true }
+        var others = m.holdingPositive
+        others.subtract(m.holdingPassageLeaf)
+        for d in others { c.groups[group(d)].holdsOtherPositive = true }
+        // The leaves each group holds, leaf by leaf.
+        for (i, set) in m.sets.enumerated() {
+            var held = set
+            held.formIntersection(m.passages)
+            let word = i >> 6, bit: UInt64 = 1 << UInt64(i & 63)
+            for d in held { c.groupLeaves[group(d) * c.leafWords + word] |= bit }
         }
     }
 
@@ -173,15 +187,18 @@ extension IndexReader {
             for d in m.matched { counts.count(d) }
             c.facets.end(counts)
         }
-        // The matching passages of accepted documents, in document order.
-        let refs = m.refs.filter { c.groups[$0.group].accepted && c.groups[$0.group].counts(passageLeaf: $0.holdsPassageLeaf) }
-        if !c.picksRelated && !c.sorting && refs.isEmpty {
+        // The matching passages of accepted documents.
+        let table = c.passageDocuments.tables[si], numbers = c.passageDocuments.numbers[si]
+        func group(_ d: Int) -> Int { Int(c.groupOf[Int(numbers[Int(table.ordinals[d])])]) }
+        var passages = DocSet(capacity: segment.docCount)
+        for d in m.holdingPositive {
+            let g = group(d)
+            if c.groups[g].accepted && c.groups[g].counts(passageLeaf: m.holdingPassageLeaf.contains(d)) { passages.insert(d) }
+        }
+        if !c.picksRelated && !c.sorting && passages.isEmpty {
             try rankMatches(m.matched, searcher, segment: si, options: options, heap: &c.heap)
             return
         }
-        var passages = DocSet(capacity: segment.docCount)
-        for r in refs { passages.insert(r.doc) }
-        var next = 0
         var toScore = m.matched
         toScore.formUnion(passages)
         let base = bases[si]
@@ -196,9 +213,9 @@ extension IndexReader {
                 return
             }
             if c.picksRelated && score > 0 { c.relatedHeap.offer(score: score, doc: base + d) }
-            let r = refs[next]
-            next += 1
-            c.groups[r.group].matching.append((score, base + d, r.number))
+            let g = group(d), scored: ScoredPassage = (score, base + d, Int(table.numbers[d]))
+            c.groups[g].record(scored)
+            c.scoredPassages.append((Int32(g), scored))
         }
         c.relatedSeen = seen && c.relatedSeen
     }
@@ -209,12 +226,27 @@ extension IndexReader {
         for group in c.groups where group.accepted {
             c.total += 1
             c.facets.count(value: group.facet)
-            guard var best = group.matching.first else { continue }  // (each accepted group's matching passages were all scored)
-            for p in group.matching.dropFirst() where p.score > best.score || (p.score == best.score && p.number < best.number) {
-                best = p
-            }
+            guard group.scored > 0 else { continue }  // (each accepted group's matching passages were all scored)
+            let best = group.best
             c.heap.offer(score: best.score, doc: best.doc)
             if c.sorting { c.everyMatch.append((best.score, best.doc)) }
+        }
+    }
+
+    /// The ranked entries as hits-to-be: an accepted document of passages with its id and its matching passages,
+    /// best first (equal scores go to the lower passage number, whatever segments or shards they are in).
+    private func rankedDocuments(_ best: [(score: Double, doc: Int)], _ c: Collection) -> [Ranked] {
+        let groups = best.map { e in group(ofPassage: e.doc, c).flatMap { c.groups[$0].accepted ? $0 : nil } }
+        guard groups.contains(where: { $0 != nil }) else { return best.map { Ranked(entry: $0) } }
+        var slot = [Int32](repeating: -1, count: c.groups.count)
+        for (i, g) in groups.enumerated() { if let g { slot[g] = Int32(i) } }
+        var passages = [[ScoredPassage]](repeating: [], count: best.count)
+        for (g, p) in c.scoredPassages where slot[Int(g)] >= 0 { passages[Int(slot[Int(g)])].append(p) }
+        return best.indices.map { i in
+            guard let g = groups[i] else { return Ranked(entry: best[i]) }
+            let order = passages[i].sorted { $0.score > $1.score || ($0.score == $1.score && $0.number < $1.number) }
+            let key = c.passageDocuments.tables[Int(c.groups[g].segment)].documents[Int(c.groups[g].ordinal)]
+            return Ranked(entry: best[i], documentID: key.string, passages: order.count, passageDocs: order.map(\.doc))
         }
     }
 

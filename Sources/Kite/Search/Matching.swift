@@ -173,12 +173,12 @@ struct MatchTree {
         return eval(root)
     }
 
-    /// Whether the tree accepts a document whose leaves are the set bits of `leaves` (a document of several
-    /// passages holds a leaf when any passage does).
-    func accepts(_ leaves: [Bool]) -> Bool {
+    /// Whether the tree accepts a document that holds leaf `i` when `holds(i)` (a document of several passages
+    /// holds a leaf when any passage does).
+    func accepts(_ holds: (Int) -> Bool) -> Bool {
         func eval(_ n: Node) -> Bool {
             switch n {
-            case .leaf(let i): return leaves[i]
+            case .leaf(let i): return holds(i)
             case .none: return false
             case .or(let nodes): return nodes.contains(where: eval)
             case .and(let required, let excluded): return required.allSatisfy(eval) && !excluded.contains(where: eval)
