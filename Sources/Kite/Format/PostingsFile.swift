@@ -286,22 +286,41 @@ final class PostingsCursor {
         }
     }
 
-    /// ``insertAll(into:)`` for a list shorter than a block: varints of document delta << 1 (low bit set when the
-    /// frequency is 1), each followed by the frequency otherwise; the documents only, inserted together.
+    /// ``insertAll(into:)`` for a list shorter than a block: its documents only, inserted together.
     private func insertShortList(into set: inout DocSet) throws(KiteError) {
         var r = ByteReader(bytes, from: skipStart, to: segment.postingsEnd, file: fileName)
+        try PostingsCursor.readShortList(&r, count: docFrequency, docCount: docCount, into: docs)
+        set.insert(docs, count: docFrequency)
+    }
+
+    /// The documents of a list shorter than a block (`count` varints of document delta << 1, the low bit set when
+    /// the frequency is 1, each followed by the frequency otherwise) into `docs`; frequencies are read past.
+    private static func readShortList(
+        _ r: inout ByteReader, count: Int, docCount: Int, into docs: UnsafeMutablePointer<UInt32>
+    ) throws(KiteError) {
         var prev = -1
-        for k in 0..<docFrequency {
+        for k in 0..<count {
             let v = try r.vint()
-            guard v >> 1 < UInt64(docCount) else { throw .corrupt(file: fileName, reason: "document delta out of range") }
+            guard v >> 1 < UInt64(docCount) else { throw r.corrupt("document delta out of range") }
             prev += Int(v >> 1) + 1
-            guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
+            guard prev < docCount else { throw r.corrupt("document \(prev) out of range") }
             docs[k] = UInt32(prev)
             if v & 1 == 0 {
-                guard try r.vint(max: Int(UInt32.max)) > 1 else { throw .corrupt(file: fileName, reason: "bad frequency") }
+                guard try r.vint(max: Int(UInt32.max)) > 1 else { throw r.corrupt("bad frequency") }
             }
         }
-        set.insert(docs, count: docFrequency)
+    }
+
+    /// The documents of `info`'s list in `segment` into `docs` (room for a block), with no cursor, when the list is
+    /// shorter than a block; nil for a longer one. (A prefix of a common character has hundreds of such lists.)
+    static func shortListDocuments(
+        _ info: TermInfo, in segment: SegmentReader, into docs: UnsafeMutablePointer<UInt32>
+    ) throws(KiteError) -> Int? {
+        var r = ByteReader(segment.postings.bytes, from: info.postingsOffset, to: segment.postingsEnd, file: segment.postings.name)
+        guard try r.vint(max: segment.docCount) == 0 else { return nil }
+        guard info.docFrequency < postingsBlockSize else { throw r.corrupt("missing skip data") }
+        try readShortList(&r, count: info.docFrequency, docCount: segment.docCount, into: docs)
+        return info.docFrequency
     }
 
     /// Moves to the next posting.

@@ -459,10 +459,17 @@ final class ChunkMatcher {
     private final class Scratch {
         let segment: SegmentReader
         private var cursor: PostingsCursor?
+        private let docs = UnsafeMutablePointer<UInt32>.allocate(capacity: postingsBlockSize)
 
         init(segment: SegmentReader) { self.segment = segment }
 
+        deinit { docs.deallocate() }
+
         func insert(_ info: TermInfo, into set: inout DocSet) throws(KiteError) {
+            if let n = try PostingsCursor.shortListDocuments(info, in: segment, into: docs) {
+                set.insert(docs, count: n)
+                return
+            }
             let c: PostingsCursor
             if let cursor { c = cursor; try c.reset(to: info) } else { c = try segment.postingsCursor(info); cursor = c }
             try c.insertAll(into: &set)
