@@ -26,6 +26,10 @@ struct Chunk: Hashable {
 
     /// The chunk of a text's words (the analyzer's word terms, in position order); nil when there are none.
     init?(words: [AnalyzedTerm]) {
+        if let chunk = Chunk(unifiedIdeographs: words) {
+            self = chunk
+            return
+        }
         var units: [String] = [], han: [Bool] = []
         for w in words where w.kind == .word {
             for unit in Chunk.units(of: w.text) {
@@ -49,6 +53,23 @@ struct Chunk: Hashable {
             let scalars = u.unicodeScalars
             return isHan && scalars.count == 1 && TokenStream.isHan(scalars.first!.value)
         }
+    }
+
+    /// The common chunk, words of unified ideographs only (U+4E00…U+9FFF: one scalar, one character, three UTF-8
+    /// bytes and a joinable Han unit each), built without cutting words into units; nil for any other.
+    private init?(unifiedIdeographs words: [AnalyzedTerm]) {
+        var utf8: [UInt8] = []
+        for w in words where w.kind == .word {
+            guard w.text.unicodeScalars.allSatisfy({ (0x4E00...0x9FFF).contains($0.value) }) else { return nil }
+            utf8.append(contentsOf: w.text.utf8)
+        }
+        guard !utf8.isEmpty else { return nil }
+        let n = utf8.count / 3
+        units = (0..<n).map { i in String(decoding: utf8[(3 * i)..<(3 * i + 3)], as: UTF8.self) }
+        han = [Bool](repeating: true, count: n)
+        joinable = han
+        self.utf8 = utf8
+        unitEnds = (0...n).map { 3 * $0 }
     }
 
     /// The units' UTF-8, one after another; unit `i` is `utf8[unitEnds[i]..<unitEnds[i + 1]]`.
