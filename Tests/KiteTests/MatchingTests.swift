@@ -295,6 +295,43 @@ struct UnitText {
 
     /// In segments without passages the matches' top k is ranked with block-max skipping (counts come from the
     /// match sets): it must equal the exhaustive ranking of the same documents.
+    /// Documents split into passages rank at their best matching passage, whatever the limit and offset: the same
+    /// documents, scores, passage counts and passage lists as with room for every match, and each document's score is
+    /// the best of its matching passages' own scores (`--match any` scores passages one by one). A ranking that skips
+    /// what cannot enter the top k must keep this.
+    @Test func documentsOfPassagesRankAtTheirBestPassageWhateverTheLimit() throws {
+        let r = MatchingCorpus.shared.reader
+        var passagesSeen = 0
+        for q in ["新质生产力", "统计 普查", "专项债", "就业 民生", "改革 -经济", "发展", "数字经济 OR 人工智能", "高质量发展 period:2026"] {
+            let all = SearchOptions(limit: 100_000, facetField: nil, highlights: false, match: .exact)
+            let every = try r.search(q, options: all)
+            var any = SearchOptions(limit: 100_000, facetField: nil, highlights: false, match: .any)
+            any.windowedScoring = false
+            let passageScores = Dictionary(try r.search(q, options: any).hits.map { ($0.id, $0.score) }) { a, _ in a }
+            for h in every.hits where h.passages.count > 1 {
+                passagesSeen += 1
+                let best = h.passages.compactMap { passageScores[$0] }.max() ?? 0
+                #expect(abs(h.score - best) < 1e-9, "\(q): \(h.documentID) at its best passage")
+                #expect(h.matchingPassages == h.passages.count && h.passages.first == h.id)
+            }
+            for limit in [1, 3, 10] {
+                for offset in [0, 2] {
+                    var o = all
+                    o.limit = limit
+                    o.offset = offset
+                    let top = try r.search(q, options: o)
+                    let expected = Array(every.hits.dropFirst(offset).prefix(limit))
+                    #expect(top.totalHits == every.totalHits, "\(q)")
+                    #expect(top.hits.map(\.id) == expected.map(\.id), "\(q) limit \(limit) offset \(offset)")
+                    #expect(top.hits.map(\.passages) == expected.map(\.passages), "\(q) limit \(limit) offset \(offset)")
+                    #expect(top.hits.map(\.matchingPassages) == expected.map(\.matchingPassages))
+                    for (a, b) in zip(top.hits, expected) { #expect(abs(a.score - b.score) < 1e-9) }
+                }
+            }
+        }
+        #expect(passagesSeen > 10, "documents with several matching passages were ranked")
+    }
+
     @Test func skippingRanksMatchesAsTheExhaustiveRankingDoes() throws {
         let dir = TemporaryDirectory()
         let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 400_000, mergesAfterCommit: false))
