@@ -17,6 +17,26 @@ import Testing
         #expect(d.digest.count == 32)
     }
 
+    /// Words of unified ideographs fold without normalizing text (the fast path of a large dictionary): every
+    /// character of U+4E00…U+9FFF, alone and in a three-character word, folds as the text analyzer folds it.
+    @Test func unifiedIdeographsFoldAsTextFolds() throws {
+        let stream = try TokenStream.make(AnalyzerConfiguration(
+            repairsExtractionArtifacts: false, emitsBigrams: false, subwords: [], emitsJoins: false))
+        var fast = 0
+        for cp in UInt32(0x4E00)...0x9FFF {
+            let word = String(Unicode.Scalar(cp)!) + "中" + String(Unicode.Scalar(0x9FFF - (cp - 0x4E00))!)
+            for text in [String(Unicode.Scalar(cp)!), word] {
+                let utf8 = Array(text.utf8)
+                guard let quick = utf8.withUnsafeBytes({ stream.foldedHanWord($0) }) else { continue }
+                fast += 1
+                let slow = try utf8.withUnsafeBytes { raw in try stream.foldedPieces(raw) }
+                #expect(slow == [quick], "U+\(String(cp, radix: 16))")
+            }
+        }
+        #expect(fast > 40_000, "most unified ideographs take the fast path")
+        #expect(try UserDictionary(parsing: "專精特新\n新質生產力").words == ["专精特新", "新质生产力"])
+    }
+
     @Test func windowsLineEndsAndJiebaTagsWithoutAFrequencyParse() throws {
         let d = try UserDictionary(parsing: "新质生产力\r\n专精特新 nz\r\n升规纳统 3 v\r\n凯特琳 nz\r\n")
         #expect(Set(d.words) == ["新质生产力", "专精特新", "升规纳统", "凯特琳"])

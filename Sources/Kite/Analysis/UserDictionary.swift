@@ -30,9 +30,9 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// A dictionary of `words` (folded, deduplicated; empty and whitespace-only entries are an error).
     public init(words: some Sequence<String>) throws(ParseError) {
         let folder = try WordFolder()
-        var folded: Set<[UInt8]> = []
+        var folded: [[UInt8]] = []
         for (i, word) in words.enumerated() {
-            folded.insert(try folder.fold(word, line: i + 1))
+            folded.append(try folder.fold(word, line: i + 1))
         }
         self.init(folded: folded)
     }
@@ -43,26 +43,41 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// measured best needs none (README, "Segmentation").
     public init(parsing text: String) throws(ParseError) {
         let folder = try WordFolder()
-        var folded: Set<[UInt8]> = []
-        var number = 0
-        // Lines split on scalars, not Characters (to Swift, "\r\n" is one Character): CRLF files work.
-        for line in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+        var folded: [[UInt8]] = []
+        let bytes = Array(text.utf8)
+        var number = 0, start = 0
+        // Lines split on "\n" bytes (a "\r" before it is whitespace): CRLF files work.
+        while start <= bytes.count {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
             number += 1
-            var body = Substring(line)
-            if number == 1, body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
-            let fields = body.split(whereSeparator: { $0.isWhitespace })
-            guard let word = fields.first, !word.hasPrefix("#") else { continue }
-            guard fields.count <= 3 else {
-                throw ParseError(line: number, reason: "expected a word, a frequency and a tag at most, found \(fields.count) fields")
-            }
-            // jieba: word [frequency] [tag]; a second field that is not a number is the tag.
-            let isFrequency = fields.count == 3 || fields.count == 2 && fields[1].allSatisfy { $0.isNumber || $0 == "-" }
-            if fields.count >= 2, isFrequency, Int(fields[1]) == nil || Int(fields[1])! < 0 {
-                throw ParseError(line: number, reason: "frequency '\(fields[1])' is not a non-negative whole number")
-            }
-            folded.insert(try folder.fold(String(word), line: number))
+            var line = bytes[start..<end]
+            start = end + 1
+            if number == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }  // a byte-order mark
+            guard let word = try UserDictionary.word(of: line, number: number) else { continue }
+            folded.append(try folder.fold(word, line: number))
         }
         self.init(folded: folded)
+    }
+
+    /// The word of one line: its first field, nil for a blank or `#` line, checked as jieba's `word [frequency]
+    /// [tag]`. A line of one field with no byte that can begin a whitespace character — most lines — is the word
+    /// itself, read without splitting.
+    private static func word(of line: ArraySlice<UInt8>, number: Int) throws(ParseError) -> String? {
+        // ASCII whitespace, and the lead bytes of U+0085, U+00A0, U+1680, U+2000…U+205F and U+3000.
+        if !line.contains(where: { $0 <= 0x20 || $0 == 0xC2 || ($0 >= 0xE1 && $0 <= 0xE3) }) {
+            return line.first.map { $0 == 0x23 } ?? true ? nil : String(decoding: line, as: UTF8.self)
+        }
+        let fields = String(decoding: line, as: UTF8.self).split(whereSeparator: { $0.isWhitespace })
+        guard let word = fields.first, !word.hasPrefix("#") else { return nil }
+        guard fields.count <= 3 else {
+            throw ParseError(line: number, reason: "expected a word, a frequency and a tag at most, found \(fields.count) fields")
+        }
+        // jieba: word [frequency] [tag]; a second field that is not a number is the tag.
+        let isFrequency = fields.count == 3 || fields.count == 2 && fields[1].allSatisfy { $0.isNumber || $0 == "-" }
+        if fields.count >= 2, isFrequency, Int(fields[1]) == nil || Int(fields[1])! < 0 {
+            throw ParseError(line: number, reason: "frequency '\(fields[1])' is not a non-negative whole number")
+        }
+        return String(word)
     }
 
     /// Dictionaries are equal when their digests are (a digest names its words; comparing 100,000 words on every
@@ -113,24 +128,34 @@ public struct UserDictionary: Hashable, Sendable, Codable {
             }
             previous = bytes
         }
-        self.init(folded: Set(storedWords.map { Array($0.utf8) }))
+        self.init(folded: storedWords.map { Array($0.utf8) })
     }
 
     /// The union of several dictionaries (`--dictionary` given more than once).
     public init(merging dictionaries: [UserDictionary]) {
-        self.init(folded: Set(dictionaries.flatMap { $0.words.map { Array($0.utf8) } }))
+        if dictionaries.count == 1 {
+            self = dictionaries[0]
+            return
+        }
+        self.init(folded: dictionaries.flatMap { $0.words.map { Array($0.utf8) } })
     }
 
-    private init(folded: Set<[UInt8]>) {
-        let sorted = folded.sorted { $0.lexicographicallyPrecedes($1) }
+    /// The dictionary of folded words (any order, repeats allowed): sorted by their bytes, repeats dropped.
+    private init(folded: [[UInt8]]) {
+        var sorted = folded.sorted { a, b in
+            a.withUnsafeBytes { a in b.withUnsafeBytes { b in compareBytes(a, b) < 0 } }
+        }
+        sorted.removeSubranges(RangeSet(sorted.indices.dropFirst().filter { sorted[$0] == sorted[$0 - 1] }, within: sorted))
         words = sorted.map { String(decoding: $0, as: UTF8.self) }
         var a: UInt64 = 0xCBF2_9CE4_8422_2325, b: UInt64 = 0x8422_2325_CBF2_9CE4
+        func mix(_ byte: UInt8) {
+            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            b = (b &+ UInt64(byte) &+ 1) &* 0xC4CE_B9FE_1A85_EC53
+            b ^= b >> 31
+        }
         for word in sorted {
-            for byte in word + [0] {
-                a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-                b = (b &+ UInt64(byte) &+ 1) &* 0xC4CE_B9FE_1A85_EC53
-                b ^= b >> 31
-            }
+            for byte in word { mix(byte) }
+            mix(0)
         }
         digest = FileFormat.hex(a) + FileFormat.hex(b)
     }
@@ -151,11 +176,17 @@ public struct UserDictionary: Hashable, Sendable, Codable {
 
         func fold(_ word: String, line: Int) throws(ParseError) -> [UInt8] {
             let utf8 = Array(word.utf8)
-            let result = utf8.withUnsafeBytes { raw in Result { () throws(AnalysisError) in try stream.foldedPieces(raw) } }
-            let pieces: [[UInt8]]
-            do { pieces = try result.get() } catch { throw ParseError(line: line, reason: "\(error)") }
-            guard pieces.count == 1, let folded = pieces.first, !folded.isEmpty else {
-                throw ParseError(line: line, reason: pieces.isEmpty ? "empty word" : "a word cannot contain whitespace")
+            let folded: [UInt8]
+            if let han = utf8.withUnsafeBytes({ stream.foldedHanWord($0) }) {
+                folded = han
+            } else {
+                let result = utf8.withUnsafeBytes { raw in Result { () throws(AnalysisError) in try stream.foldedPieces(raw) } }
+                let pieces: [[UInt8]]
+                do { pieces = try result.get() } catch { throw ParseError(line: line, reason: "\(error)") }
+                guard pieces.count == 1, let piece = pieces.first, !piece.isEmpty else {
+                    throw ParseError(line: line, reason: pieces.isEmpty ? "empty word" : "a word cannot contain whitespace")
+                }
+                folded = piece
             }
             guard folded.count <= UserDictionary.maximumWordLength else {
                 throw ParseError(line: line, reason: "a word longer than \(UserDictionary.maximumWordLength) bytes of UTF-8")
@@ -225,9 +256,13 @@ final class DictionaryLattice: Sendable {
     }
 
     private init(_ dictionary: UserDictionary) {
-        let words = dictionary.words.filter(DictionaryLattice.uses).map { Array($0.utf16) }
-            .sorted { $0.lexicographicallyPrecedes($1) }
-        maxLength = words.map(\.count).max() ?? 0
+        // (A word of BMP Han characters only — most — is used without looking at its scalars' properties.)
+        let words = dictionary.words.compactMap { word -> [UInt16]? in
+            let units = Array(word.utf16)
+            let han = units.allSatisfy { TokenStream.isHan(UInt32($0)) }
+            return han || DictionaryLattice.uses(word) ? units : nil
+        }.sorted { $0.lexicographicallyPrecedes($1) }
+        maxLength = words.reduce(0) { max($0, $1.count) }
         // Level d holds the distinct prefixes of length d, each as the first word (in sorted order) that has it.
         var levels: [[Int]] = []
         var level = Array(words.indices.filter { words[$0].count >= 1 })
