@@ -320,10 +320,7 @@ final class ChunkMatcher {
                 let thenHan = !chunk.han[n - 1] && rule != .substring
                 if joins && j == i + 1 && j < n && chunk.joinable[i] && chunk.joinable[j] {
                     // The character as a word that the next one follows: its join, or nowhere.
-                    // (Not through the planner's cache: the ranking never looks joins up.)
-                    if let info = try ([ChunkMatcher.joinMark] + chunk.bytes(i..<(j + 1))).withBytes({ (t) throws(KiteError) in
-                        try segment.lookup(field: field, term: t)
-                    }) {
+                    if let info = try ChunkMatcher.join(chunk, at: i, segment: segment, field: field) {
                         exact(Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field))
                         if n == 2 && rule != .wholeWords {
                             add(Piece(start: 0, end: 2, terms: .exact(info), segment: segment, field: field))
@@ -369,6 +366,12 @@ final class ChunkMatcher {
         for i in 0..<(n - 1) where chunk.han[i] && chunk.han[i + 1] { pairs[i]?.bigramOf = singles[i] }
         self.whole = whole
         self.byStart = decidedByPostings ? [] : byStart
+    }
+
+    /// The join of units `i` and `i + 1` (``AnalyzedTerm/Kind/join``) in the field, looked up without the planner's
+    /// cache (the ranking never looks joins up).
+    private static func join(_ chunk: Chunk, at i: Int, segment: SegmentReader, field: Int) throws(KiteError) -> TermInfo? {
+        try ([joinMark] + chunk.bytes(i..<(i + 2))).withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
     }
 
     /// The terms of the field that begin with `bytes`, from one seek: the term equal to them, whether longer ones
@@ -452,31 +455,17 @@ final class ChunkMatcher {
         let pair = joins && n == 2 && chunk.joinable[0] && chunk.joinable[1] && rule == .wordStart
         guard (n == 1 && rule != .substring) || pair else { return false }
         let scratch = Scratch(segment: segment)
-        if pair, let join = try ([ChunkMatcher.joinMark] + chunk.bytes(0..<2)).withBytes({ (t) throws(KiteError) in
-            try segment.lookup(field: field, term: t)
-        }) {
-            try scratch.insert(join, into: &set)
-        }
-        let bytes = chunk.bytes(0..<n)
+        if pair, let join = try join(chunk, at: 0, segment: segment, field: field) { try scratch.insert(join, into: &set) }
         var terms = TermEnumerator(segment: segment, field: field)
-        var more = try bytes.withBytes { (key) throws(KiteError) in try terms.seek(ceiling: key) }
-        if more, terms.term == bytes {
-            try scratch.insert(terms.info, into: &set)
-            more = try terms.next()
-        }
-        guard rule != .wholeWords else { return true }
-        let thenHan = !chunk.han[n - 1]
-        while more, terms.term.starts(with: bytes) {
-            if !thenHan || terms.term.withUnsafeBytes({ Piece.beginsWithHan($0, at: bytes.count) }) {
-                try scratch.insert(terms.info, into: &set)
-            }
-            more = try terms.next()
-        }
+        let found = try probe(&terms, chunk.bytes(0..<n), collecting: rule != .wholeWords, thenHan: !chunk.han[n - 1])
+        if let exact = found.exact { try scratch.insert(exact, into: &set) }
+        for info in found.longer ?? [] { try scratch.insert(info, into: &set) }
         return true
     }
 
-    /// One postings cursor pointed at one term after another (a prefix of a common character has hundreds of
-    /// longer words, most of them rare), opened on first use.
+    /// Inserts the documents of one term after another (a prefix of a common character has hundreds of longer
+    /// words, most of them rare): a list shorter than a block through a buffer, a longer one through one cursor,
+    /// opened on first use and pointed at each term in turn.
     private final class Scratch {
         let segment: SegmentReader
         private var cursor: PostingsCursor?

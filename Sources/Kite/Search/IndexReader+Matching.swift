@@ -98,7 +98,9 @@ extension IndexReader {
         // Counts come from the sets, so a segment without passages ranks only its matches' top k, skipping what
         // cannot enter it — unless related documents will be wanted: the window-at-a-time ranking then scores
         // every document with a query term once, and the related ones are picked from the same pass (room for
-        // several passages of one document; a document keeps its best).
+        // several passages of one document; a document keeps its best). A segment with at most
+        // `Searcher.directLimit` documents to score scores them one by one instead, and the related ones come from a
+        // pass of their own that skips what cannot enter (``relatedDocuments(_:_:accepted:_:options:)``).
         let picksRelated = options.match == .related && options.windowedScoring
             && found.reduce(0, { $0 + $1.matched.count }) < k
         let passageLeaves = leafFlags(tree.passageLeaves, found)
