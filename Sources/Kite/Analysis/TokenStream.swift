@@ -126,8 +126,6 @@ final class TokenStream {
         }
     }
 
-    /// The normalized text cut at whitespace, each piece folded to simplified characters: the form in which
-    /// dictionary words are compared with text (``UserDictionary``).
     /// ``foldedPieces(_:)`` of a word of unified ideographs (U+4E00…U+9FFF, each folding to itself before the
     /// traditional → simplified step): the word with that step applied, without normalizing text; nil for any other
     /// word (a 100,000-word dictionary folds in a fraction of the time).
@@ -151,6 +149,8 @@ final class TokenStream {
         }
     }
 
+    /// The normalized text cut at whitespace, each piece folded to simplified characters: the form in which
+    /// dictionary words are compared with text (``UserDictionary``).
     func foldedPieces(_ text: UnsafeRawBufferPointer) throws(AnalysisError) -> [[UInt8]] {
         try normalize(text)
         var out: [[UInt8]] = []

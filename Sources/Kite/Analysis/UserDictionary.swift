@@ -65,7 +65,8 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     private static func word(of line: ArraySlice<UInt8>, number: Int) throws(ParseError) -> String? {
         // ASCII whitespace, and the lead bytes of U+0085, U+00A0, U+1680, U+2000…U+205F and U+3000.
         if !line.contains(where: { $0 <= 0x20 || $0 == 0xC2 || ($0 >= 0xE1 && $0 <= 0xE3) }) {
-            return line.first.map { $0 == 0x23 } ?? true ? nil : String(decoding: line, as: UTF8.self)
+            guard let first = line.first, first != 0x23 else { return nil }  // blank, or `#`
+            return String(decoding: line, as: UTF8.self)
         }
         let fields = String(decoding: line, as: UTF8.self).split(whereSeparator: { $0.isWhitespace })
         guard let word = fields.first, !word.hasPrefix("#") else { return nil }
@@ -247,6 +248,8 @@ final class DictionaryLattice: Sendable {
     /// `AI` keeps matching whole letter words only. A word with punctuation, spaces or no Han character is kept in
     /// the dictionary (and its digest) but not used: the lattice runs over words, between separators.
     static func uses(_ word: String) -> Bool {
+        // Most words: Han characters of the BMP only, decided on the UTF-16 units without scalar properties.
+        if word.utf16.allSatisfy({ TokenStream.isHan(UInt32($0)) }) { return !word.isEmpty }
         var han = false
         for scalar in word.unicodeScalars {
             if TokenStream.isHan(scalar.value) { han = true; continue }
@@ -256,12 +259,8 @@ final class DictionaryLattice: Sendable {
     }
 
     private init(_ dictionary: UserDictionary) {
-        // (A word of BMP Han characters only — most — is used without looking at its scalars' properties.)
-        let words = dictionary.words.compactMap { word -> [UInt16]? in
-            let units = Array(word.utf16)
-            let han = units.allSatisfy { TokenStream.isHan(UInt32($0)) }
-            return han || DictionaryLattice.uses(word) ? units : nil
-        }.sorted { $0.lexicographicallyPrecedes($1) }
+        let words = dictionary.words.filter(DictionaryLattice.uses).map { Array($0.utf16) }
+            .sorted { $0.lexicographicallyPrecedes($1) }
         maxLength = words.reduce(0) { max($0, $1.count) }
         // Level d holds the distinct prefixes of length d, each as the first word (in sorted order) that has it.
         var levels: [[Int]] = []

@@ -80,9 +80,9 @@ public final class IndexWriter: @unchecked Sendable {
     private var segments: [Live] = []
     private var slots: [Slot] = []
     /// Buffered documents by id: slot and local document.
-    private var buffered: [IDKey: (slot: Int, doc: UInt32)] = [:]
+    private var buffered: [UTF8Key: (slot: Int, doc: UInt32)] = [:]
     /// Ids of buffered passages by their document's id (entries whose passage left ``buffered`` are stale).
-    private var bufferedPassages: [IDKey: [IDKey]] = [:]
+    private var bufferedPassages: [UTF8Key: [UTF8Key]] = [:]
     private var addsSinceMemoryCheck = 0
     private var closed = false
     private var pendingChanges = false
@@ -207,9 +207,9 @@ public final class IndexWriter: @unchecked Sendable {
         } else {
             removeExactly(document.id)
         }
-        let key = IDKey(document.id)
+        let key = UTF8Key(document.id)
         buffered[key] = (index, local)
-        if let passage { bufferedPassages[IDKey(passage.document), default: []].append(key) }
+        if let passage { bufferedPassages[UTF8Key(passage.document), default: []].append(key) }
         pendingChanges = true
         addsSinceMemoryCheck += 1
         if addsSinceMemoryCheck >= 64 {
@@ -242,7 +242,7 @@ public final class IndexWriter: @unchecked Sendable {
     @discardableResult
     private func removeDocument(_ id: String) -> Bool {
         var found = removeExactly(id)
-        for passage in bufferedPassages.removeValue(forKey: IDKey(id)) ?? [] where removeBuffered(passage) { found = true }
+        for passage in bufferedPassages.removeValue(forKey: UTF8Key(id)) ?? [] where removeBuffered(passage) { found = true }
         if markDeleted({ $0.passages(ofDocument: id) }) { found = true }
         return found
     }
@@ -250,13 +250,13 @@ public final class IndexWriter: @unchecked Sendable {
     /// Marks deleted the document with exactly this id, buffered or in segments.
     @discardableResult
     private func removeExactly(_ id: String) -> Bool {
-        let inBuffer = removeBuffered(IDKey(id))
+        let inBuffer = removeBuffered(UTF8Key(id))
         let inSegments = markDeleted { $0.documents(withID: id) }
         return inBuffer || inSegments
     }
 
     /// Drops a buffered document (its slot marks it deleted); whether there was one.
-    private func removeBuffered(_ key: IDKey) -> Bool {
+    private func removeBuffered(_ key: UTF8Key) -> Bool {
         guard let old = buffered.removeValue(forKey: key) else { return false }
         slots[old.slot].deleted.insert(old.doc)
         return true
@@ -442,17 +442,5 @@ public final class IndexWriter: @unchecked Sendable {
     /// Releases the lock without committing (uncommitted changes are discarded).
     public func close() {
         serial.withLock { rollbackLocked() }
-    }
-}
-
-/// An id as its UTF-8 bytes: ids are compared byte for byte (as the segment's sorted id table is), not as
-/// canonically equivalent Strings ("é" and "e\u{301}" are different ids).
-struct IDKey: Hashable {
-    let bytes: [UInt8]
-    init(_ id: String) { bytes = Array(id.utf8) }
-
-    /// The bytes as one block (the synthesized hash combined them one at a time).
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

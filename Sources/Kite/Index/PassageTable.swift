@@ -1,28 +1,3 @@
-#if canImport(Glibc)
-import Glibc  // memcmp
-#elseif canImport(Musl)
-import Musl
-#endif
-
-/// The id of a document split into passages, as bytes: hashed and compared byte for byte. (A `String` key is
-/// normalized on every hash; with one per passage that was most of a common word's search time.)
-struct DocumentKey: Hashable, Sendable {
-    let bytes: [UInt8]
-
-    var string: String { String(decoding: bytes, as: UTF8.self) }
-
-    /// Whether the key spells `other`.
-    func spells(_ other: UnsafeRawBufferPointer) -> Bool {
-        bytes.count == other.count && bytes.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
-    }
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-    }
-
-    static func == (a: DocumentKey, b: DocumentKey) -> Bool { a.bytes == b.bytes }
-}
-
 /// Which documents of a segment are passages (`id#n`, ``PassageID``) and of which document: built by one scan of
 /// the segment's ids on first use (``SegmentReader/passageTable``), so that a search groups passages by array
 /// lookups instead of parsing ids. Empty for a segment without passages.
@@ -32,7 +7,7 @@ final class PassageTable: Sendable {
     /// Per document of the segment: its passage number (`id#3` → 3), or 0.
     let numbers: [Int32]
     /// The documents the segment has passages of, by ordinal.
-    let documents: [DocumentKey]
+    let documents: [UTF8Key]
     /// The segment's passages.
     let passages: DocSet
 
@@ -42,8 +17,8 @@ final class PassageTable: Sendable {
     init(_ segment: SegmentReader) {
         let n = segment.docCount
         var ordinals = [Int32](repeating: -1, count: n), numbers = [Int32](repeating: 0, count: n)
-        var documents: [DocumentKey] = []
-        var ordinalOf: [DocumentKey: Int32] = [:]
+        var documents: [UTF8Key] = []
+        var ordinalOf: [UTF8Key: Int32] = [:]
         var passages = DocSet(capacity: n)
         var previous: Int32 = -1  // a document's passages are usually consecutive: compare before hashing
         for d in 0..<n {
@@ -52,7 +27,7 @@ final class PassageTable: Sendable {
             if previous >= 0, documents[Int(previous)].spells(document) {
                 o = previous
             } else {
-                let key = DocumentKey(bytes: Array(document))
+                let key = UTF8Key(bytes: Array(document))
                 if let known = ordinalOf[key] { o = known } else {
                     o = Int32(documents.count)
                     documents.append(key)
@@ -80,7 +55,7 @@ final class PassageTable: Sendable {
 
     /// The document of document `d` when it is a passage.
     @inline(__always)
-    func document(of d: Int) -> DocumentKey? {
+    func document(of d: Int) -> UTF8Key? {
         guard !documents.isEmpty else { return nil }
         let o = ordinals[d]
         return o < 0 ? nil : documents[Int(o)]
@@ -112,7 +87,7 @@ final class PassageDocuments: Sendable {
                 count += t.documents.count
             }
         } else {
-            var numberOf: [DocumentKey: Int32] = [:]
+            var numberOf: [UTF8Key: Int32] = [:]
             for t in tables {
                 numbers.append(t.documents.map { key in
                     if let known = numberOf[key] { return known }

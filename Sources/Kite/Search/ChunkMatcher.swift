@@ -60,7 +60,7 @@ struct Chunk: Hashable {
     private init?(unifiedIdeographs words: [AnalyzedTerm]) {
         var utf8: [UInt8] = []
         for w in words where w.kind == .word {
-            guard w.text.unicodeScalars.allSatisfy({ (0x4E00...0x9FFF).contains($0.value) }) else { return nil }
+            guard Chunk.isUnifiedIdeographs(w.text) else { return nil }
             utf8.append(contentsOf: w.text.utf8)
         }
         guard !utf8.isEmpty else { return nil }
@@ -83,10 +83,7 @@ struct Chunk: Hashable {
     /// letter word whole, never part of it); any other word is one unit. `characters` are the unit's character
     /// offsets in the word.
     static func units(of word: String) -> [(text: String, isHan: Bool, characters: Range<Int>)] {
-        // Most words: unified ideographs only (U+4E00…U+9FFF; each one scalar, one character, no mark attaches).
-        if word.unicodeScalars.allSatisfy({ (0x4E00...0x9FFF).contains($0.value) }) {
-            return word.unicodeScalars.enumerated().map { (String($1), true, $0..<($0 + 1)) }
-        }
+        if isUnifiedIdeographs(word) { return word.unicodeScalars.enumerated().map { (String($1), true, $0..<($0 + 1)) } }
         guard word.unicodeScalars.contains(where: { $0.properties.isIdeographic }) else {
             return [(word, false, 0..<word.count)]
         }
@@ -103,6 +100,12 @@ struct Chunk: Hashable {
         }
         if !run.isEmpty { out.append((run, false, runStart..<word.count)) }
         return out
+    }
+
+    /// Whether every scalar of `word` is a unified ideograph (U+4E00…U+9FFF): one scalar, one character (no mark
+    /// attaches to it), three UTF-8 bytes and a joinable Han unit each — most words, cut without grapheme breaking.
+    static func isUnifiedIdeographs(_ word: String) -> Bool {
+        !word.isEmpty && word.unicodeScalars.allSatisfy { (0x4E00...0x9FFF).contains($0.value) }
     }
 
     /// The bytes of units `range`, as a term of the index spells them.

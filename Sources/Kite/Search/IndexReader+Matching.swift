@@ -357,7 +357,7 @@ extension IndexReader {
     private func pick(_ heap: TopK, wanted: Int, admit: (Int, Int) -> Bool) -> [Ranked] {
         let sorted = heap.sorted()
         var chosen: [Int] = []  // indices into `sorted`
-        var byDocument: [DocumentKey: Int] = [:]  // a passage's document → its place in `chosen`
+        var byDocument: [UTF8Key: Int] = [:]  // a passage's document → its place in `chosen`
         for (i, e) in sorted.enumerated() {
             let (si, local) = locate(e.doc)
             guard admit(si, local) else { continue }

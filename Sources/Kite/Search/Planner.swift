@@ -449,22 +449,12 @@ final class TermLookups {
     var entries: [Key: TermInfo?] = [:]
 }
 
-/// The analyzed texts of one search, by text.
+/// The analyzed texts of one search, by their UTF-8 bytes (the analyzer reads those).
 final class QueryAnalyses {
-    /// A text compared and hashed as its UTF-8 bytes (the analyzer reads those; `String`'s own hashing normalizes).
-    struct Key: Hashable {
-        let text: String
-        static func == (a: Key, b: Key) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
-        func hash(into hasher: inout Hasher) {
-            var text = self.text
-            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        }
-    }
-
-    private var entries: [Key: [AnalyzedTerm]] = [:]
+    private var entries: [UTF8Key: [AnalyzedTerm]] = [:]
 
     subscript(text: String) -> [AnalyzedTerm]? {
-        get { entries[Key(text: text)] }
-        set { entries[Key(text: text)] = newValue }
+        get { entries[UTF8Key(text)] }
+        set { entries[UTF8Key(text)] = newValue }
     }
 }
