@@ -233,3 +233,38 @@ func corpusText(_ name: String) throws -> String {
         #expect(try words("拳皇xii68人") == words("拳皇xii68人", AnalyzerConfiguration(subwords: [])))
     }
 }
+
+/// ICU's words of Han runs remembered across texts (``HanRunMemo``) must be exactly ICU's words of the same text.
+@Suite struct HanRunMemoTests {
+    /// The segments `stream` makes of `text` (ICU's, before any dictionary).
+    func segments(_ stream: TokenStream, _ text: String) throws -> [Segment] {
+        try Array(text.utf8).withUnsafeBytes { try stream.analyze($0) { _, _ in } }
+        return stream.segments
+    }
+
+    /// Texts where a run's neighbours are not plain separators: kana, supplementary ideographs, combining and format
+    /// characters, 々 and ー, emoji, Hangul, the placeholder character itself, runs too long to remember.
+    static let edges = [
+        "一二三，一二三。一", "日本語のテキスト中文中文、中文中文", "𠀀中华人民𠀀中华人民，中华人民", "中文\u{0301}中文，中文\u{0301}中文",
+        "中文\u{200D}中文,中文\u{200D}中文", "人々中华人民，人々中华人民", "中文ー中文，中文ー中文", "中文😀中文，中文😀中文",
+        "中文한국어中文，中文한국어中文", "abc中华人民共和国def中华人民共和国123中华人民共和国", "《中华人民共和国宪法》「中华人民共和国宪法」",
+        String(repeating: "中华人民共和国国务院", count: 40), "中\u{3000}华\u{3000}人民", "中华人民共和国", "第一条 为了 规范",
+    ]
+
+    @Test func rememberedRunsSegmentExactlyAsICUAlone() throws {
+        let plain = try TokenStream(.default)
+        plain.memo = nil
+        let remembering = try TokenStream(.default)
+        var texts = Self.edges + Self.edges.map { $0 + " " + $0 }
+        for file in ["gov-work-reports-national.jsonl", "gov-work-reports-provincial-2026.jsonl"] {
+            let lines = try corpusText(file).split(separator: "\n")
+            texts += lines.map(String.init)
+        }
+        texts.append(try corpusText("weifang-2023q3-key-work.txt"))
+        for text in texts + texts {  // the second pass recalls what the first learned
+            #expect(try segments(remembering, text) == segments(plain, text), "\(text.prefix(40))")
+        }
+        let memo = try #require(remembering.memo)
+        #expect(memo.unitsRecalled > 100_000)  // (the second pass recalls what the table still holds)
+    }
+}

@@ -25,19 +25,35 @@ extension TokenStream {
     }
 
     func segmentICU(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) throws(AnalysisError) {
-        guard count > 0, let breaker else { return }
-        let status = kite_wordbreak_set_text(breaker, units, Int32(count))
+        guard count > 0 else { return }
+        if let memo, memo.scan(units, count) {
+            let (text, n) = memo.compacted(units, count)
+            try breakWords(text, n)
+            if !memo.expand(&segments) { try breakWords(units, count) }
+        } else {
+            try breakWords(units, count)
+        }
+        memo?.learn(segments, units)
+        if let lattice { resegment(with: lattice) }
+        emitSegments(allSegments: allSegments, emit)
+    }
+
+    /// ICU's words and separators of `text[0..<n]` into `segments`.
+    func breakWords(_ text: UnsafePointer<UInt16>, _ n: Int) throws(AnalysisError) {
+        guard let breaker else { return }
+        let status = kite_wordbreak_set_text(breaker, text, Int32(n))
         if status > 0 { throw .icuFailure(code: status) }
-        segments.removeAll(keepingCapacity: true)
+        var out: [Segment] = []
+        swap(&out, &segments)  // (a local array: no exclusivity check per word)
+        defer { swap(&out, &segments) }
+        out.removeAll(keepingCapacity: true)
         var start: Int32 = 0
         while true {
             let end = kite_wordbreak_next(breaker)
             if end < 0 { break }
-            segments.append(Segment(start: start, end: end, rule: kite_wordbreak_rule_status(breaker)))
+            out.append(Segment(start: start, end: end, rule: kite_wordbreak_rule_status(breaker)))
             start = end
         }
-        if let lattice { resegment(with: lattice) }
-        emitSegments(allSegments: allSegments, emit)
     }
 
     /// Emits the words of `segments`, with their joins, sub-words and rescue bigrams.

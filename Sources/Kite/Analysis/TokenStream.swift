@@ -6,7 +6,7 @@ import Musl
 #endif
 
 /// One segment of the segmenter's output: a unit range and ICU's rule status (below 100: not a word).
-struct Segment {
+struct Segment: Equatable {
     var start: Int32
     var end: Int32
     var rule: Int32
@@ -48,6 +48,8 @@ final class TokenStream {
     let simplifyForMatching: UnsafePointer<UInt16>
     /// The lattice's per-run arrays, reused across runs and calls.
     let scratch = LatticeScratch()
+    /// ICU's words of Han runs seen before (nil: not segmenting with ICU, or asked not to remember).
+    var memo: HanRunMemo?
 
     init(_ configuration: AnalyzerConfiguration) throws(AnalysisError) {
         self.configuration = configuration
@@ -59,6 +61,7 @@ final class TokenStream {
             var status: Int32 = 0
             breaker = kite_wordbreak_open("zh", &status)
             if breaker == nil { throw .icuFailure(code: status) }
+            memo = HanRunMemo()
         }
         capacity = 1 << 16
         units = .allocate(capacity: capacity)

@@ -1,0 +1,256 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// ICU's words of runs of Han characters seen before, so that a repeated run is not segmented by ICU again.
+///
+/// Why it is exact: ICU's dictionary pass cuts each maximal run of dictionary characters (Han and kana) on its own,
+/// from the run's characters alone. A run of unified ideographs with, on each side, the text's end or a character
+/// that is neither a dictionary character nor one that ICU attaches to the character before it (``isSeparator(_:)``:
+/// ASCII, CJK punctuation) is therefore always cut the same way, wherever it occurs. The memo keeps those cuts by
+/// the run's units. Before ICU sees a text, each run found in the memo is replaced by one ideograph (`一`): the same
+/// character class as the run, so ICU's rules cut the rest of the text around it exactly as around the run; the
+/// placeholder's word is then replaced by the run's remembered words. A run not found is segmented by ICU in place
+/// and remembered. Checked word for word against ICU alone on real text (`AnalyzerTests`) and on the benchmark
+/// corpora (`Benchmarks/segmentation/check.sh`).
+///
+/// One per ``TokenStream`` (one thread). A direct-mapped table of 2^16 runs over two arenas, all emptied when an
+/// arena is full: a bounded few MiB, however much text passes.
+final class HanRunMemo {
+    /// A remembered run: its hash, its units at `keys[key..<key+length]`, its words at `words[word..<word+wordCount]`.
+    struct Slot {
+        var hash: UInt64
+        var key: Int32
+        var length: Int32
+        var word: Int32
+        var wordCount: Int32
+    }
+
+    /// A run of the current text: its units `start..<end`, its hash, and its slot when the memo holds it.
+    struct Run {
+        var start: Int32
+        var end: Int32
+        var hash: UInt64
+        var hit: Int32  // slot index, or -1
+        var placeholder: Int32  // its unit in the compacted text (hits only)
+    }
+
+    static let slotBits = 16
+    /// Runs shorter than this are left to ICU (a single ideograph is one word anyway); longer ones too (rarely repeated).
+    static let shortest = 2, longest = 255
+    /// What replaces a remembered run: a unified ideograph, the run's own character class.
+    static let placeholder: UInt16 = 0x4E00
+
+    private let slots: UnsafeMutablePointer<Slot>
+    private let keys: UnsafeMutablePointer<UInt16>
+    private let words: UnsafeMutablePointer<UInt32>
+    private static let keyCapacity = 1 << 20, wordCapacity = 1 << 19
+    private var keyCount = 0, wordCount = 0
+    /// The current text's runs (raw, reused: the hot path does no array bookkeeping per run).
+    private var runs: UnsafeMutablePointer<Run>
+    private var runCount = 0, runCapacity = 256
+    /// The current text's runs found, their units and their words.
+    private var hits = 0, hitUnits = 0, hitWords = 0
+    private var compact: UnsafeMutablePointer<UInt16>
+    private var compactCapacity = 0
+    private var expanded: [Segment] = []
+    /// Units of Han runs found in the memo and segmented by ICU, since the stream was made (for tests and profiles).
+    private(set) var unitsRecalled = 0, unitsSegmented = 0
+
+    init() {
+        let slotCount = 1 << Self.slotBits
+        slots = calloc(slotCount, MemoryLayout<Slot>.stride)!.bindMemory(to: Slot.self, capacity: slotCount)
+        keys = .allocate(capacity: Self.keyCapacity)
+        words = .allocate(capacity: Self.wordCapacity)
+        runs = .allocate(capacity: runCapacity)
+        compact = .allocate(capacity: 1)
+    }
+
+    deinit {
+        free(slots)
+        keys.deallocate()
+        words.deallocate()
+        runs.deallocate()
+        compact.deallocate()
+    }
+
+    /// Whether ICU may remember a run's words: a unified ideograph of the BMP (U+3400…U+4DBF, U+4E00…U+9FFF).
+    @inline(__always)
+    static func isRunUnit(_ u: UInt16) -> Bool {
+        (u &- 0x4E00) <= 0x9FFF - 0x4E00 || (u &- 0x3400) <= 0x4DBF - 0x3400
+    }
+
+    /// Whether `u` bounds a run that ICU cuts on its own: ASCII, or CJK punctuation that is not a dictionary
+    /// character (、。〈〉《》「」『』【】〔〕〖〗〘〙〚〛, dashes, quotes, ‥ …) nor an extending or format character.
+    @inline(__always)
+    static func isSeparator(_ u: UInt16) -> Bool {
+        u < 0x80 || u == 0x3001 || u == 0x3002 || (u &- 0x3008) <= 0x3011 - 0x3008
+            || (u &- 0x3014) <= 0x301B - 0x3014 || (u &- 0x2010) <= 0x2027 - 0x2010
+    }
+
+    /// Finds the text's runs and looks each up; returns whether any was found (then ICU reads ``compacted(_:_:)``).
+    func scan(_ units: UnsafePointer<UInt16>, _ n: Int) -> Bool {
+        var count = 0, hits = 0, hitUnits = 0, hitWords = 0
+        var k = 0
+        while k < n {
+            guard Self.isRunUnit(units[k]) else { k += 1; continue }
+            let s = k
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+            while k < n, Self.isRunUnit(units[k]) {
+                h = (h ^ UInt64(units[k])) &* 0x0000_0100_0000_01B3
+                k += 1
+            }
+            let length = k - s
+            guard length >= Self.shortest, length <= Self.longest,
+                  s == 0 || Self.isSeparator(units[s - 1]), k == n || Self.isSeparator(units[k]) else { continue }
+            h ^= h >> 29
+            let hit = find(h, units + s, length)
+            if hit >= 0 { hits += 1; hitUnits += length; hitWords += Int(slots[hit].wordCount) }
+            if count == runCapacity { growRuns() }
+            runs[count] = Run(start: Int32(s), end: Int32(k), hash: h, hit: Int32(hit), placeholder: -1)
+            count += 1
+        }
+        (runCount, self.hits, self.hitUnits, self.hitWords) = (count, hits, hitUnits, hitWords)
+        return hits > 0
+    }
+
+    private func growRuns() {
+        let grown = UnsafeMutablePointer<Run>.allocate(capacity: 2 * runCapacity)
+        grown.moveInitialize(from: runs, count: runCapacity)
+        runs.deallocate()
+        runs = grown
+        runCapacity *= 2
+    }
+
+    private func find(_ hash: UInt64, _ key: UnsafePointer<UInt16>, _ length: Int) -> Int {
+        let i = Int(truncatingIfNeeded: hash >> (64 - UInt64(Self.slotBits)))
+        let slot = slots[i]
+        guard slot.hash == hash, Int(slot.length) == length,
+              memcmp(keys + Int(slot.key), key, length * 2) == 0 else { return -1 }
+        return i
+    }
+
+    /// The text with every remembered run replaced by ``placeholder``: its units and count (valid until the next call).
+    func compacted(_ units: UnsafePointer<UInt16>, _ n: Int) -> (UnsafePointer<UInt16>, Int) {
+        if compactCapacity < n {
+            compact.deallocate()
+            compactCapacity = max(n, 2 * compactCapacity)
+            compact = .allocate(capacity: compactCapacity)
+        }
+        let out = compact
+        var from = 0, to = 0
+        for r in 0..<runCount where runs[r].hit >= 0 {
+            let s = Int(runs[r].start)
+            (out + to).update(from: units + from, count: s - from)
+            to += s - from
+            out[to] = Self.placeholder
+            runs[r].placeholder = Int32(to)
+            to += 1
+            from = Int(runs[r].end)
+        }
+        (out + to).update(from: units + from, count: n - from)
+        return (UnsafePointer(out), to + n - from)
+    }
+
+    /// Rewrites ICU's segments of the compacted text into segments of the text: each placeholder's word becomes its
+    /// run's remembered words, the rest shift by the units removed before them. False (segments untouched) if ICU did
+    /// not give a placeholder a word of its own, which the rules above exclude; the caller then segments the text.
+    func expand(_ segments: inout [Segment]) -> Bool {
+        var out: [Segment] = []
+        swap(&out, &expanded)
+        defer { swap(&out, &expanded) }
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(segments.count + hitWords)
+        let (runs, runCount, slots, words) = (self.runs, self.runCount, self.slots, self.words)
+        func nextHit(_ r: Int) -> Int {
+            var r = r
+            while r < runCount && runs[r].hit < 0 { r += 1 }
+            return r
+        }
+        var delta: Int32 = 0
+        var r = nextHit(0)
+        for segment in segments {
+            guard r < runCount, segment.end > runs[r].placeholder else {
+                out.append(Segment(start: segment.start + delta, end: segment.end + delta, rule: segment.rule))
+                continue
+            }
+            let run = runs[r]
+            guard segment.start == run.placeholder, segment.end == run.placeholder + 1 else { return false }
+            let slot = slots[Int(run.hit)]
+            var start = run.start
+            for w in Int(slot.word)..<Int(slot.word + slot.wordCount) {
+                let packed = words[w], end = run.start + Int32(packed >> 16)
+                out.append(Segment(start: start, end: end, rule: Int32(Int16(truncatingIfNeeded: packed))))
+                start = end
+            }
+            delta += run.end - run.start - 1
+            r = nextHit(r + 1)
+        }
+        guard r == runCount else { return false }
+        unitsRecalled += hitUnits
+        swap(&segments, &out)
+        return true
+    }
+
+    /// Remembers the words ICU gave each run of the text that the memo did not hold (`segments` in text units).
+    func learn(_ segments: [Segment], _ units: UnsafePointer<UInt16>) {
+        var i = 0
+        var learned = 0
+        for r in 0..<runCount where runs[r].hit < 0 {
+            let run = runs[r]
+            while i < segments.count && segments[i].end <= run.start { i += 1 }
+            guard i < segments.count, segments[i].start == run.start else { continue }
+            var j = i
+            while j < segments.count && segments[j].end < run.end { j += 1 }
+            guard j < segments.count, segments[j].end == run.end else { continue }
+            remember(run, units, segments[i...j])
+            learned += Int(run.end - run.start)
+            i = j + 1
+        }
+        unitsSegmented += learned
+    }
+
+    private func remember(_ run: Run, _ units: UnsafePointer<UInt16>, _ cut: ArraySlice<Segment>) {
+        let length = Int(run.end - run.start)
+        guard cut.allSatisfy({ Int32(Int16(truncatingIfNeeded: $0.rule)) == $0.rule }) else { return }
+        func full() -> Bool { keyCount + length > Self.keyCapacity || wordCount + cut.count > Self.wordCapacity }
+        if full() { compactArenas() }
+        if full() { forget() }
+        (keys + keyCount).update(from: units + Int(run.start), count: length)
+        for (w, segment) in cut.enumerated() {
+            words[wordCount + w] = UInt32(segment.end - run.start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
+        }
+        let i = Int(truncatingIfNeeded: run.hash >> (64 - UInt64(Self.slotBits)))
+        slots[i] = Slot(hash: run.hash, key: Int32(keyCount), length: Int32(length), word: Int32(wordCount),
+                        wordCount: Int32(cut.count))
+        keyCount += length
+        wordCount += cut.count
+    }
+
+    /// Forgets every run (the arenas are full of runs still in the table: long ones).
+    private func forget() {
+        memset(slots, 0, (1 << Self.slotBits) * MemoryLayout<Slot>.stride)
+        keyCount = 0
+        wordCount = 0
+    }
+
+    /// Makes room in full arenas by moving the units and words of the runs still in the table down over those of
+    /// runs since replaced (both arenas are appended to in the same order, so one order serves both).
+    private func compactArenas() {
+        let live = (0..<(1 << Self.slotBits)).filter { slots[$0].length > 0 }.sorted { slots[$0].key < slots[$1].key }
+        var k = 0, w = 0
+        for i in live {
+            let slot = slots[i]
+            memmove(keys + k, keys + Int(slot.key), Int(slot.length) * 2)
+            memmove(words + w, words + Int(slot.word), Int(slot.wordCount) * 4)
+            slots[i].key = Int32(k)
+            slots[i].word = Int32(w)
+            k += Int(slot.length)
+            w += Int(slot.wordCount)
+        }
+        keyCount = k
+        wordCount = w
+    }
+}
