@@ -46,7 +46,7 @@ final class HanRunMemo {
     private let slots: UnsafeMutablePointer<Slot>
     private let keys: UnsafeMutablePointer<UInt16>
     private let words: UnsafeMutablePointer<UInt32>
-    private static let keyCapacity = 1 << 20, wordCapacity = 1 << 19
+    private static let keyCapacity = 1 << 21, wordCapacity = 1 << 20
     private var keyCount = 0, wordCount = 0
     /// The current text's runs (raw, reused: the hot path does no array bookkeeping per run).
     private var runs: UnsafeMutablePointer<Run>
@@ -105,7 +105,8 @@ final class HanRunMemo {
             let length = k - s
             guard length >= Self.shortest, length <= Self.longest,
                   s == 0 || Self.isSeparator(units[s - 1]), k == n || Self.isSeparator(units[k]) else { continue }
-            h ^= h >> 29
+            h = (h ^ h >> 32) &* 0xD6E8_FEB8_6659_FD93
+            h ^= h >> 32
             let hit = find(h, units + s, length)
             if hit >= 0 { hits += 1; hitUnits += length; hitWords += Int(slots[hit].wordCount) }
             if count == runCapacity { growRuns() }
@@ -215,9 +216,12 @@ final class HanRunMemo {
     private func remember(_ run: Run, _ units: UnsafePointer<UInt16>, _ cut: ArraySlice<Segment>) {
         let length = Int(run.end - run.start)
         guard cut.allSatisfy({ Int32(Int16(truncatingIfNeeded: $0.rule)) == $0.rule }) else { return }
-        func full() -> Bool { keyCount + length > Self.keyCapacity || wordCount + cut.count > Self.wordCapacity }
-        if full() { compactArenas() }
-        if full() { forget() }
+        if keyCount + length > Self.keyCapacity || wordCount + cut.count > Self.wordCapacity {
+            compactArenas()
+            // Runs still in the table fill more than half the arenas (long runs): start afresh rather than compact
+            // again soon.
+            if 2 * keyCount > Self.keyCapacity || 2 * wordCount > Self.wordCapacity { forget() }
+        }
         (keys + keyCount).update(from: units + Int(run.start), count: length)
         for (w, segment) in cut.enumerated() {
             words[wordCount + w] = UInt32(segment.end - run.start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
@@ -229,7 +233,7 @@ final class HanRunMemo {
         wordCount += cut.count
     }
 
-    /// Forgets every run (the arenas are full of runs still in the table: long ones).
+    /// Forgets every run.
     private func forget() {
         memset(slots, 0, (1 << Self.slotBits) * MemoryLayout<Slot>.stride)
         keyCount = 0

@@ -230,6 +230,7 @@ public enum PageChrome {
                     if !CorpusText.isSpace(scalar) {
                         if firstIndex < 0 { firstIndex = index; first = scalar; trimmedStart = k }
                         lastIndex = index
+                        if lastIndex - firstIndex + 1 > 80 { return false }  // (decided: the rest cannot shorten it)
                     }
                     index += 1
                     k += length
