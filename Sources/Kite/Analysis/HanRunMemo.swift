@@ -16,15 +16,17 @@ import Musl
 /// and remembered. Checked word for word against ICU alone on real text (`AnalyzerTests`) and on the benchmark
 /// corpora (`Benchmarks/segmentation/check.sh`).
 ///
-/// One per ``TokenStream`` (one thread). A direct-mapped table of 2^16 runs over two arenas, all emptied when an
-/// arena is full: a bounded few MiB, however much text passes.
+/// One per ``TokenStream`` (one thread). A direct-mapped table of 2^16 runs whose units and words are written to
+/// two rings, a run remembered until its slot is taken or a ring comes round over it: 10 MiB, however much text
+/// passes.
 final class HanRunMemo {
-    /// A remembered run: its hash, its units at `keys[key..<key+length]`, its words at `words[word..<word+wordCount]`.
+    /// A remembered run: its hash, its units and its words, where they were written in the rings (positions
+    /// counted from the stream's start, never reused: the run is still there while the ring has not come round).
     struct Slot {
         var hash: UInt64
-        var key: Int32
+        var key: Int
+        var word: Int
         var length: Int32
-        var word: Int32
         var wordCount: Int32
     }
 
@@ -47,7 +49,8 @@ final class HanRunMemo {
     private let keys: UnsafeMutablePointer<UInt16>
     private let words: UnsafeMutablePointer<UInt32>
     private static let keyCapacity = 1 << 21, wordCapacity = 1 << 20
-    private var keyCount = 0, wordCount = 0
+    /// How many units and words were ever written to the rings (the next write goes to `count % capacity`).
+    private var keysWritten = 0, wordsWritten = 0
     /// The current text's runs (raw, reused: the hot path does no array bookkeeping per run).
     private var runs: UnsafeMutablePointer<Run>
     private var runCount = 0, runCapacity = 256
@@ -128,8 +131,9 @@ final class HanRunMemo {
     private func find(_ hash: UInt64, _ key: UnsafePointer<UInt16>, _ length: Int) -> Int {
         let i = Int(truncatingIfNeeded: hash >> (64 - UInt64(Self.slotBits)))
         let slot = slots[i]
-        guard slot.hash == hash, Int(slot.length) == length,
-              memcmp(keys + Int(slot.key), key, length * 2) == 0 else { return -1 }
+        guard slot.hash == hash, Int(slot.length) == length, keysWritten - slot.key <= Self.keyCapacity,
+              wordsWritten - slot.word <= Self.wordCapacity,
+              memcmp(keys + slot.key % Self.keyCapacity, key, length * 2) == 0 else { return -1 }
         return i
     }
 
@@ -181,7 +185,8 @@ final class HanRunMemo {
             guard segment.start == run.placeholder, segment.end == run.placeholder + 1 else { return false }
             let slot = slots[Int(run.hit)]
             var start = run.start
-            for w in Int(slot.word)..<Int(slot.word + slot.wordCount) {
+            let first = slot.word % Self.wordCapacity
+            for w in first..<(first + Int(slot.wordCount)) {
                 let packed = words[w], end = run.start + Int32(packed >> 16)
                 out.append(Segment(start: start, end: end, rule: Int32(Int16(truncatingIfNeeded: packed))))
                 start = end
@@ -216,45 +221,21 @@ final class HanRunMemo {
     private func remember(_ run: Run, _ units: UnsafePointer<UInt16>, _ cut: ArraySlice<Segment>) {
         let length = Int(run.end - run.start)
         guard cut.allSatisfy({ Int32(Int16(truncatingIfNeeded: $0.rule)) == $0.rule }) else { return }
-        if keyCount + length > Self.keyCapacity || wordCount + cut.count > Self.wordCapacity {
-            compactArenas()
-            // Runs still in the table fill more than half the arenas (long runs): start afresh rather than compact
-            // again soon.
-            if 2 * keyCount > Self.keyCapacity || 2 * wordCount > Self.wordCapacity { forget() }
+        // Each run's units and words are contiguous: where one would pass a ring's end, it starts at the beginning.
+        if keysWritten % Self.keyCapacity + length > Self.keyCapacity {
+            keysWritten += Self.keyCapacity - keysWritten % Self.keyCapacity
         }
-        (keys + keyCount).update(from: units + Int(run.start), count: length)
+        if wordsWritten % Self.wordCapacity + cut.count > Self.wordCapacity {
+            wordsWritten += Self.wordCapacity - wordsWritten % Self.wordCapacity
+        }
+        let key = keysWritten, word = wordsWritten
+        (keys + key % Self.keyCapacity).update(from: units + Int(run.start), count: length)
         for (w, segment) in cut.enumerated() {
-            words[wordCount + w] = UInt32(segment.end - run.start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
+            words[word % Self.wordCapacity + w] = UInt32(segment.end - run.start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
         }
         let i = Int(truncatingIfNeeded: run.hash >> (64 - UInt64(Self.slotBits)))
-        slots[i] = Slot(hash: run.hash, key: Int32(keyCount), length: Int32(length), word: Int32(wordCount),
-                        wordCount: Int32(cut.count))
-        keyCount += length
-        wordCount += cut.count
-    }
-
-    /// Forgets every run.
-    private func forget() {
-        memset(slots, 0, (1 << Self.slotBits) * MemoryLayout<Slot>.stride)
-        keyCount = 0
-        wordCount = 0
-    }
-
-    /// Makes room in full arenas by moving the units and words of the runs still in the table down over those of
-    /// runs since replaced (both arenas are appended to in the same order, so one order serves both).
-    private func compactArenas() {
-        let live = (0..<(1 << Self.slotBits)).filter { slots[$0].length > 0 }.sorted { slots[$0].key < slots[$1].key }
-        var k = 0, w = 0
-        for i in live {
-            let slot = slots[i]
-            memmove(keys + k, keys + Int(slot.key), Int(slot.length) * 2)
-            memmove(words + w, words + Int(slot.word), Int(slot.wordCount) * 4)
-            slots[i].key = Int32(k)
-            slots[i].word = Int32(w)
-            k += Int(slot.length)
-            w += Int(slot.wordCount)
-        }
-        keyCount = k
-        wordCount = w
+        slots[i] = Slot(hash: run.hash, key: key, word: word, length: Int32(length), wordCount: Int32(cut.count))
+        keysWritten += length
+        wordsWritten += cut.count
     }
 }
