@@ -1,3 +1,4 @@
+import CKite
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -95,7 +96,7 @@ final class HanRunMemo {
 
     /// Finds the text's runs and looks each up; returns whether any was found (then ICU reads ``compacted(_:_:)``).
     func scan(_ units: UnsafePointer<UInt16>, _ n: Int) -> Bool {
-        var count = 0, hits = 0, hitUnits = 0, hitWords = 0
+        var count = 0
         var k = 0
         while k < n {
             guard Self.isRunUnit(units[k]) else { k += 1; continue }
@@ -110,15 +111,27 @@ final class HanRunMemo {
                   s == 0 || Self.isSeparator(units[s - 1]), k == n || Self.isSeparator(units[k]) else { continue }
             h = (h ^ h >> 32) &* 0xD6E8_FEB8_6659_FD93
             h ^= h >> 32
-            let hit = find(h, units + s, length)
-            if hit >= 0 { hits += 1; hitUnits += length; hitWords += Int(slots[hit].wordCount) }
+            kite_prefetch(slots + Self.slot(h))  // (looked up below, once the text's runs are found: misses overlap)
             if count == runCapacity { growRuns() }
-            runs[count] = Run(start: Int32(s), end: Int32(k), hash: h, hit: Int32(hit), placeholder: -1)
+            runs[count] = Run(start: Int32(s), end: Int32(k), hash: h, hit: -1, placeholder: -1)
             count += 1
+        }
+        var hits = 0, hitUnits = 0, hitWords = 0
+        for r in 0..<count {
+            let run = runs[r], length = Int(run.end - run.start)
+            let hit = find(run.hash, units + Int(run.start), length)
+            guard hit >= 0 else { continue }
+            runs[r].hit = Int32(hit)
+            hits += 1
+            hitUnits += length
+            hitWords += Int(slots[hit].wordCount)
         }
         (runCount, self.hits, self.hitUnits, self.hitWords) = (count, hits, hitUnits, hitWords)
         return hits > 0
     }
+
+    @inline(__always)
+    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> (64 - UInt64(slotBits))) }
 
     private func growRuns() {
         let grown = UnsafeMutablePointer<Run>.allocate(capacity: 2 * runCapacity)
@@ -129,7 +142,7 @@ final class HanRunMemo {
     }
 
     private func find(_ hash: UInt64, _ key: UnsafePointer<UInt16>, _ length: Int) -> Int {
-        let i = Int(truncatingIfNeeded: hash >> (64 - UInt64(Self.slotBits)))
+        let i = Self.slot(hash)
         let slot = slots[i]
         guard slot.hash == hash, Int(slot.length) == length, keysWritten - slot.key <= Self.keyCapacity,
               wordsWritten - slot.word <= Self.wordCapacity,
@@ -233,7 +246,7 @@ final class HanRunMemo {
         for (w, segment) in cut.enumerated() {
             words[word % Self.wordCapacity + w] = UInt32(segment.end - run.start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
         }
-        let i = Int(truncatingIfNeeded: run.hash >> (64 - UInt64(Self.slotBits)))
+        let i = Self.slot(run.hash)
         slots[i] = Slot(hash: run.hash, key: key, word: word, length: Int32(length), wordCount: Int32(cut.count))
         keysWritten += length
         wordsWritten += cut.count
