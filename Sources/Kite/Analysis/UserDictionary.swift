@@ -218,11 +218,17 @@ public struct UserDictionary: Hashable, Sendable, Codable {
 /// 16 MB: `kite index --dictionary` peaks 16 MiB lower, at the same speed). The first step reads a table indexed by
 /// the unit.
 final class DictionaryLattice: Sendable {
-    /// Per node: the unit that leads to it, and whether a word ends there.
-    private let units: [UInt16]
-    private let words: [Bool]
-    /// Node `i`'s children are `firstChild[i]..<firstChild[i + 1]`.
-    private let firstChild: [UInt32]
+    /// A trie node: the unit that leads to it, where its children begin (`link & childMask`; they end where the
+    /// next node's begin) and whether a word ends there (``wordBit``). One record, so that the walk reads the word
+    /// flag and the children of the child it has just found from the cache line it found it in.
+    struct Node {
+        var link: UInt32
+        var unit: UInt16
+    }
+
+    /// The nodes level by level, and one past the last (its link ends the last node's children).
+    private let nodes: [Node]
+    private static let wordBit: UInt32 = 1 << 31, childMask: UInt32 = wordBit - 1
     /// Per unit, the node of the one-unit prefix (``none``: no word begins with it).
     private let firstNodes: [UInt32]
     private static let none = UInt32.max
@@ -295,11 +301,14 @@ final class DictionaryLattice: Sendable {
             base += levels[d].count
         }
         firstChild[units.count] = UInt32(units.count)
+        precondition(units.count < Int(DictionaryLattice.childMask), "a dictionary of more than 2^31 trie nodes")
         var firstNodes = [UInt32](repeating: DictionaryLattice.none, count: 1 << 16)
         for (i, w) in (levels.first ?? []).enumerated() { firstNodes[Int(words[w][0])] = UInt32(i) }
-        self.units = units
-        self.words = isWord
-        self.firstChild = firstChild
+        self.nodes = firstChild.indices.map { i in
+            i < units.count
+                ? Node(link: firstChild[i] | (isWord[i] ? DictionaryLattice.wordBit : 0), unit: units[i])
+                : Node(link: firstChild[i], unit: 0)
+        }
         self.firstNodes = firstNodes
     }
 
@@ -316,24 +325,23 @@ final class DictionaryLattice: Sendable {
 
     /// Whether a word ends at `node`.
     @inline(__always)
-    func isWord(_ node: UInt32) -> Bool { words[Int(node)] }
+    func isWord(_ node: UInt32) -> Bool { nodes[Int(node)].link & DictionaryLattice.wordBit != 0 }
 
     /// The child of `node` on `unit`, if the text so far followed by `unit` begins some word.
     @inline(__always)
     func step(_ node: UInt32, _ unit: UInt16) -> UInt32? {
-        firstChild.withUnsafeBufferPointer { first in
-            units.withUnsafeBufferPointer { units in
-                // Siblings' units are sorted: halve a long run down to a few (every unit before `lo` is smaller,
-                // none from `hi` on is), then scan from `lo` to the first unit not smaller.
-                var lo = Int(first[Int(node)]), hi = Int(first[Int(node) + 1])
-                let end = hi
-                while hi - lo > 8 {
-                    let mid = (lo + hi) / 2
-                    if units[mid] < unit { lo = mid + 1 } else { hi = mid }
-                }
-                while lo < end && units[lo] < unit { lo += 1 }
-                return lo < end && units[lo] == unit ? UInt32(lo) : nil
+        nodes.withUnsafeBufferPointer { nodes in
+            // Siblings' units are sorted: halve a long run down to a few (every unit before `lo` is smaller, none
+            // from `hi` on is), then scan from `lo` to the first unit not smaller.
+            let mask = DictionaryLattice.childMask
+            var lo = Int(nodes[Int(node)].link & mask), hi = Int(nodes[Int(node) + 1].link & mask)
+            let end = hi
+            while hi - lo > 8 {
+                let mid = (lo + hi) / 2
+                if nodes[mid].unit < unit { lo = mid + 1 } else { hi = mid }
             }
+            while lo < end && nodes[lo].unit < unit { lo += 1 }
+            return lo < end && nodes[lo].unit == unit ? UInt32(lo) : nil
         }
     }
 }
