@@ -255,16 +255,20 @@ func corpusText(_ name: String) throws -> String {
         let plain = try TokenStream(.default)
         plain.memo = nil
         let remembering = try TokenStream(.default)
-        var texts = Self.edges + Self.edges.map { $0 + " " + $0 }
-        for file in ["gov-work-reports-national.jsonl", "gov-work-reports-provincial-2026.jsonl"] {
-            let lines = try corpusText(file).split(separator: "\n")
-            texts += lines.map(String.init)
-        }
-        texts.append(try corpusText("weifang-2023q3-key-work.txt"))
+        let texts = try Self.texts()
         for text in texts + texts {  // the second pass recalls what the first learned
             #expect(try segments(remembering, text) == segments(plain, text), "\(text.prefix(40))")
         }
         let memo = try #require(remembering.memo)
         #expect(memo.unitsRecalled > 100_000)  // (the second pass recalls what the table still holds)
+    }
+
+    /// The reports' lines, the key-work text, and the edge texts alone and twice over.
+    static func texts() throws -> [String] {
+        var texts = edges + edges.map { $0 + " " + $0 }
+        for file in ["gov-work-reports-national.jsonl", "gov-work-reports-provincial-2026.jsonl"] {
+            texts += try corpusText(file).split(separator: "\n").map(String.init)
+        }
+        return texts + [try corpusText("weifang-2023q3-key-work.txt")]
     }
 }

@@ -14,23 +14,11 @@ import Musl
 /// the run's units. Before ICU sees a text, each run found in the memo is replaced by one ideograph (`一`): the same
 /// character class as the run, so ICU's rules cut the rest of the text around it exactly as around the run; the
 /// placeholder's word is then replaced by the run's remembered words. A run not found is segmented by ICU in place
-/// and remembered. Checked word for word against ICU alone on real text (`AnalyzerTests`) and on the benchmark
-/// corpora (`Benchmarks/segmentation/check.sh`).
+/// and remembered. Checked word for word against ICU alone on real text and on texts built to break it
+/// (`HanRunMemoTests`); indexes of the benchmark corpora are byte-identical with it and without.
 ///
-/// One per ``TokenStream`` (one thread). A direct-mapped table of 2^16 runs whose units and words are written to
-/// two rings, a run remembered until its slot is taken or a ring comes round over it: 10 MiB, however much text
-/// passes.
+/// One per ``TokenStream`` (one thread), its words in a ``RunTable``.
 final class HanRunMemo {
-    /// A remembered run: its hash, its units and its words, where they were written in the rings (positions
-    /// counted from the stream's start, never reused: the run is still there while the ring has not come round).
-    struct Slot {
-        var hash: UInt64
-        var key: Int
-        var word: Int
-        var length: Int32
-        var wordCount: Int32
-    }
-
     /// A run of the current text: its units `start..<end`, its hash, and its slot when the memo holds it.
     struct Run {
         var start: Int32
@@ -40,18 +28,12 @@ final class HanRunMemo {
         var placeholder: Int32  // its unit in the compacted text (hits only)
     }
 
-    static let slotBits = 16
     /// Runs shorter than this are left to ICU (a single ideograph is one word anyway); longer ones too (rarely repeated).
     static let shortest = 2, longest = 255
     /// What replaces a remembered run: a unified ideograph, the run's own character class.
     static let placeholder: UInt16 = 0x4E00
 
-    private let slots: UnsafeMutablePointer<Slot>
-    private let keys: UnsafeMutablePointer<UInt16>
-    private let words: UnsafeMutablePointer<UInt32>
-    private static let keyCapacity = 1 << 21, wordCapacity = 1 << 20
-    /// How many units and words were ever written to the rings (the next write goes to `count % capacity`).
-    private var keysWritten = 0, wordsWritten = 0
+    let table = RunTable()
     /// The current text's runs (raw, reused: the hot path does no array bookkeeping per run).
     private var runs: UnsafeMutablePointer<Run>
     private var runCount = 0, runCapacity = 256
@@ -64,18 +46,11 @@ final class HanRunMemo {
     private(set) var unitsRecalled = 0, unitsSegmented = 0
 
     init() {
-        let slotCount = 1 << Self.slotBits
-        slots = calloc(slotCount, MemoryLayout<Slot>.stride)!.bindMemory(to: Slot.self, capacity: slotCount)
-        keys = .allocate(capacity: Self.keyCapacity)
-        words = .allocate(capacity: Self.wordCapacity)
         runs = .allocate(capacity: runCapacity)
         compact = .allocate(capacity: 1)
     }
 
     deinit {
-        free(slots)
-        keys.deallocate()
-        words.deallocate()
         runs.deallocate()
         compact.deallocate()
     }
@@ -109,9 +84,8 @@ final class HanRunMemo {
             let length = k - s
             guard length >= Self.shortest, length <= Self.longest,
                   s == 0 || Self.isSeparator(units[s - 1]), k == n || Self.isSeparator(units[k]) else { continue }
-            h = (h ^ h >> 32) &* 0xD6E8_FEB8_6659_FD93
-            h ^= h >> 32
-            kite_prefetch(slots + Self.slot(h))  // (looked up below, once the text's runs are found: misses overlap)
+            h = RunTable.finish(h)
+            table.prefetch(h)  // (looked up below, once the text's runs are found: misses overlap)
             if count == runCapacity { growRuns() }
             runs[count] = Run(start: Int32(s), end: Int32(k), hash: h, hit: -1, placeholder: -1)
             count += 1
@@ -119,19 +93,16 @@ final class HanRunMemo {
         var hits = 0, hitUnits = 0, hitWords = 0
         for r in 0..<count {
             let run = runs[r], length = Int(run.end - run.start)
-            let hit = find(run.hash, units + Int(run.start), length)
+            let hit = table.find(run.hash, units + Int(run.start), length)
             guard hit >= 0 else { continue }
             runs[r].hit = Int32(hit)
             hits += 1
             hitUnits += length
-            hitWords += Int(slots[hit].wordCount)
+            hitWords += table.words(hit).count
         }
         (runCount, self.hits, self.hitUnits, self.hitWords) = (count, hits, hitUnits, hitWords)
         return hits > 0
     }
-
-    @inline(__always)
-    static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> (64 - UInt64(slotBits))) }
 
     private func growRuns() {
         let grown = UnsafeMutablePointer<Run>.allocate(capacity: 2 * runCapacity)
@@ -139,15 +110,6 @@ final class HanRunMemo {
         runs.deallocate()
         runs = grown
         runCapacity *= 2
-    }
-
-    private func find(_ hash: UInt64, _ key: UnsafePointer<UInt16>, _ length: Int) -> Int {
-        let i = Self.slot(hash)
-        let slot = slots[i]
-        guard slot.hash == hash, Int(slot.length) == length, keysWritten - slot.key <= Self.keyCapacity,
-              wordsWritten - slot.word <= Self.wordCapacity,
-              memcmp(keys + slot.key % Self.keyCapacity, key, length * 2) == 0 else { return -1 }
-        return i
     }
 
     /// The text with every remembered run replaced by ``placeholder``: its units and count (valid until the next call).
@@ -181,7 +143,7 @@ final class HanRunMemo {
         defer { swap(&out, &expanded) }
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(segments.count + hitWords)
-        let (runs, runCount, slots, words) = (self.runs, self.runCount, self.slots, self.words)
+        let (runs, runCount, table) = (self.runs, self.runCount, self.table)
         func nextHit(_ r: Int) -> Int {
             var r = r
             while r < runCount && runs[r].hit < 0 { r += 1 }
@@ -196,14 +158,7 @@ final class HanRunMemo {
             }
             let run = runs[r]
             guard segment.start == run.placeholder, segment.end == run.placeholder + 1 else { return false }
-            let slot = slots[Int(run.hit)]
-            var start = run.start
-            let first = slot.word % Self.wordCapacity
-            for w in first..<(first + Int(slot.wordCount)) {
-                let packed = words[w], end = run.start + Int32(packed >> 16)
-                out.append(Segment(start: start, end: end, rule: Int32(Int16(truncatingIfNeeded: packed))))
-                start = end
-            }
+            table.append(Int(run.hit), at: run.start, to: &out)
             delta += run.end - run.start - 1
             r = nextHit(r + 1)
         }
@@ -224,16 +179,96 @@ final class HanRunMemo {
             var j = i
             while j < segments.count && segments[j].end < run.end { j += 1 }
             guard j < segments.count, segments[j].end == run.end else { continue }
-            remember(run, units, segments[i...j])
+            table.remember(run.hash, units + Int(run.start), Int(run.end - run.start), segments[i...j], from: run.start)
             learned += Int(run.end - run.start)
             i = j + 1
         }
         unitsSegmented += learned
     }
 
-    private func remember(_ run: Run, _ units: UnsafePointer<UInt16>, _ cut: ArraySlice<Segment>) {
-        let length = Int(run.end - run.start)
-        guard cut.allSatisfy({ Int32(Int16(truncatingIfNeeded: $0.rule)) == $0.rule }) else { return }
+}
+
+/// Runs of units and their segments, remembered: a direct-mapped table of 2^16 runs whose units and segments are
+/// written to two rings, a run kept until its slot is taken or a ring comes round over it (10 MiB, however much text
+/// passes). The storage of ``HanRunMemo``, apart from what it stores.
+final class RunTable {
+    /// A remembered run: its hash, and where its units and segments were written in the rings (positions counted
+    /// from the table's start, never reused: the run is still there while the ring has not come round over it).
+    struct Slot {
+        var hash: UInt64
+        var key: Int
+        var word: Int
+        var length: Int32
+        var wordCount: Int32
+    }
+
+    static let slotBits = 16
+    private static let keyCapacity = 1 << 21, wordCapacity = 1 << 20
+    private let slots: UnsafeMutablePointer<Slot>
+    private let keys: UnsafeMutablePointer<UInt16>
+    /// A segment as its end from the run's start (high 16 bits) and its rule status (low 16 bits).
+    private let words: UnsafeMutablePointer<UInt32>
+    /// How many units and words were ever written to the rings (the next write goes to `count % capacity`).
+    private var keysWritten = 0, wordsWritten = 0
+
+    init() {
+        let slotCount = 1 << Self.slotBits
+        slots = calloc(slotCount, MemoryLayout<Slot>.stride)!.bindMemory(to: Slot.self, capacity: slotCount)
+        keys = .allocate(capacity: Self.keyCapacity)
+        words = .allocate(capacity: Self.wordCapacity)
+    }
+
+    deinit {
+        free(slots)
+        keys.deallocate()
+        words.deallocate()
+    }
+
+    /// The last step of a run's hash (``HanRunMemo/scan(_:_:)`` folds the units in one by one).
+    @inline(__always)
+    static func finish(_ h: UInt64) -> UInt64 {
+        let h = (h ^ h >> 32) &* 0xD6E8_FEB8_6659_FD93
+        return h ^ h >> 32
+    }
+
+    @inline(__always)
+    private static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> (64 - UInt64(slotBits))) }
+
+    @inline(__always)
+    func prefetch(_ hash: UInt64) { kite_prefetch(slots + Self.slot(hash)) }
+
+    /// The slot holding the run `key[0..<length]` (whose hash is `hash`), or -1.
+    func find(_ hash: UInt64, _ key: UnsafePointer<UInt16>, _ length: Int) -> Int {
+        let i = Self.slot(hash)
+        let slot = slots[i]
+        guard slot.hash == hash, Int(slot.length) == length, keysWritten - slot.key <= Self.keyCapacity,
+              wordsWritten - slot.word <= Self.wordCapacity,
+              memcmp(keys + slot.key % Self.keyCapacity, key, length * 2) == 0 else { return -1 }
+        return i
+    }
+
+    /// The packed segments of the run in `slot`.
+    func words(_ slot: Int) -> UnsafeBufferPointer<UInt32> {
+        UnsafeBufferPointer(start: words + slots[slot].word % Self.wordCapacity, count: Int(slots[slot].wordCount))
+    }
+
+    /// Appends the segments of the run in `slot` to `out`, the run starting at unit `start`.
+    @inline(__always)
+    func append(_ slot: Int, at start: Int32, to out: inout [Segment]) {
+        var from = start
+        for packed in words(slot) {
+            let end = start + Int32(packed >> 16)
+            out.append(Segment(start: from, end: end, rule: Int32(Int16(truncatingIfNeeded: packed))))
+            from = end
+        }
+    }
+
+    /// Remembers `cut`, the segments of the run `key[0..<length]` that starts at unit `start` of its text.
+    func remember(
+        _ hash: UInt64, _ key: UnsafePointer<UInt16>, _ length: Int, _ cut: ArraySlice<Segment>, from start: Int32
+    ) {
+        guard length <= Int(UInt16.max), cut.count <= Int(UInt16.max),
+              cut.allSatisfy({ Int32(Int16(truncatingIfNeeded: $0.rule)) == $0.rule }) else { return }
         // Each run's units and words are contiguous: where one would pass a ring's end, it starts at the beginning.
         if keysWritten % Self.keyCapacity + length > Self.keyCapacity {
             keysWritten += Self.keyCapacity - keysWritten % Self.keyCapacity
@@ -241,13 +276,12 @@ final class HanRunMemo {
         if wordsWritten % Self.wordCapacity + cut.count > Self.wordCapacity {
             wordsWritten += Self.wordCapacity - wordsWritten % Self.wordCapacity
         }
-        let key = keysWritten, word = wordsWritten
-        (keys + key % Self.keyCapacity).update(from: units + Int(run.start), count: length)
+        let keyAt = keysWritten, wordAt = wordsWritten
+        (keys + keyAt % Self.keyCapacity).update(from: key, count: length)
         for (w, segment) in cut.enumerated() {
-            words[word % Self.wordCapacity + w] = UInt32(segment.end - run.start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
+            words[wordAt % Self.wordCapacity + w] = UInt32(segment.end - start) << 16 | UInt32(UInt16(truncatingIfNeeded: segment.rule))
         }
-        let i = Self.slot(run.hash)
-        slots[i] = Slot(hash: run.hash, key: key, word: word, length: Int32(length), wordCount: Int32(cut.count))
+        slots[Self.slot(hash)] = Slot(hash: hash, key: keyAt, word: wordAt, length: Int32(length), wordCount: Int32(cut.count))
         keysWritten += length
         wordsWritten += cut.count
     }
