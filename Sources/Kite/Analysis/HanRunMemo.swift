@@ -55,7 +55,7 @@ final class HanRunMemo {
         compact.deallocate()
     }
 
-    /// Whether ICU may remember a run's words: a unified ideograph of the BMP (U+3400…U+4DBF, U+4E00…U+9FFF).
+    /// Whether `u` may be a unit of a remembered run: a unified ideograph of the BMP (U+3400…U+4DBF, U+4E00…U+9FFF).
     @inline(__always)
     static func isRunUnit(_ u: UInt16) -> Bool {
         (u &- 0x4E00) <= 0x9FFF - 0x4E00 || (u &- 0x3400) <= 0x4DBF - 0x3400
@@ -185,11 +185,10 @@ final class HanRunMemo {
         }
         unitsSegmented += learned
     }
-
 }
 
 /// Runs of units and their segments, remembered: a direct-mapped table of 2^16 runs whose units and segments are
-/// written to two rings, a run kept until its slot is taken or a ring comes round over it (10 MiB, however much text
+/// written to two rings, a run kept until its slot is taken or a ring comes round over it (6 MiB, however much text
 /// passes). The storage of ``HanRunMemo``, apart from what it stores.
 final class RunTable {
     /// A remembered run: its hash, and where its units and segments were written in the rings (positions counted
@@ -203,7 +202,7 @@ final class RunTable {
     }
 
     static let slotBits = 16
-    private static let keyCapacity = 1 << 21, wordCapacity = 1 << 20
+    private static let keyCapacity = 1 << 20, wordCapacity = 1 << 19
     private let slots: UnsafeMutablePointer<Slot>
     private let keys: UnsafeMutablePointer<UInt16>
     /// A segment as its end from the run's start (high 16 bits) and its rule status (low 16 bits).
