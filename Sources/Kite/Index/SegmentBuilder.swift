@@ -116,7 +116,10 @@ final class SegmentBuilder {
         let docCount = ids.count
         let writer = try SegmentFilesWriter(
             directory: directory, id: id, docCount: docCount, fieldCount: schema.textFields.count)
-        var docs: [UInt32] = [], freqs: [UInt32] = [], positions: [UInt32] = []
+        // One term's postings, written by index (no array bookkeeping per posting); room for the longest list.
+        var docs = UnsafeMutableBufferPointer<UInt32>(start: nil, count: 0)
+        var freqs = docs, positions = docs
+        defer { docs.deallocate(); freqs.deallocate(); positions.deallocate() }
         for f in 0..<schema.textFields.count {
             writer.beginField(lengths: lengths[f])
             let table = terms[f]
@@ -144,27 +147,32 @@ final class SegmentBuilder {
                     }
                 }
             }
+            let longest = (0..<n).reduce(0) { max($0, starts[$1 + 1] - starts[$1]) }
+            if longest > positions.count {
+                for buffer in [docs, freqs, positions] { buffer.deallocate() }
+                (docs, freqs, positions) = (.allocate(capacity: longest), .allocate(capacity: longest), .allocate(capacity: longest))
+            }
             for termID in table.sortedIDs() {
                 let s = starts[Int(termID)], e = starts[Int(termID) + 1]
                 // A term interned by a document whose analysis then failed has no postings.
                 if s == e { continue }
-                docs.removeAll(keepingCapacity: true)
-                freqs.removeAll(keepingCapacity: true)
-                positions.removeAll(keepingCapacity: true)
-                var i = s
+                var i = s, docCount = 0
                 while i < e {
                     let d = sorted[i] >> 32
                     var tf: UInt32 = 0
                     while i < e && sorted[i] >> 32 == d {
-                        positions.append(UInt32(truncatingIfNeeded: sorted[i]))
+                        positions[i - s] = UInt32(truncatingIfNeeded: sorted[i])
                         tf += 1
                         i += 1
                     }
-                    docs.append(UInt32(d))
-                    freqs.append(tf)
+                    docs[docCount] = UInt32(d)
+                    freqs[docCount] = tf
+                    docCount += 1
                 }
                 try table.withTerm(Int(termID)) { (term) throws(KiteError) in
-                    try writer.addTerm(term, docs: docs, freqs: freqs, positions: positions)
+                    try writer.addTerm(term, docs: UnsafeBufferPointer(rebasing: docs[..<docCount]),
+                                       freqs: UnsafeBufferPointer(rebasing: freqs[..<docCount]),
+                                       positions: UnsafeBufferPointer(rebasing: positions[..<(e - s)]))
                 }
             }
             try writer.endField()
