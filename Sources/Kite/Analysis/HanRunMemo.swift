@@ -37,13 +37,13 @@ final class HanRunMemo {
     /// The current text's runs (raw, reused: the hot path does no array bookkeeping per run).
     private var runs: UnsafeMutablePointer<Run>
     private var runCount = 0, runCapacity = 256
-    /// The current text's runs found, their units and their words.
-    private var hits = 0, hitUnits = 0, hitWords = 0
+    /// The units and words of the current text's runs found.
+    private var hitUnits = 0, hitWords = 0
     private var compact: UnsafeMutablePointer<UInt16>
     private var compactCapacity = 0
     private var expanded: [Segment] = []
-    /// Units of Han runs found in the memo and segmented by ICU, since the stream was made (for tests and profiles).
-    private(set) var unitsRecalled = 0, unitsSegmented = 0
+    /// Units of Han runs found in the memo since the stream was made (for tests).
+    private(set) var unitsRecalled = 0
 
     init() {
         runs = .allocate(capacity: runCapacity)
@@ -100,7 +100,7 @@ final class HanRunMemo {
             hitUnits += length
             hitWords += table.words(hit).count
         }
-        (runCount, self.hits, self.hitUnits, self.hitWords) = (count, hits, hitUnits, hitWords)
+        (runCount, self.hitUnits, self.hitWords) = (count, hitUnits, hitWords)
         return hits > 0
     }
 
@@ -171,7 +171,6 @@ final class HanRunMemo {
     /// Remembers the words ICU gave each run of the text that the memo did not hold (`segments` in text units).
     func learn(_ segments: [Segment], _ units: UnsafePointer<UInt16>) {
         var i = 0
-        var learned = 0
         for r in 0..<runCount where runs[r].hit < 0 {
             let run = runs[r]
             while i < segments.count && segments[i].end <= run.start { i += 1 }
@@ -180,10 +179,8 @@ final class HanRunMemo {
             while j < segments.count && segments[j].end < run.end { j += 1 }
             guard j < segments.count, segments[j].end == run.end else { continue }
             table.remember(run.hash, units + Int(run.start), Int(run.end - run.start), segments[i...j], from: run.start)
-            learned += Int(run.end - run.start)
             i = j + 1
         }
-        unitsSegmented += learned
     }
 }
 
