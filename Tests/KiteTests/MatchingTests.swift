@@ -268,6 +268,76 @@ struct UnitText {
         }
     }
 
+    /// In an index without passages, few matches and their related documents come from one ranking pass that skips
+    /// what cannot enter the related ones (the matches it skips are scored one by one): the same hits, scores and
+    /// marks as the document-at-a-time path, which scores the matches one by one and ranks again for related ones.
+    @Test func relatedDocumentsFromOnePassEqualThoseRankedApart() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 2_000_000))
+        for var d in MatchingCorpus.shared.documents {
+            d.id = d.id.replacingOccurrences(of: "#", with: "~")  // each passage a document of its own
+            try w.add(d)
+        }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.segments.count > 1 && r.passageDocuments.count == 0)
+        // Queries with a few matches (2 to 9, so that matches and related documents share each list), and others.
+        let terms = ["新质生产力", "数字经济", "专精特新", "稳就业", "低空经济", "银发经济", "碳达峰", "营商环境", "人工智能", "放管服", "专项债"]
+        var few: [String] = []
+        for (i, a) in terms.enumerated() {
+            for b in terms[(i + 1)...] where few.count < 8 {
+                let n = try r.search("\(a) \(b)", options: SearchOptions(limit: 0, match: .exact)).totalHits
+                if (2...9).contains(n) { few.append("\(a) \(b)") }
+            }
+        }
+        #expect(few.count >= 4)
+        var relatedSeen = 0, matchesSeen = 0
+        for q in few + ["升规纳统", "升规纳统 稳就业", "如何推动高质量发展和乡村振兴", "就业 -民生"] {
+            for limit in [3, 10, 40] {
+                var windowed = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false)
+                windowed.windowedScoring = true
+                var plain = windowed
+                plain.windowedScoring = false
+                let a = try r.search(q, options: windowed), b = try r.search(q, options: plain)
+                #expect(a.totalHits == b.totalHits, "\(q)")
+                #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(q) \(limit)")
+                #expect(a.hits.map(\.isRelated) == b.hits.map(\.isRelated), "\(q) \(limit)")
+                for (x, y) in zip(a.hits, b.hits) { #expect(abs(x.score - y.score) < 1e-9, "\(q) \(limit)") }
+                relatedSeen += a.hits.filter(\.isRelated).count
+                matchesSeen += a.hits.filter { !$0.isRelated }.count
+            }
+        }
+        #expect(relatedSeen > 100 && matchesSeen > 30)
+    }
+
+    /// A match that the one pass skips (its score cannot enter the related documents: each word once in a very long
+    /// text, after thousands of short texts of one of them) is still scored and listed first.
+    @Test func aMatchTheRelatedPassSkipsIsStillListedFirst() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 50_000_000))
+        let long = String(repeating: "文化繁荣。", count: 2_000)
+        for i in 0..<5_000 {
+            let text = switch i {
+            case ..<2_048: "经济经济经济"  // the first window: related documents that score high
+            case 4_200..<4_400: "体育" + long  // 体育 with block maxima, all low, in the match's window
+            case 4_500: "经济" + long + "体育"  // the match
+            default: "文化"
+            }
+            try w.add(Document(id: "d\(i)", fields: ["body": text]))
+        }
+        try w.commit()
+        w.close()
+        let r = try IndexReader(at: dir.path)
+        for windowed in [true, false] {
+            var options = SearchOptions(limit: 2, facetField: nil, highlights: false, storedFields: false)
+            options.windowedScoring = windowed
+            let res = try r.search("经济 体育", options: options)
+            #expect(res.totalHits == 1 && res.hits.map(\.isRelated) == [false, true], "windowed: \(windowed)")
+            #expect(res.hits.first?.id == "d4500", "windowed: \(windowed)")
+        }
+    }
+
     /// Sorted by period, the same documents come newest (or oldest) first, passages grouped as under score order.
     @Test func sortingByPeriodOrdersTheSameDocuments() throws {
         let r = MatchingCorpus.shared.reader

@@ -336,6 +336,7 @@ final class ChunkMatcher {
                 // One dictionary seek: the term equal to the bytes, and whether longer ones follow (read on from there
                 // when the piece spells the whole chunk, whose longer words are always wanted).
                 let found = try ChunkMatcher.probe(&terms, bytes, collecting: ends && i == 0, thenHan: thenHan)
+                planner.remember(segment, field: field, bytes, found.exact)
                 if let info = found.exact { exact(Piece(start: i, end: j, terms: .exact(info), segment: segment, field: field)) }
                 if ends && found.hasLonger {
                     let terms: Piece.Terms = found.longer.map { .listed($0) } ?? .longer(bytes, thenHan: thenHan)
@@ -443,7 +444,9 @@ final class ChunkMatcher {
         _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int,
         into set: inout DocSet
     ) throws(KiteError) {
-        if try collectByPostings(chunk, rule: rule, joins: joins, segment: segment, field: field, into: &set) { return }
+        if try collectByPostings(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: field, into: &set) {
+            return
+        }
         try ChunkMatcher(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: field).collect(into: &set)
     }
 
@@ -452,7 +455,8 @@ final class ChunkMatcher {
     /// word, its longer words, the join) — as the matcher would find them, without building one: their terms'
     /// documents go straight into `set`. False for any other chunk (nothing added).
     private static func collectByPostings(
-        _ chunk: Chunk, rule: TextMatching, joins: Bool, segment: SegmentReader, field: Int, into set: inout DocSet
+        _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int,
+        into set: inout DocSet
     ) throws(KiteError) -> Bool {
         let n = chunk.count
         let pair = joins && n == 2 && chunk.joinable[0] && chunk.joinable[1] && rule == .wordStart
@@ -460,7 +464,9 @@ final class ChunkMatcher {
         let scratch = Scratch(segment: segment)
         if pair, let join = try join(chunk, at: 0, segment: segment, field: field) { try scratch.insert(join, into: &set) }
         var terms = TermEnumerator(segment: segment, field: field)
-        let found = try probe(&terms, chunk.bytes(0..<n), collecting: rule != .wholeWords, thenHan: !chunk.han[n - 1])
+        let bytes = chunk.bytes(0..<n)
+        let found = try probe(&terms, bytes, collecting: rule != .wholeWords, thenHan: !chunk.han[n - 1])
+        planner.remember(segment, field: field, bytes, found.exact)
         if let exact = found.exact { try scratch.insert(exact, into: &set) }
         for info in found.longer ?? [] { try scratch.insert(info, into: &set) }
         return true

@@ -89,25 +89,26 @@ extension IndexReader {
 
     func matchingSearch(_ query: Query, options: SearchOptions) throws(KiteError) -> SearchResults {
         let planner = Planner(reader: self, ranking: options.ranking)
-        let searcher = Searcher(reader: self, plan: try planner.plan(MatchTree.rankingQuery(query)), planner: planner,
-                                windowed: options.windowedScoring)
         let tree = try MatchTree(query, planner: planner, reader: self, rule: options.textMatching)
         let k = options.capacity
         var found: [SegmentMatches] = []
         for segment in segments { found.append(try segmentMatches(tree, segment)) }
+        // Planned after matching, which has sought the chunks' words: the plan's lookups of them need no seek.
+        let searcher = Searcher(reader: self, plan: try planner.plan(MatchTree.rankingQuery(query)), planner: planner,
+                                windowed: options.windowedScoring)
         // Counts come from the sets, so a segment without passages ranks only its matches' top k, skipping what
         // cannot enter it — unless related documents will be wanted: the window-at-a-time ranking then scores
         // every document with a query term once, and the related ones are picked from the same pass (room for
         // several passages of one document; a document keeps its best). A segment with at most
         // `Searcher.directLimit` documents to score scores them one by one instead, and the related ones come from a
         // pass of their own that skips what cannot enter (``relatedDocuments(_:_:accepted:_:options:)``).
-        let picksRelated = options.match == .related && options.windowedScoring
-            && found.reduce(0, { $0 + $1.matched.count }) < k
+        let matchedWhole = found.reduce(0, { $0 + $1.matched.count })
+        let picksRelated = options.match == .related && options.windowedScoring && matchedWhole < k
         let passageLeaves = leafFlags(tree.passageLeaves, found)
         var c = Collection(
             k: k, passageLeaves: passageLeaves, positiveLeaves: leafFlags(tree.positiveLeaves, found),
             picksRelated: picksRelated, sorting: options.sort != .score,
-            heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? k * 4 + 16 : 0),  // k ≤ 2³¹
+            heap: TopK(capacity: k), relatedHeap: TopK(capacity: picksRelated ? relatedRoom(k - matchedWhole, k: k) : 0),
             facets: FacetCounts(field: options.facetField.flatMap { schema.keywordFields.firstIndex(of: $0) }),
             leafWords: (passageLeaves.count + 63) / 64,
             passageDocuments: passageDocuments, groupOf: [Int32](repeating: -1, count: passageDocuments.count))
@@ -133,6 +134,13 @@ extension IndexReader {
         let page = Array(ranked.dropFirst(max(0, options.offset)))
         return SearchResults(totalHits: c.total, totalHitsIsExact: true, hits: try hits(page, query, planner, options, tree: tree),
                              facets: c.facets.sorted)
+    }
+
+    /// Room for the best `wanted` related documents of a search of `k`: as many, or, with documents of passages,
+    /// several passages of one document (it keeps its best; how many documents of passages match is not known
+    /// yet, so room for `k`) — `k` ≤ 2³¹ (``SearchOptions/capacity``).
+    private func relatedRoom(_ wanted: Int, k: Int) -> Int {
+        passageDocuments.count == 0 ? wanted : k * 4 + 16
     }
 
     /// Per leaf of the segments' sets, whether it is one of `leaves`.
@@ -201,6 +209,10 @@ extension IndexReader {
             try rankMatches(m.matched, searcher, segment: si, options: options, heap: &c.heap)
             return
         }
+        if c.picksRelated && !c.sorting && passageDocuments.count == 0 {
+            try rankWithRelated(m.matched, searcher, segment: si, options: options, into: &c)
+            return
+        }
         var toScore = m.matched
         toScore.formUnion(passages)
         let base = bases[si]
@@ -220,6 +232,28 @@ extension IndexReader {
             c.scoredPassages.append((Int32(g), scored))
         }
         c.relatedSeen = seen && c.relatedSeen
+    }
+
+    /// Few matches, related documents wanted, no passages: one ranking pass scores the matches and offers every
+    /// other document to the related heap, skipping what cannot enter it (the matches it skipped are scored one
+    /// by one after) — instead of scoring the matches one by one and ranking again for the related ones.
+    private func rankWithRelated(
+        _ matched: DocSet, _ searcher: Searcher, segment si: Int, options: SearchOptions, into c: inout Collection
+    ) throws(KiteError) {
+        let base = bases[si]
+        var heap = c.heap
+        defer { c.heap = heap }
+        guard let seen = try searcher.rank(
+            segment: si, matches: matched, pruning: options.ranking.admitsPruning,
+            matched: { d, score in heap.offer(score: score, doc: base + d) }, related: &c.relatedHeap) else {
+            c.relatedSeen = false
+            try rankMatches(matched, searcher, segment: si, options: options, heap: &heap)
+            return
+        }
+        var unseen = matched
+        unseen.subtract(seen)
+        if unseen.isEmpty { return }
+        try searcher.score(unseen, segment: segments[si]) { (d: Int, score: Double) in heap.offer(score: score, doc: base + d) }
     }
 
     /// Documents of passages that the tree accepts: one match each, at the best passage (of equal ones, the lowest
@@ -344,8 +378,7 @@ extension IndexReader {
     private func related(
         _ searcher: Searcher, options: SearchOptions, wanted: Int, admit: (Int, Int) -> Bool
     ) throws(KiteError) -> [Ranked] {
-        // Room for several passages of one document (a document keeps its best), if the index has passages.
-        var heap = TopK(capacity: passageDocuments.count == 0 ? wanted : wanted * 4 + 16)  // wanted ≤ 2³¹ (SearchOptions.capacity)
+        var heap = TopK(capacity: relatedRoom(wanted, k: wanted))
         for si in segments.indices {
             try searcher.rank(segment: si, pruning: options.ranking.admitsPruning, heap: &heap) { d in admit(si, d) }
         }

@@ -403,6 +403,14 @@ struct Planner {
         return try lookup(s, field: field, term)
     }
 
+    /// Records what a dictionary seek of another kind found for `term` in field `field` of `segment` (nil:
+    /// absent), so that a later lookup of it is answered without a seek (the matching rules seek a chunk's word
+    /// before the ranking plans it).
+    func remember(_ segment: SegmentReader, field: Int, _ term: [UInt8], _ info: TermInfo?) {
+        guard let s = segments.firstIndex(where: { $0 === segment }) else { return }
+        lookups.entries[TermLookups.Key(segment: s, field: field, term: term)] = .some(info)
+    }
+
     /// A phrase's scorer; a proximity `bonus` is scaled down in short texts (``Ranking/proximityLength``), a quoted
     /// phrase is not.
     private func phraseScorer(_ p: PhrasePlan, segment: SegmentReader, bonus: Bool = false) throws(KiteError) -> Scorer? {

@@ -66,6 +66,30 @@ struct Searcher {
         try rank(segment: si, pruning: pruning, heap: &heap) { matches.contains($0) }
     }
 
+    /// Runs the window-at-a-time ranking over segment `si` once for a few matches and the documents related to
+    /// them: every scored live document of `matches` goes to `matched`, every other one is offered to `related`,
+    /// skipping what cannot enter `related` (a match skipped so is not passed on: the caller scores it with
+    /// ``score(_:segment:wantsOthers:others:_:)``). Returns the matches passed on, or nil when the window-at-a-time
+    /// scorer does not apply (nothing ran).
+    func rank(
+        segment si: Int, matches: DocSet, pruning: Bool, matched: (Int, Double) -> Void, related: inout TopK
+    ) throws(KiteError) -> DocSet? {
+        let segment = reader.segments[si]
+        guard windowed, let scorer = try planner.windowedScorer(plan, segment: segment) else { return nil }
+        let deletes = segment.deletes
+        let base = reader.bases[si]
+        var seen = DocSet(capacity: matches.capacity)
+        try scorer.run(pruning: pruning, threshold: { related.threshold }) { (d: Int, s: Double) in
+            if matches.contains(d) {
+                seen.insert(d)
+                matched(d, s)
+            } else if !deletes.contains(d) {
+                related.offer(score: s, doc: base + d)
+            }
+        }
+        return seen
+    }
+
     /// Most documents ``score(_:segment:others:_:)`` scores one by one, advancing a document-at-a-time scorer to
     /// each, rather than picking them from a window-at-a-time pass over every posting of the query's terms (a few
     /// block decodes per document against all of them).
