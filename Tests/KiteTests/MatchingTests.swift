@@ -52,6 +52,27 @@ final class MatchingCorpus: @unchecked Sendable {
     }
 }
 
+/// The bundled corpus with each passage a document of its own (ids `x~n` for `x#n`): an index without passages,
+/// where matching only wants the tree's verdict per document (``MatchTree/leafSets(_:exactly:)``).
+final class PassagesAsDocuments: @unchecked Sendable {
+    static let shared = PassagesAsDocuments()
+    let directory = TemporaryDirectory()
+    let reader: IndexReader
+
+    static func id(_ passage: String) -> String { passage.replacingOccurrences(of: "#", with: "~") }
+
+    private init() {
+        let w = try! IndexWriter(at: directory.path, options: .init(ramBudget: 2_000_000))
+        for var d in MatchingCorpus.shared.documents {
+            d.id = Self.id(d.id)
+            try! w.add(d)
+        }
+        try! w.commit()
+        w.close()
+        reader = try! IndexReader(at: directory.path)
+    }
+}
+
 /// The text as units (Han characters one by one, other words whole) with word starts and ends, from the public
 /// analyzer's words: what the matching rules compare, computed without the index.
 struct UnitText {
@@ -268,19 +289,57 @@ struct UnitText {
         }
     }
 
+    /// In an index without passages a conjunction is evaluated cheapest chunk first, and a one-character chunk (a
+    /// union over every word that begins with it) is read only as far as the chunks before it need: the documents
+    /// found still equal the brute force's, for conjunctions of words and single characters drawn from the corpus
+    /// (seeded), with and without an exclusion.
+    @Test func conjunctionsWithoutPassagesEqualTheBruteForce() throws {
+        let c = MatchingCorpus.shared, r = PassagesAsDocuments.shared.reader
+        #expect(r.passageDocuments.count == 0)
+        var random = SeededRandom(seed: 23)
+        func pick(_ text: UnitText, length: Int) -> String? {
+            let starts = text.units.indices.filter { i in
+                text.starts[i] && i + length <= text.units.count
+                    && text.units[i..<(i + length)].allSatisfy { $0.unicodeScalars.allSatisfy(\.properties.isIdeographic) }
+            }
+            guard !starts.isEmpty else { return nil }
+            let s = starts[Int(random.next() % UInt64(starts.count))]
+            return text.units[s..<(s + length)].joined()
+        }
+        var queries: [(required: [String], excluded: [String])] = [
+            (["统计", "债"], []), (["稳就业", "保民生", "债"], []), (["新", "质", "生产力"], []), (["统计", "普查"], ["债"]),
+            (["发展", "新"], ["质"]),
+        ]
+        while queries.count < 40 {
+            let fields = c.texts[Int(random.next() % UInt64(c.texts.count))]
+            let text = fields[Int(random.next() % UInt64(fields.count))]
+            let other = c.texts[Int(random.next() % UInt64(c.texts.count))].last!
+            guard let word = pick(text, length: 2), let one = pick(text, length: 1),
+                  let far = pick(random.next() % 3 == 0 ? other : text, length: 1) else { continue }
+            queries.append(random.next() % 4 == 0 ? ([word, one], [far]) : ([word, one, far], []))
+        }
+        var matched = 0
+        for q in queries {
+            let required = q.required.map { Self.units($0, r) }, excluded = q.excluded.map { Self.units($0, r) }
+            func holds(_ fields: [UnitText], _ chunk: [String]) -> Bool { fields.contains { $0.contains(chunk, .wordStart) } }
+            let expected = Set(zip(c.documents, c.texts).filter { _, fields in
+                required.allSatisfy { holds(fields, $0) } && !excluded.contains { holds(fields, $0) }
+            }.map { PassagesAsDocuments.id($0.0.id) })
+            let text = (q.required + q.excluded.map { "-" + $0 }).joined(separator: " ")
+            let res = try r.search(text, options: SearchOptions(limit: 100_000, facetField: nil, highlights: false,
+                                                                 storedFields: false, match: .exact))
+            #expect(res.totalHits == expected.count, "\(text)")
+            #expect(Set(res.hits.map(\.id)) == expected, "\(text)")
+            matched += expected.count
+        }
+        #expect(matched > 100)
+    }
+
     /// In an index without passages, few matches and their related documents come from one ranking pass that skips
     /// what cannot enter the related ones (the matches it skips are scored one by one): the same hits, scores and
     /// marks as the document-at-a-time path, which scores the matches one by one and ranks again for related ones.
     @Test func relatedDocumentsFromOnePassEqualThoseRankedApart() throws {
-        let dir = TemporaryDirectory()
-        let w = try IndexWriter(at: dir.path, options: .init(ramBudget: 2_000_000))
-        for var d in MatchingCorpus.shared.documents {
-            d.id = d.id.replacingOccurrences(of: "#", with: "~")  // each passage a document of its own
-            try w.add(d)
-        }
-        try w.commit()
-        w.close()
-        let r = try IndexReader(at: dir.path)
+        let r = PassagesAsDocuments.shared.reader
         #expect(r.segments.count > 1 && r.passageDocuments.count == 0)
         // Queries with a few matches (2 to 9, so that matches and related documents share each list), and others.
         let terms = ["新质生产力", "数字经济", "专精特新", "稳就业", "低空经济", "银发经济", "碳达峰", "营商环境", "人工智能", "放管服", "专项债"]

@@ -439,12 +439,15 @@ final class ChunkMatcher {
         return false
     }
 
-    /// Adds every document of `segment` whose field `field` contains `chunk` to `set`.
+    /// Adds every document of `segment` whose field `field` contains `chunk` to `set` — or, with `enough`, possibly
+    /// only until `set` holds every document of `enough` (a chunk whose documents are a union of many terms' stops
+    /// reading them there).
     static func collect(
         _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int,
-        into set: inout DocSet
+        into set: inout DocSet, enough: DocSet? = nil
     ) throws(KiteError) {
-        if try collectByPostings(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: field, into: &set) {
+        if try collectByPostings(
+            chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: field, into: &set, enough: enough) {
             return
         }
         try ChunkMatcher(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: field).collect(into: &set)
@@ -456,7 +459,7 @@ final class ChunkMatcher {
     /// documents go straight into `set`. False for any other chunk (nothing added).
     private static func collectByPostings(
         _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int,
-        into set: inout DocSet
+        into set: inout DocSet, enough: DocSet?
     ) throws(KiteError) -> Bool {
         let n = chunk.count
         let pair = joins && n == 2 && chunk.joinable[0] && chunk.joinable[1] && rule == .wordStart
@@ -468,7 +471,10 @@ final class ChunkMatcher {
         let found = try probe(&terms, bytes, collecting: rule != .wholeWords, thenHan: !chunk.han[n - 1])
         planner.remember(segment, field: field, bytes, found.exact)
         if let exact = found.exact { try scratch.insert(exact, into: &set) }
-        for info in found.longer ?? [] { try scratch.insert(info, into: &set) }
+        for info in found.longer ?? [] {
+            if let enough, set.holdsAll(of: enough) { break }
+            try scratch.insert(info, into: &set)
+        }
         return true
     }
 
@@ -684,6 +690,12 @@ struct DocSet: Hashable, Sendable, Sequence {
         return true
     }
     var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
+
+    /// Whether every document of `other` (of the same capacity) is in the set.
+    func holdsAll(of other: DocSet) -> Bool {
+        for i in words.indices where other.words[i] & ~words[i] != 0 { return false }
+        return true
+    }
 
     mutating func formUnion(_ o: DocSet) { for i in words.indices { words[i] |= o.words[i] } }
     mutating func formIntersection(_ o: DocSet) { for i in words.indices { words[i] &= o.words[i] } }

@@ -43,11 +43,12 @@ extension IndexReader {
     }
 
     private func segmentMatches(_ tree: MatchTree, _ segment: SegmentReader) throws(KiteError) -> SegmentMatches {
-        let sets = try tree.leafSets(segment)
+        let table = segment.passageTable
+        // Without passages, only the tree's verdict is wanted, not every leaf's exact documents.
+        let sets = try tree.leafSets(segment, exactly: !table.isEmpty)
         let none = DocSet(capacity: segment.docCount)
         var m = SegmentMatches(sets: sets, matched: tree.evaluate(sets, capacity: segment.docCount), passages: none,
                                holdingPositive: none, holdingPassageLeaf: none)
-        let table = segment.passageTable
         guard !table.isEmpty else { return m }
         for s in sets { m.passages.formUnion(s) }
         m.passages.formIntersection(table.passages)

@@ -125,32 +125,64 @@ struct MatchTree {
         Chunk(words: try planner.analyze(text).filter { $0.kind == .word }.sorted { $0.position < $1.position })
     }
 
-    /// The live documents of `segment` in each leaf.
-    func leafSets(_ segment: SegmentReader) throws(KiteError) -> [DocSet] {
-        var sets: [DocSet] = []
-        for leaf in leaves {
-            var set: DocSet
-            switch leaf {
-            case .all:
-                set = DocSet(capacity: segment.docCount, full: true)
-            case .keyword(let field, let accept):
-                set = DocSet(capacity: segment.docCount)
-                let accepted = segment.keywordValues[field].map(accept)
-                if accepted.contains(true) {
-                    for d in 0..<segment.docCount {
-                        if let o = segment.keywordOrdinal(field, d), accepted[o] { set.insert(d) }
-                    }
-                }
-            case .chunk(let chunk, let fields, let rule):
-                set = DocSet(capacity: segment.docCount)
-                for f in fields {
-                    try ChunkMatcher.collect(chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: f, into: &set)
+    /// The live documents of `segment` in each leaf. With `exactly` false (the caller only evaluates the tree), a
+    /// conjunction of chunks at the root is evaluated cheapest chunk first: once no document holds every chunk so
+    /// far, the other leaves are not looked up (their sets stay empty), and a chunk of one Han character (its word
+    /// and every longer word that begins with it: often hundreds of lists) is read only until it holds all the
+    /// documents that hold the chunks before it — its set is then exact among those, which is all the conjunction
+    /// needs.
+    func leafSets(_ segment: SegmentReader, exactly: Bool = true) throws(KiteError) -> [DocSet] {
+        guard !exactly, let order = conjunctionOrder() else {
+            return try leaves.map { (leaf) throws(KiteError) in try leafSet(leaf, segment, enough: nil) }
+        }
+        var sets = [DocSet](repeating: DocSet(capacity: segment.docCount), count: leaves.count)
+        var common: DocSet?
+        for i in order {
+            let set = try leafSet(leaves[i], segment, enough: common)
+            sets[i] = set
+            if common == nil { common = set } else { common!.formIntersection(set) }
+            if common!.isEmpty { return sets }
+        }
+        for i in leaves.indices where !order.contains(i) { sets[i] = try leafSet(leaves[i], segment, enough: nil) }
+        return sets
+    }
+
+    /// The leaves of a root conjunction of two or more chunks, chunks of one Han character last (the costly ones);
+    /// nil for any other root.
+    private func conjunctionOrder() -> [Int]? {
+        guard case .and(let required, _) = root, required.count > 1 else { return nil }
+        var cheap: [Int] = [], costly: [Int] = []
+        for node in required {
+            guard case .leaf(let i) = node, case .chunk(let chunk, _, _) = leaves[i] else { return nil }
+            if chunk.count == 1 && chunk.han[0] { costly.append(i) } else { cheap.append(i) }
+        }
+        return cheap + costly
+    }
+
+    /// The live documents of `segment` in `leaf`; with `enough`, possibly only those of `enough` (see
+    /// ``leafSets(_:exactly:)``).
+    private func leafSet(_ leaf: Leaf, _ segment: SegmentReader, enough: DocSet?) throws(KiteError) -> DocSet {
+        var set: DocSet
+        switch leaf {
+        case .all:
+            set = DocSet(capacity: segment.docCount, full: true)
+        case .keyword(let field, let accept):
+            set = DocSet(capacity: segment.docCount)
+            let accepted = segment.keywordValues[field].map(accept)
+            if accepted.contains(true) {
+                for d in 0..<segment.docCount {
+                    if let o = segment.keywordOrdinal(field, d), accepted[o] { set.insert(d) }
                 }
             }
-            set.subtract(segment.deletes)
-            sets.append(set)
+        case .chunk(let chunk, let fields, let rule):
+            set = DocSet(capacity: segment.docCount)
+            for f in fields {
+                try ChunkMatcher.collect(
+                    chunk, rule: rule, joins: joins, planner: planner, segment: segment, field: f, into: &set, enough: enough)
+            }
         }
-        return sets
+        set.subtract(segment.deletes)
+        return set
     }
 
     /// The documents the tree accepts, given its leaves' sets.
