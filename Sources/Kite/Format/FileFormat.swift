@@ -33,10 +33,11 @@ enum FileKind: String, CaseIterable, Sendable {
 enum FileFormat {
     static let magic: [UInt8] = Array("KITE".utf8)
     static let endMagic: [UInt8] = Array("KEND".utf8)
-    /// The version this build writes: 3 (stored-field blocks in zstd; version 2 had them in zlib).
-    static let version: UInt32 = 3
-    /// The versions this build reads: 2 and 3 differ only in the stored-field blocks' codec.
-    static let readableVersions: ClosedRange<UInt32> = 2...3
+    /// The version this build writes: 4 (term dictionaries with join filters; version 3 had none, version 2 had
+    /// stored-field blocks in zlib, not zstd).
+    static let version: UInt32 = 4
+    /// The versions this build reads: 2, 3 and 4 differ only in the stored-field blocks' codec and join filters.
+    static let readableVersions: ClosedRange<UInt32> = 2...4
     static let headerSize = 24
     static let footerSize = 8
 

@@ -1,5 +1,6 @@
 // The term dictionary (`.tim`), FORMAT.md "Term dictionary": its writer (`TermDictionaryOutput`), its reader
-// (`TermDictionary`, `TermEnumerator`) and the per-field block index both share (`FieldTerms`).
+// (`TermDictionary`, `TermEnumerator`) and the per-field block index both share (`FieldTerms`); each field's join
+// filter is in `JoinFilter.swift`.
 
 /// Terms per term-dictionary block (prefix-compressed; the first term of each block is in the in-memory index).
 let termBlockSize = 32
@@ -23,6 +24,9 @@ struct TermDictionaryOutput {
     private var blockIndex: [(first: [UInt8], offset: Int)] = []
     private var fieldIndexes: [[(first: [UInt8], offset: Int)]] = []
     private var fieldStats: [(terms: Int, sumLength: UInt64, docsWithField: Int)] = []
+    /// The current field's join terms, hashed, and each finished field's join filter.
+    private var joinHashes: [UInt64] = []
+    private var joinFilters: [[UInt8]] = []
     private var termsInField = 0
     private var lengths: [UInt32] = []
 
@@ -37,6 +41,7 @@ struct TermDictionaryOutput {
         blockIndex = []
         termsInField = 0
         previousTerm = []
+        joinHashes.removeAll(keepingCapacity: true)
     }
 
     /// Adds a term (after every term before it in byte order) whose list starts at `offsets` of the postings and
@@ -45,6 +50,7 @@ struct TermDictionaryOutput {
         _ term: UnsafeBufferPointer<UInt8>, docFrequency: Int, offsets: (postings: Int, positions: Int)
     ) throws(KiteError) {
         if blockTerms == termBlockSize { try flushBlock() }
+        if term.first == JoinFilter.mark { joinHashes.append(JoinFilter.hash(UnsafeRawBufferPointer(term))) }
         if blockTerms == 0 {
             blockIndex.append((Array(term), tim.position))
             previousTerm = []
@@ -82,6 +88,7 @@ struct TermDictionaryOutput {
     mutating func endField() throws(KiteError) {
         try flushBlock()
         fieldIndexes.append(blockIndex)
+        joinFilters.append(JoinFilter.build(joinHashes))
         var sum: UInt64 = 0
         var with = 0
         for l in lengths { sum += UInt64(l); if l > 0 { with += 1 } }
@@ -104,6 +111,8 @@ struct TermDictionaryOutput {
                 w.append(entry.first)
                 w.u64(UInt64(entry.offset))
             }
+            w.vint(joinFilters[f].count / JoinFilter.blockBytes)
+            w.append(joinFilters[f])
         }
         w.u64(UInt64(indexOffset))
         try tim.write(w)
@@ -124,6 +133,9 @@ struct FieldTerms {
     var blockOffsets: [Int]
     /// End of the field's blocks (start of the next field's, or of the index).
     var end: Int
+    /// Where the field's join filter is in the file (empty: the field has no join); nil in a file written before
+    /// filters (format version 2 and 3), where every join must be sought.
+    var joinFilter: Range<Int>?
 
     /// The last block whose first term sorts at or before `term` (-1: none), by binary search of the first terms.
     func lastBlock(startingAtOrBefore term: UnsafeRawBufferPointer) -> Int {
@@ -151,6 +163,7 @@ struct FieldTerms {
             throw .corrupt(file: file.name, reason: "term index offset \(indexOffset) out of range")
         }
         r = ByteReader(file.bytes, from: indexOffset, to: body.upperBound - 8, file: file.name)
+        let hasJoinFilters = FileFormat.version(of: file.bytes) >= 4
         let fieldCount = Int(try r.u32())
         guard fieldCount == textFieldCount else {
             throw .corrupt(file: file.name, reason: "\(fieldCount) text fields, schema has \(textFieldCount)")
@@ -172,11 +185,17 @@ struct FieldTerms {
                 }
                 offsets.append(off)
             }
+            var joinFilter: Range<Int>?
+            if hasJoinFilters {
+                let n = try r.vint(max: r.remaining / JoinFilter.blockBytes) * JoinFilter.blockBytes
+                joinFilter = r.offset..<(r.offset + n)
+                _ = try r.bytes(n)
+            }
             guard with <= segment.docCount, termCount >= blocks else {
                 throw .corrupt(file: file.name, reason: "inconsistent field statistics")
             }
             fields.append(FieldTerms(termCount: termCount, sumLength: sum, docsWithField: with, firstTerms: first,
-                                     firstStarts: starts, blockOffsets: offsets, end: indexOffset))
+                                     firstStarts: starts, blockOffsets: offsets, end: indexOffset, joinFilter: joinFilter))
         }
         for f in 0..<fields.count {
             let next = fields[(f + 1)...].first(where: { !$0.blockOffsets.isEmpty })?.blockOffsets.first
@@ -194,6 +213,12 @@ struct TermDictionary {
     let docCount: Int
     let postingsBody: Range<Int>
     let positionsBody: Range<Int>
+
+    /// Whether field `field` may hold `term`, a join term: false only when the field's join filter rules it out.
+    func mayHoldJoin(field: Int, term: UnsafeRawBufferPointer) -> Bool {
+        guard let range = fields[field].joinFilter else { return true }
+        return JoinFilter.mayContain(JoinFilter.hash(term), in: UnsafeRawBufferPointer(rebasing: file.bytes[range]))
+    }
 
     /// Looks `term` up in text field `field`.
     func lookup(field: Int, term: UnsafeRawBufferPointer) throws(KiteError) -> TermInfo? {

@@ -135,6 +135,9 @@ extension IndexReader {
                 guard String(validating: bytes, as: UTF8.self) != nil else {
                     throw KiteError.corrupt(file: s.terms.name, reason: "term is not UTF-8")
                 }
+                if bytes.first == JoinFilter.mark, !s.termDictionary.mayHoldJoin(field: f, term: term) {
+                    throw KiteError.corrupt(file: s.terms.name, reason: "a join term is missing from its field's join filter")
+                }
                 previous = bytes
                 count += 1
                 let c = try s.postingsCursor(info)

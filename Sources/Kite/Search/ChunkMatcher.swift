@@ -278,7 +278,7 @@ final class ChunkMatcher {
     static let longestPiece = 24
 
     /// The first byte of a join term (``AnalyzedTerm/Kind/join``).
-    static let joinMark: UInt8 = 0x01
+    static let joinMark: UInt8 = JoinFilter.mark
 
     private let chunk: Chunk
     private let segment: SegmentReader
@@ -373,9 +373,12 @@ final class ChunkMatcher {
     }
 
     /// The join of units `i` and `i + 1` (``AnalyzedTerm/Kind/join``) in the field, looked up without the planner's
-    /// cache (the ranking never looks joins up).
+    /// cache (the ranking never looks joins up), and not at all where the field's join filter rules it out.
     private static func join(_ chunk: Chunk, at i: Int, segment: SegmentReader, field: Int) throws(KiteError) -> TermInfo? {
-        try ([joinMark] + chunk.bytes(i..<(i + 2))).withBytes { (t) throws(KiteError) in try segment.lookup(field: field, term: t) }
+        try ([joinMark] + chunk.bytes(i..<(i + 2))).withBytes { (t) throws(KiteError) in
+            guard segment.termDictionary.mayHoldJoin(field: field, term: t) else { return nil }
+            return try segment.lookup(field: field, term: t)
+        }
     }
 
     /// The terms of the field that begin with `bytes`, from one seek: the term equal to them, whether longer ones
