@@ -474,9 +474,13 @@ final class ChunkMatcher {
         let found = try probe(&terms, bytes, collecting: rule != .wholeWords, thenHan: !chunk.han[n - 1])
         planner.remember(segment, field: field, bytes, found.exact)
         if let exact = found.exact { try scratch.insert(exact, into: &set) }
+        // With `enough`: its documents not yet in the set, followed while few (checking them costs a list's length,
+        // not a pass over the set's words after each of a common character's hundreds of lists).
+        var missing = enough.flatMap { set.missing(of: $0, atMost: 256) }
         for info in found.longer ?? [] {
-            if let enough, set.holdsAll(of: enough) { break }
+            if missing?.isEmpty == true { break }
             try scratch.insert(info, into: &set)
+            missing?.removeAll { set.contains($0) }
         }
         return true
     }
@@ -694,10 +698,19 @@ struct DocSet: Hashable, Sendable, Sequence {
     }
     var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 
-    /// Whether every document of `other` (of the same capacity) is in the set.
-    func holdsAll(of other: DocSet) -> Bool {
-        for i in words.indices where other.words[i] & ~words[i] != 0 { return false }
-        return true
+    /// The documents of `other` (of the same capacity) that are not in the set, in order; nil if there are more than
+    /// `limit`.
+    func missing(of other: DocSet, atMost limit: Int) -> [Int]? {
+        var out: [Int] = []
+        for i in words.indices {
+            var w = other.words[i] & ~words[i]
+            while w != 0 {
+                if out.count == limit { return nil }
+                out.append(i << 6 | w.trailingZeroBitCount)
+                w &= w - 1
+            }
+        }
+        return out
     }
 
     mutating func formUnion(_ o: DocSet) { for i in words.indices { words[i] |= o.words[i] } }
