@@ -476,8 +476,9 @@ final class ChunkMatcher {
         if let exact = found.exact { try scratch.insert(exact, into: &set) }
         // With `enough`: its documents not yet in the set, followed while few (checking them costs a list's length,
         // not a pass over the set's words after each of a common character's hundreds of lists).
-        var missing = enough.flatMap { set.missing(of: $0, atMost: 256) }
-        for info in found.longer ?? [] {
+        let longer = found.longer ?? []
+        var missing = longer.isEmpty ? nil : enough.flatMap { set.missing(of: $0, atMost: 256) }
+        for info in longer {
             if missing?.isEmpty == true { break }
             try scratch.insert(info, into: &set)
             missing?.removeAll { set.contains($0) }
