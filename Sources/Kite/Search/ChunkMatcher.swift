@@ -443,8 +443,8 @@ final class ChunkMatcher {
     }
 
     /// Adds every document of `segment` whose field `field` contains `chunk` to `set` — or, with `enough`, possibly
-    /// only until `set` holds every document of `enough` (a chunk whose documents are a union of many terms' stops
-    /// reading them there).
+    /// only until `set` holds every document of `enough`: a chunk whose documents are a union over many terms stops
+    /// reading their lists there.
     static func collect(
         _ chunk: Chunk, rule: TextMatching, joins: Bool, planner: Planner, segment: SegmentReader, field: Int,
         into set: inout DocSet, enough: DocSet? = nil
@@ -474,7 +474,7 @@ final class ChunkMatcher {
         let found = try probe(&terms, bytes, collecting: rule != .wholeWords, thenHan: !chunk.han[n - 1])
         planner.remember(segment, field: field, bytes, found.exact)
         if let exact = found.exact { try scratch.insert(exact, into: &set) }
-        // With `enough`: its documents not yet in the set, followed while few (checking them costs a list's length,
+        // With `enough`: its documents not yet in the set, followed while few (checking them costs one lookup each,
         // not a pass over the set's words after each of a common character's hundreds of lists).
         let longer = found.longer ?? []
         var missing = longer.isEmpty ? nil : enough.flatMap { set.missing(of: $0, atMost: 256) }
