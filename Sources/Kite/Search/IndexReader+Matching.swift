@@ -98,11 +98,13 @@ extension IndexReader {
         let searcher = Searcher(reader: self, plan: try planner.plan(MatchTree.rankingQuery(query)), planner: planner,
                                 windowed: options.windowedScoring)
         // Counts come from the sets, so a segment without passages ranks only its matches' top k, skipping what
-        // cannot enter it — unless related documents will be wanted: the window-at-a-time ranking then scores
-        // every document with a query term once, and the related ones are picked from the same pass (room for
-        // several passages of one document; a document keeps its best). A segment with at most
-        // `Searcher.directLimit` documents to score scores them one by one instead, and the related ones come from a
-        // pass of their own that skips what cannot enter (``relatedDocuments(_:_:accepted:_:options:)``).
+        // cannot enter it — unless related documents will be wanted (fewer matches than k): in an index without
+        // passages one window-at-a-time pass then scores the matches and picks the related ones, skipping what
+        // cannot enter those (``rankWithRelated(_:_:segment:options:into:)``); with passages, the window-at-a-time
+        // ranking scores every document with a query term once and the related ones are picked from that pass (room
+        // for several passages of one document; a document keeps its best), unless at most `Searcher.directLimit`
+        // documents are to be scored: they are scored one by one, and the related ones come from a pass of their own
+        // that skips what cannot enter (``relatedDocuments(_:_:accepted:_:options:)``).
         let matchedWhole = found.reduce(0, { $0 + $1.matched.count })
         let picksRelated = options.match == .related && options.windowedScoring && matchedWhole < k
         let passageLeaves = leafFlags(tree.passageLeaves, found)

@@ -69,8 +69,8 @@ struct Searcher {
     /// Runs the window-at-a-time ranking over segment `si` once for a few matches and the documents related to
     /// them: every scored live document of `matches` goes to `matched`, every other one is offered to `related`,
     /// skipping what cannot enter `related` (a match skipped so is not passed on: the caller scores it with
-    /// ``score(_:segment:wantsOthers:others:_:)``). Returns the matches passed on, or nil when the window-at-a-time
-    /// scorer does not apply (nothing ran).
+    /// ``score(_:segment:others:_:)``). Returns the matches passed on, or nil when the window-at-a-time scorer does
+    /// not apply (nothing ran).
     func rank(
         segment si: Int, matches: DocSet, pruning: Bool, matched: (Int, Double) -> Void, related: inout TopK
     ) throws(KiteError) -> DocSet? {
