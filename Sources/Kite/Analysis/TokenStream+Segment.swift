@@ -136,6 +136,14 @@ extension TokenStream {
         let m = scratch.reserve(n)
         let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
         let inside = m.inside
+        let t = units + a
+        // The two-unit prefix at each position is looked up before the walk: prefetched here, read once the arrays
+        // below are set (a probe of the prefix table is most often a cache miss).
+        let pairs = m.pairs, pairKeys = m.pairKeys
+        for k in 0..<(n - 1) {
+            pairKeys[k] = DictionaryLattice.pairKey(fold[Int(t[k])], fold[Int(t[k + 1])])
+            lattice.prefetchPair(pairKeys[k])
+        }
         for k in 0..<n { icuEnd[k] = -1 }
         for k in 0...n { boundary[k] = false; best[k] = .max; inside[k] = false }
         for s in run {
@@ -148,26 +156,29 @@ extension TokenStream {
             }
         }
         best[0] = 0
-        let t = units + a
+        for k in 0..<(n - 1) { pairs[k] = lattice.pair(pairKeys[k]) }
         for i in 0..<n where best[i] != .max {
             func relax(_ e: Int, _ cost: Int) {
                 guard !inside[e] else { return }
                 let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
                 if c < best[e] { best[e] = c; prev[e] = Int32(i) }
             }
-            if !inside[i], var at = lattice.start(fold[Int(t[i])]) {
-                var k = i + 1
-                while true {
-                    if lattice.isWord(at) { relax(k, LatticeCost.dictionaryWord) }
-                    guard k < n, k - i < lattice.maxLength, let next = lattice.step(at, fold[Int(t[k])]) else { break }
-                    at = next
-                    k += 1
+            if !inside[i], case let first = fold[Int(t[i])], lattice.mayStart(with: first) {
+                if lattice.isOneUnitWord(first) { relax(i + 1, LatticeCost.dictionaryWord) }
+                if i + 1 < n, lattice.maxLength > 1, case let pair = pairs[i], pair.exists {
+                    if pair.isWord { relax(i + 2, LatticeCost.dictionaryWord) }
+                    var at = pair.node, k = i + 2
+                    while pair.hasChildren, k < n, k - i < lattice.maxLength, let next = lattice.step(at, fold[Int(t[k])]) {
+                        at = next
+                        k += 1
+                        if lattice.isWord(at) { relax(k, LatticeCost.dictionaryWord) }
+                    }
                 }
             }
-            let pair = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
+            let surrogates = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
             let e = Int(icuEnd[i])
-            if e >= 0 { relax(e, e - i == (pair ? 2 : 1) ? LatticeCost.character : LatticeCost.segmenterWord) }
-            relax(i + (pair ? 2 : 1), LatticeCost.character)
+            if e >= 0 { relax(e, e - i == (surrogates ? 2 : 1) ? LatticeCost.character : LatticeCost.segmenterWord) }
+            relax(i + (surrogates ? 2 : 1), LatticeCost.character)
         }
         // Walk back from the end, then emit the pieces in order.
         var count = 0

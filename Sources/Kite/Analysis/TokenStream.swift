@@ -272,6 +272,8 @@ final class LatticeScratch {
     private(set) var prev: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private(set) var cuts: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private(set) var inside: UnsafeMutablePointer<Bool> = .allocate(capacity: 1)
+    private(set) var pairs: UnsafeMutablePointer<DictionaryLattice.Pair> = .allocate(capacity: 1)
+    private(set) var pairKeys: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
     var capacity = 0
 
     /// Room for a run of `n` units (`n + 1` lattice positions); returns self.
@@ -286,12 +288,14 @@ final class LatticeScratch {
         prev = .allocate(capacity: capacity)
         cuts = .allocate(capacity: capacity)
         inside = .allocate(capacity: capacity)
+        pairs = .allocate(capacity: capacity)
+        pairKeys = .allocate(capacity: capacity)
         return self
     }
 
     func release() {
         icuEnd.deallocate(); icuRule.deallocate(); boundary.deallocate()
-        best.deallocate(); prev.deallocate(); cuts.deallocate(); inside.deallocate()
+        best.deallocate(); prev.deallocate(); cuts.deallocate(); inside.deallocate(); pairs.deallocate(); pairKeys.deallocate()
     }
 
     deinit { release() }
