@@ -52,8 +52,15 @@ public final class IndexWriter: @unchecked Sendable {
     private final class Slot: @unchecked Sendable {
         var builder: SegmentBuilder
         let queue: DispatchQueue?
-        /// Bounds the documents queued ahead of the analysis thread.
-        let room = DispatchSemaphore(value: 64)
+        /// Bounds the batches queued ahead of the analysis thread.
+        let room = DispatchSemaphore(value: 16)
+        /// Documents not yet handed to the analysis thread, and their bytes (writer's thread only): they go as one
+        /// task once a batch holds ``batchLimit`` bytes or documents, so that the thread is woken once a batch
+        /// rather than once a document (short documents: a task, a wake-up and four locks each cost 2 threads 13 %
+        /// more CPU than 1).
+        var batch: [(document: Document, size: Int)] = []
+        var batchBytes = 0
+        static let batchLimit = (bytes: 64 << 10, documents: 64)
         /// Documents handed to this slot since its last flush (their local numbers are 0..<enqueued).
         var enqueued = 0
         /// Local documents replaced or deleted while buffered (writer's thread only).
@@ -71,8 +78,45 @@ public final class IndexWriter: @unchecked Sendable {
             queue = threaded ? DispatchQueue(label: "kite.analysis.\(index)") : nil
         }
 
-        /// Waits until every queued document is analyzed.
-        func drain() { queue?.sync {} }
+        /// Adds `document` (of `size` bytes) to the batch, handing the batch over once it is full.
+        func enqueue(_ document: Document, size: Int) {
+            batch.append((document, size))
+            batchBytes += size
+            if batchBytes >= Self.batchLimit.bytes || batch.count >= Self.batchLimit.documents { submit() }
+        }
+
+        /// Hands the batch to the analysis thread (waiting while ``room`` is exhausted).
+        func submit() {
+            guard let queue, !batch.isEmpty else { return }
+            let documents = batch, bytes = batchBytes
+            batch = []
+            batchBytes = 0
+            room.wait()
+            queue.async {
+                defer { self.room.signal() }
+                guard self.lock.withLock({ self.failure }) == nil else { return }
+                do throws(KiteError) {
+                    for item in documents { try self.builder.add(item.document) }
+                    let memory = self.builder.memoryBytes
+                    self.lock.withLock { self.queuedBytes -= bytes; self.memory = memory }
+                } catch {
+                    self.lock.withLock { self.failure = error }
+                }
+            }
+        }
+
+        /// Waits until every document handed to this slot is analyzed.
+        func drain() {
+            submit()
+            queue?.sync {}
+        }
+
+        /// Drops the documents not yet handed over, then waits for the rest (a rollback).
+        func discard() {
+            batch = []
+            batchBytes = 0
+            queue?.sync {}
+        }
     }
 
     private let lock: WriteLock
@@ -178,22 +222,11 @@ public final class IndexWriter: @unchecked Sendable {
             }
         }
         let slot = slots[index]
-        if let queue = slot.queue {
+        if slot.queue != nil {
             if let failure = slot.lock.withLock({ slot.failure }) { throw failure }
             let size = document.fields.values.reduce(0) { $0 + $1.utf8.count }
             slot.lock.withLock { slot.queuedBytes += size }
-            slot.room.wait()
-            queue.async {
-                defer { slot.room.signal() }
-                guard slot.lock.withLock({ slot.failure }) == nil else { return }
-                do throws(KiteError) {
-                    try slot.builder.add(document)
-                    let memory = slot.builder.memoryBytes
-                    slot.lock.withLock { slot.queuedBytes -= size; slot.memory = memory }
-                } catch {
-                    slot.lock.withLock { slot.failure = error }
-                }
-            }
+            slot.enqueue(document, size: size)
         } else {
             try slot.builder.add(document)
             slot.memory = slot.builder.memoryBytes
@@ -434,7 +467,7 @@ public final class IndexWriter: @unchecked Sendable {
     private func rollbackLocked() {
         guard !closed else { return }
         closed = true
-        for slot in slots { slot.drain() }
+        for slot in slots { slot.discard() }
         IndexDirectory.removeUnreferenced(path, keep: manifest.referencedFiles, waitingUpTo: 200)
         lock.release()
     }
