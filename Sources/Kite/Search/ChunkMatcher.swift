@@ -222,12 +222,26 @@ final class ChunkMatcher {
                 for p in try positions(doc) where !body(p) { return false }
                 return true
             }
+            // The piece's buffers as locals for the loop (a class's arrays cost a dynamic exclusivity check and a
+            // uniqueness check at every use: a third of a slow chunk's time went to the runtime).
+            var scratch: [Int32] = []
+            swap(&scratch, &self.scratch)
+            defer { swap(&scratch, &self.scratch) }
             if isLeader {
                 // The candidate loop moves a leader's cursors itself: they are all at `doc` or past it.
                 for c in cs where c.doc == doc {
-                    if try !each(c, body) { return false }
+                    if try !Piece.each(c, &scratch, body) { return false }
                 }
                 return true
+            }
+            var heap = CursorHeap(), onDoc: [Int] = [], stack: [Int] = []
+            swap(&heap, &self.heap)
+            swap(&onDoc, &self.onDoc)
+            swap(&stack, &self.stack)
+            defer {
+                swap(&heap, &self.heap)
+                swap(&onDoc, &self.onDoc)
+                swap(&stack, &self.stack)
             }
             // Many terms (a prefix's longer words): a heap by current document touches only the cursors that are
             // behind `doc` (Lucene's disjunction approximation), not every term for every candidate.
@@ -238,12 +252,14 @@ final class ChunkMatcher {
             onDoc.removeAll(keepingCapacity: true)
             heap.collect(cs, doc: doc, into: &onDoc, stack: &stack)
             for i in onDoc {
-                if try !each(cs[i], body) { return false }
+                if try !Piece.each(cs[i], &scratch, body) { return false }
             }
             return true
         }
 
-        private func each(_ c: PostingsCursor, _ body: (Int32) -> Bool) throws(KiteError) -> Bool {
+        private static func each(
+            _ c: PostingsCursor, _ scratch: inout [Int32], _ body: (Int32) -> Bool
+        ) throws(KiteError) -> Bool {
             scratch.removeAll(keepingCapacity: true)
             try c.positions(into: &scratch)
             for p in scratch where !body(p) { return false }
@@ -561,6 +577,9 @@ final class ChunkMatcher {
     /// Whether `doc` contains the chunk through several pieces: the walk over word positions described above.
     private func matches(_ doc: Int) throws(KiteError) -> Bool {
         let n = chunk.count
+        var reach: [[Int32]] = []  // (the property's arrays, as a local: see Piece.forEachPosition)
+        swap(&reach, &self.reach)
+        defer { swap(&reach, &self.reach) }
         if reach.count != n + 1 { reach = [[Int32]](repeating: [], count: n + 1) }
         for i in reach.indices { reach[i].removeAll(keepingCapacity: true) }
         for i in 0..<n {
