@@ -277,15 +277,19 @@ final class ChunkMatcher {
         /// be read twice for one document.
         func positions(_ doc: Int) throws(KiteError) -> [Int32] {
             if loadedDoc == doc { return cached }
-            loadedDoc = doc
-            cached.removeAll(keepingCapacity: true)
+            loadedDoc = -1
+            var out: [Int32] = []  // (the property's buffer as a local: see forEachPosition)
+            swap(&out, &cached)
+            defer { swap(&out, &cached) }
+            out.removeAll(keepingCapacity: true)
             let cs = try cursors()
             for c in cs {
                 try c.advance(to: doc)
-                if c.doc == doc { try c.positions(into: &cached) }
+                if c.doc == doc { try c.positions(into: &out) }
             }
-            if cs.count > 1 { cached.sort() }
-            return cached
+            if cs.count > 1 { out.sort() }
+            loadedDoc = doc
+            return out
         }
     }
 
