@@ -226,6 +226,30 @@ struct ReferenceBM25 {
         #expect(Set(merged[0].keys) == Set(unmerged[0].keys))
     }
 
+    /// With analysis threads, documents travel in batches: every one added before a commit is in it (full batches,
+    /// the last partial one, replacements across batches), and a rollback drops a partial batch with the rest.
+    @Test func batchedDocumentsOfAnalysisThreadsAllLandAndRollBackTogether() throws {
+        let dir = TemporaryDirectory()
+        let w = try IndexWriter(at: dir.path, options: .init(mergesAfterCommit: false, threads: 2))
+        for i in 0..<1_000 { try w.add(Document(id: "d\(i)", fields: ["body": "第\(i)条 统计 工作"])) }
+        for i in stride(from: 0, to: 1_000, by: 7) { try w.add(Document(id: "d\(i)", fields: ["body": "替换 \(i)"])) }
+        try w.commit()
+        let r = try IndexReader(at: dir.path)
+        #expect(r.documentCount == 1_000)
+        #expect(try r.search("统计", options: SearchOptions(limit: 0)).totalHits == 1_000 - 143)
+        #expect(try r.search("替换", options: SearchOptions(limit: 0)).totalHits == 143)
+        for i in 0..<10 { try w.add(Document(id: "late\(i)", fields: ["body": "迟到"])) }
+        w.rollback()
+        let after = try IndexReader(at: dir.path)
+        #expect(after.documentCount == 1_000)
+        #expect(try after.search("迟到", options: SearchOptions(limit: 0)).totalHits == 0)
+        let again = try IndexWriter(at: dir.path, options: .init(threads: 2))
+        try again.add(Document(id: "late0", fields: ["body": "迟到"]))
+        try again.commit()
+        again.close()
+        #expect(try IndexReader(at: dir.path).documentCount == 1_001)
+    }
+
     /// A merge keeps only the keyword values that live documents use: a value only deleted documents had is gone,
     /// so value tables do not grow with every update.
     @Test func mergeDropsKeywordValuesOfDeletedDocuments() throws {
