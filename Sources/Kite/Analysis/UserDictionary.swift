@@ -413,7 +413,7 @@ extension DictionaryLattice {
     static func pairKey(_ first: UInt16, _ second: UInt16) -> UInt32 { UInt32(first) << 16 | UInt32(second) }
 
     /// Starts loading the slot of `key`: a probe of a 1 MB table is most often a cache miss, so the walk prefetches
-    /// the prefixes of a stretch of its run before it looks them up.
+    /// every prefix of its run before it looks any of them up.
     @inline(__always)
     func prefetchPair(_ key: UInt32) {
         pairs.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + DictionaryLattice.slot(key, shift: pairShift)) }
