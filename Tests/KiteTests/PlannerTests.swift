@@ -69,3 +69,38 @@ import Testing
         #expect(phrase.weight > 0)
     }
 }
+
+/// The query tokenizer classifies each character once from its scalars; the classes must be what comparing
+/// `Character`s and asking `isWhitespace` (the definition it replaced) gives, for every character.
+@Suite struct QueryTokenizerTests {
+    static func reference(_ c: Character) -> QueryParser.CharacterClass {
+        if c.isWhitespace { return .space }
+        switch c {
+        case "(", "（": return .lparen
+        case ")", "）": return .rparen
+        case "[": return .lbracket
+        case "]": return .rbracket
+        case ":", "：": return .colon
+        case "\"", "“", "”": return .quote
+        case "+": return .plus
+        case "-": return .minus
+        default: return .text
+        }
+    }
+
+    @Test func everyCharacterIsClassedAsByComparison() {
+        var characters: [Character] = (0...0xFFFF).compactMap { Unicode.Scalar(UInt32($0)).map(Character.init) }
+        characters += ["\r\n", "(\u{301}", "+\u{20DD}", "中\u{301}", "\u{3000}\u{301}", "𠀀", "👍🏽", " \u{301}"]
+        for c in characters {
+            #expect(QueryParser.classify(c) == Self.reference(c), "U+\(String(c.unicodeScalars.first!.value, radix: 16))")
+        }
+    }
+
+    @Test func syntaxSplitsWordsAsWritten() throws {
+        let parser = QueryParser()
+        #expect(try parser.parse("（新质生产力）") == parser.parse("(新质生产力)"))
+        #expect(try parser.parse("“高质量 发展”") == .phrase("高质量 发展", field: nil))
+        #expect(try parser.parse("C++ 入门") == parser.parse("C++\u{3000}入门"))
+        #expect(throws: KiteError.self) { try parser.parse("\"未闭合") }
+    }
+}
