@@ -27,6 +27,39 @@ import Testing
         }
     }
 
+    /// A text's term factors (first appearance order, summed factors) are the same from the small-query scans and
+    /// the long-query index, as the plain dictionary definition gives them.
+    @Test func termFactorsOfShortAndLongTextsFollowTheDefinition() throws {
+        let (reader, dir) = try Self.reader()
+        _ = dir
+        let planner = Planner(reader: reader, ranking: .default)
+        let ranking = Ranking.default
+        func reference(_ terms: [AnalyzedTerm]) -> [String] {
+            var covered = Set<Int>()
+            for t in terms where t.kind == .bigram { covered.insert(t.position); covered.insert(t.position + 1) }
+            var factors: [String: Double] = [:], order: [String] = []
+            for t in terms {
+                let factor: Double
+                switch t.kind {
+                case .bigram: factor = ranking.bigramWeight
+                case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
+                case .join: factor = 0
+                case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
+                }
+                if factor == 0 { continue }
+                if factors[t.text] == nil { order.append(t.text) }
+                factors[t.text, default: 0] += factor
+            }
+            return order.map { "\($0)=\(factors[$0]!)" }
+        }
+        let text = try corpusText("weifang-2023q3-key-work.txt")
+        for length in [12, 40, 300, 2_000] {
+            let terms = try reader.analyzer.terms(in: String(text.prefix(length)) + " 升规纳统 升规纳统 AI芯片")
+            #expect(planner.termFactors(terms).map { "\($0.text)=\($0.factor)" } == reference(terms), "\(length)")
+            if length == 2_000 { #expect(terms.count > 64) }
+        }
+    }
+
     @Test func termsAreWeightedByTheirCollectionWideIDF() throws {
         let (reader, dir) = try Self.reader()
         _ = dir

@@ -191,14 +191,18 @@ struct Planner {
     /// Each distinct term of a text with the sum of its weight factors, in order of first appearance: a rescue
     /// bigram `bigramWeight`, a sub-word `subwordWeight` (a Latin trigram `trigramWeight`), a join 0 (matching
     /// only), a word 1 or `runUnigramWeight` where a bigram covers it. Terms of factor 0 are left out.
-    private func termFactors(_ terms: [AnalyzedTerm]) -> [(text: String, factor: Double)] {
+    func termFactors(_ terms: [AnalyzedTerm]) -> [(text: String, factor: Double)] {
+        // A query has a few dozen terms: scans of small arrays instead of a Set and a Dictionary of strings, whose
+        // hashing was 6 % of a plain AND query's instructions; a long one (a pasted paragraph) indexes its terms.
+        let small = terms.count <= 64
         // Positions covered by a rescue bigram (its first character's and the next).
-        var covered = Set<Int>()
+        var covered: [Int] = []
         if ranking.bigramWeight > 0 {
-            for t in terms where t.kind == .bigram { covered.insert(t.position); covered.insert(t.position + 1) }
+            for t in terms where t.kind == .bigram { covered.append(t.position); covered.append(t.position + 1) }
         }
-        var factors: [String: Double] = [:]
-        var order: [String] = []
+        let coveredSet = small ? [] : Set(covered)
+        var out: [(text: String, factor: Double)] = []
+        var index: [String: Int] = [:]
         for t in terms {
             if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
             let factor: Double
@@ -206,13 +210,19 @@ struct Planner {
             case .bigram: factor = ranking.bigramWeight
             case .subword: factor = t.text.utf8.first == 0x23 ? ranking.trigramWeight : ranking.subwordWeight
             case .join: factor = 0  // matching only
-            case .word: factor = covered.contains(t.position) ? ranking.runUnigramWeight : 1
+            case .word:
+                let isCovered = small ? covered.contains(t.position) : coveredSet.contains(t.position)
+                factor = isCovered ? ranking.runUnigramWeight : 1
             }
             if factor == 0 { continue }
-            if factors[t.text] == nil { order.append(t.text); factors[t.text] = 0 }
-            factors[t.text]! += factor
+            if let i = small ? out.firstIndex(where: { $0.text == t.text }) : index[t.text] {
+                out[i].factor += factor
+            } else {
+                if !small { index[t.text] = out.count }
+                out.append((t.text, factor))
+            }
         }
-        return order.map { ($0, factors[$0]!) }
+        return out
     }
 
     /// Proximity: each pair of adjacent words also scores as a two-word phrase (the ordered-window feature of the
