@@ -463,6 +463,13 @@ final class TermLookups {
         var segment: Int
         var field: Int
         var term: [UInt8]
+
+        /// The term's bytes in one call (an array's own hashing feeds the hasher a byte at a time).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(segment)
+            hasher.combine(field)
+            term.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
     var entries: [Key: TermInfo?] = [:]
 }
