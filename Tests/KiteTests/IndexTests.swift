@@ -428,3 +428,30 @@ struct ReferenceBM25 {
 }
 
 extension SeededRandom: RandomNumberGenerator {}
+
+/// Passage ids (`id#n`) are recognized from their last bytes alone, as the definition over the whole id says.
+@Suite struct PassageIDTests {
+    /// The definition: the last `#`, then 1–9 decimal digits without a leading zero, after a non-empty id.
+    static func reference(_ id: String) -> (String, Int)? {
+        let bytes = Array(id.utf8)
+        guard let hash = bytes.lastIndex(of: 0x23), hash > 0, hash + 1 < bytes.count else { return nil }
+        let digits = bytes[(hash + 1)...]
+        guard digits.count <= 9, digits.first != 0x30, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return (String(decoding: bytes[..<hash], as: UTF8.self), Int(String(decoding: digits, as: UTF8.self))!)
+    }
+
+    @Test func passageIDsSplitAsTheDefinitionSays() {
+        var ids = ["a#1", "a#0", "a#01", "a#123456789", "a#1234567890", "#1", "a#", "a#1#2", "a#b", "文档#12", "a##3",
+                   "a#1x", "a1", "", "#", "x#999999999", "报告/2026#7"]
+        var random = SeededRandom(seed: 0x1D5)
+        let alphabet: [String] = ["a", "#", "0", "1", "9", "中", "/"]
+        for _ in 0..<20_000 {
+            ids.append((0..<Int(random.next() % 14)).map { _ in alphabet[Int(random.next() % 7)] }.joined())
+        }
+        for id in ids {
+            let got = PassageID.split(id)
+            let want = Self.reference(id)
+            #expect(got?.document == want?.0 && got?.number == want?.1, "\(id)")
+        }
+    }
+}

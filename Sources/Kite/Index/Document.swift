@@ -30,7 +30,11 @@ public enum PassageID {
     /// The document id bytes and passage number of a passage id `id#n` (n of 1–9 decimal digits, no leading
     /// zero), or nil for other ids; nothing is copied.
     static func split(bytes id: UnsafeRawBufferPointer) -> (document: UnsafeRawBufferPointer, number: Int)? {
-        guard let hash = id.lastIndex(of: 0x23), hash > 0, hash + 1 < id.count else { return nil }
+        // The `#` can only be among the last eleven bytes: look back over trailing digits, not through the id
+        // (a search splits every hit's id).
+        var hash = id.count - 1
+        while hash >= 0, hash >= id.count - 10, (0x30...0x39).contains(id[hash]) { hash -= 1 }
+        guard hash > 0, id[hash] == 0x23, hash + 1 < id.count else { return nil }
         let digits = id[(hash + 1)...]
         guard digits.count <= 9, digits.first != 0x30 else { return nil }
         var number = 0
