@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Kite", dependencies: ["CKite"], exclude: ["Format/FORMAT.md"]),
         .executableTarget(
             name: "KiteCLI",
-            dependencies: ["Kite", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Kite", "CKite", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "KiteTests", dependencies: ["Kite", "KiteCLI"]),
     ]

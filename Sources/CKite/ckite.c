@@ -101,3 +101,10 @@ long kite_zstd_decompress(const void *src, size_t len, void *dest, size_t cap) {
     size_t n = ZSTD_decompress(dest, cap, src, len);
     return ZSTD_isError(n) ? -1 : (long)n;
 }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+int kite_set_malloc_trim_threshold(int bytes) { return mallopt(M_TRIM_THRESHOLD, bytes); }
+#else
+int kite_set_malloc_trim_threshold(int bytes) { (void)bytes; return 0; }
+#endif

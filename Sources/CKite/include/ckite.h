@@ -48,4 +48,8 @@ long kite_zstd_decompress(const void *src, size_t len, void *dest, size_t cap);
 /// Hints the processor to fetch the cache line at `address` (no effect on results).
 static inline void kite_prefetch(const void *address) { __builtin_prefetch(address); }
 
+/// glibc's mallopt(M_TRIM_THRESHOLD, bytes): free memory above `bytes` at the top of a heap goes back to the system
+/// (and the threshold no longer grows as large blocks are freed). Returns 1 on success, 0 without glibc.
+int kite_set_malloc_trim_threshold(int bytes);
+
 #endif
