@@ -256,6 +256,14 @@ struct UnitText {
         #expect(many.hits.count > 10 && !many.hits[0].isRelated && many.hits[1].isRelated)
     }
 
+    /// Two searches that must rank alike: the same count, hits, related marks and scores (to 1e-9).
+    static func expectSameRanking(_ x: SearchResults, _ y: SearchResults, _ label: String) {
+        #expect(x.totalHits == y.totalHits, "\(label)")
+        #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(label)")
+        #expect(x.hits.map(\.isRelated) == y.hits.map(\.isRelated), "\(label)")
+        for (a, b) in zip(x.hits, y.hits) { #expect(abs(a.score - b.score) < 1e-9, "\(label)") }
+    }
+
     /// Top-k pruning of the related continuation changes nothing: same hits, same scores, same counts.
     @Test func pruningReturnsTheSameHitsUnderTheDefault() throws {
         let r = MatchingCorpus.shared.reader
@@ -264,11 +272,7 @@ struct UnitText {
                 let all = SearchOptions(limit: limit, offset: offset, facetField: nil, highlights: false)
                 var top = all
                 top.countsAllHits = false
-                let x = try r.search(q, options: all), y = try r.search(q, options: top)
-                #expect(x.totalHits == y.totalHits, "\(q)")
-                #expect(x.hits.map(\.id) == y.hits.map(\.id), "\(q) \(limit)")
-                #expect(x.hits.map(\.isRelated) == y.hits.map(\.isRelated), "\(q) \(limit)")
-                for (a, b) in zip(x.hits, y.hits) { #expect(abs(a.score - b.score) < 1e-9) }
+                Self.expectSameRanking(try r.search(q, options: all), try r.search(q, options: top), "\(q) \(limit)")
             }
         }
     }
@@ -359,10 +363,7 @@ struct UnitText {
                 var plain = windowed
                 plain.windowedScoring = false
                 let a = try r.search(q, options: windowed), b = try r.search(q, options: plain)
-                #expect(a.totalHits == b.totalHits, "\(q)")
-                #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(q) \(limit)")
-                #expect(a.hits.map(\.isRelated) == b.hits.map(\.isRelated), "\(q) \(limit)")
-                for (x, y) in zip(a.hits, b.hits) { #expect(abs(x.score - y.score) < 1e-9, "\(q) \(limit)") }
+                Self.expectSameRanking(a, b, "\(q) \(limit)")
                 relatedSeen += a.hits.filter(\.isRelated).count
                 matchesSeen += a.hits.filter { !$0.isRelated }.count
             }
