@@ -294,10 +294,21 @@ private struct SegmentContent {
                 #expect(w.count == BitPacking.byteCount(count: count, width: width))
                 let out = UnsafeMutablePointer<UInt32>.allocate(capacity: 128)
                 defer { out.deallocate() }
-                // Unpacking may read a few bytes past the packed ones (as from a file): pad like a file's footer.
-                let padded = w.bytes + [UInt8](repeating: 0, count: 16)
+                // Unpacking may read a few bytes past the packed ones (as from a file): pad like a file's footer,
+                // with set bits, which no value may pick up.
+                let padded = w.bytes + [UInt8](repeating: 0xFF, count: 16)
                 padded.withUnsafeBytes { BitPacking.unpack($0.baseAddress!, count: count, width: width, into: out) }
                 #expect(Array(UnsafeBufferPointer(start: out, count: count)) == values, "width \(width) count \(count)")
+                // A block unpacked with room to spare past it (the loop specialized for its width, at 128 values)
+                // and without (the general loop) gives the same values.
+                for readable in [w.count, w.count + 7, w.count + 8, padded.count] {
+                    out.update(repeating: 0xDEAD, count: 128)
+                    padded.withUnsafeBytes {
+                        BitPacking.unpack($0.baseAddress!, count: count, width: width, readable: readable, into: out)
+                    }
+                    #expect(Array(UnsafeBufferPointer(start: out, count: count)) == values,
+                            "width \(width) count \(count) readable \(readable)")
+                }
             }
         }
     }

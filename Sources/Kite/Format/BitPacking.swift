@@ -27,6 +27,63 @@ enum BitPacking {
         if bits > 0 { out.u8(UInt8(truncatingIfNeeded: acc)) }
     }
 
+    /// Unpacks a block of `count` values of `width` bits from `src`, of which `readable` bytes may be read (at least
+    /// ``byteCount(count:width:)``). A full postings block with 8 bytes to spare past its packed values — every one
+    /// but a file's very last — is unpacked by a loop specialized for its width (its shifts and masks constants, one
+    /// 8-byte load per value), the rest by ``unpack(_:count:width:into:)``.
+    @inline(__always)
+    static func unpack(_ src: UnsafeRawPointer, count: Int, width: Int, readable: Int, into out: UnsafeMutablePointer<UInt32>) {
+        guard count == postingsBlockSize, readable >= byteCount(count: count, width: width) + 8 else {
+            return unpack(src, count: count, width: width, into: out)
+        }
+        switch width {
+        case 1: unpackBlock(src, width: 1, into: out)
+        case 2: unpackBlock(src, width: 2, into: out)
+        case 3: unpackBlock(src, width: 3, into: out)
+        case 4: unpackBlock(src, width: 4, into: out)
+        case 5: unpackBlock(src, width: 5, into: out)
+        case 6: unpackBlock(src, width: 6, into: out)
+        case 7: unpackBlock(src, width: 7, into: out)
+        case 8: unpackBlock(src, width: 8, into: out)
+        case 9: unpackBlock(src, width: 9, into: out)
+        case 10: unpackBlock(src, width: 10, into: out)
+        case 11: unpackBlock(src, width: 11, into: out)
+        case 12: unpackBlock(src, width: 12, into: out)
+        case 13: unpackBlock(src, width: 13, into: out)
+        case 14: unpackBlock(src, width: 14, into: out)
+        case 15: unpackBlock(src, width: 15, into: out)
+        case 16: unpackBlock(src, width: 16, into: out)
+        case 17: unpackBlock(src, width: 17, into: out)
+        case 18: unpackBlock(src, width: 18, into: out)
+        case 19: unpackBlock(src, width: 19, into: out)
+        case 20: unpackBlock(src, width: 20, into: out)
+        case 21: unpackBlock(src, width: 21, into: out)
+        case 22: unpackBlock(src, width: 22, into: out)
+        case 23: unpackBlock(src, width: 23, into: out)
+        case 24: unpackBlock(src, width: 24, into: out)
+        case 25: unpackBlock(src, width: 25, into: out)
+        case 26: unpackBlock(src, width: 26, into: out)
+        case 27: unpackBlock(src, width: 27, into: out)
+        case 28: unpackBlock(src, width: 28, into: out)
+        case 29: unpackBlock(src, width: 29, into: out)
+        case 30: unpackBlock(src, width: 30, into: out)
+        case 31: unpackBlock(src, width: 31, into: out)
+        case 32: unpackBlock(src, width: 32, into: out)
+        default: out.update(repeating: 0, count: count)
+        }
+    }
+
+    /// One full block of `width`-bit values, each read with an 8-byte load (which must stay readable).
+    @inline(__always)
+    private static func unpackBlock(_ src: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>) {
+        let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
+        for i in 0..<postingsBlockSize {
+            let bit = i &* width
+            let word = src.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self).littleEndian
+            out[i] = UInt32(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & mask)
+        }
+    }
+
     /// Unpacks `count` values of `width` bits from `src` (which must hold ``byteCount(count:width:)`` bytes).
     @inline(__always)
     static func unpack(_ src: UnsafeRawPointer, count: Int, width: Int, into out: UnsafeMutablePointer<UInt32>) {

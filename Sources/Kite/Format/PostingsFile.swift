@@ -175,6 +175,11 @@ final class PostingsCursor {
         freqs.deallocate()
     }
 
+    /// The bytes of the mapped file from the start of `packed` (a slice of it) to its end.
+    @inline(__always) private func readable(from packed: UnsafeRawBufferPointer) -> Int {
+        bytes.count - (packed.baseAddress! - bytes.baseAddress!)
+    }
+
     @inline(__always) private func skip(_ b: Int, _ field: SkipEntry.Field) -> UInt32 {
         SkipEntry.read(bytes, table: skipStart, entry: b, field)
     }
@@ -216,17 +221,23 @@ final class PostingsCursor {
             guard dw <= 32, fw <= 32 else { throw .corrupt(file: fileName, reason: "bit width out of range") }
             let db = BitPacking.byteCount(count: n, width: dw), fb = BitPacking.byteCount(count: n, width: fw)
             let packed = try r.bytes(db + fb)
-            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, into: docs)
-            for k in 0..<n {
-                prev += Int(docs[k]) + 1
+            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, readable: readable(from: packed), into: docs)
+            for k in 0..<n {  // 128 deltas below 2^32 cannot overflow an Int
+                prev &+= Int(docs[k]) &+ 1
                 docs[k] = UInt32(truncatingIfNeeded: prev)
             }
+            guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
             if frequencies {
-                BitPacking.unpack(packed.baseAddress! + db, count: n, width: fw, into: freqs)
-                for k in 0..<n { freqs[k] &+= 1 }
-            }
-            guard prev < docCount, !frequencies || freqs[0] > 0 || fw == 0 else {
-                throw .corrupt(file: fileName, reason: "document \(prev) out of range")
+                BitPacking.unpack(packed.baseAddress! + db, count: n, width: fw, readable: readable(from: packed) - db, into: freqs)
+                // Stored less one; checked in the same pass by their least and greatest (``checkFrequencies`` names a bad one).
+                var least = UInt32.max, greatest: UInt32 = 0
+                for k in 0..<n {
+                    let f = freqs[k] &+ 1
+                    freqs[k] = f
+                    least = min(least, f)
+                    greatest = max(greatest, f)
+                }
+                if least == 0 || greatest > blockMaxFreq(b) { try checkFrequencies(b, count: n, maximum: blockMaxFreq(b)) }
             }
         } else {
             for k in 0..<n {
@@ -245,14 +256,19 @@ final class PostingsCursor {
         if blockCount > 0, prev != blockLastDoc(b) {
             throw .corrupt(file: fileName, reason: "block \(b) ends at \(prev), skip data says \(blockLastDoc(b))")
         }
-        // One pass over the frequencies: none is 0 (a packed width can encode it), and none exceeds the block's
-        // maximum, which top-k search trusts to bound the block's scores.
-        let maxFreq = blockCount > 0 ? blockMaxFreq(b) : UInt32.max
-        for k in 0..<n where frequencies && (freqs[k] == 0 || freqs[k] > maxFreq) {
-            throw .corrupt(file: fileName, reason: "block \(b) has frequency \(freqs[k]), outside 1...\(maxFreq)")
+        if n < postingsBlockSize, frequencies {
+            try checkFrequencies(b, count: n, maximum: blockCount > 0 ? blockMaxFreq(b) : UInt32.max)
         }
         count = n
         doc = n > 0 ? Int(docs[0]) : PostingsCursor.exhausted
+    }
+
+    /// Checks the block's frequencies: none is 0 (a packed width can encode it), and none exceeds the block's
+    /// maximum, which top-k search trusts to bound the block's scores.
+    private func checkFrequencies(_ b: Int, count n: Int, maximum: UInt32) throws(KiteError) {
+        for k in 0..<n where freqs[k] == 0 || freqs[k] > maximum {
+            throw .corrupt(file: fileName, reason: "block \(b) has frequency \(freqs[k]), outside 1...\(maximum)")
+        }
     }
 
     /// Adds every document of the list to `set`, decoding document numbers only (counting and filtering need no
@@ -275,7 +291,7 @@ final class PostingsCursor {
             _ = try r.u8()
             guard dw <= 32 else { throw .corrupt(file: fileName, reason: "bit width out of range") }
             let packed = try r.bytes(BitPacking.byteCount(count: n, width: dw))
-            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, into: docs)
+            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, readable: readable(from: packed), into: docs)
             let last = blockLastDoc(b)
             guard last < docCount else { throw .corrupt(file: fileName, reason: "document \(last) out of range") }
             // Deltas are at least 1 apart, so the block ends at `last` (checked after) only if no document passes it.
