@@ -146,39 +146,36 @@ final class PhraseScorer: Scorer {
 /// Matches documents matching any child; the score is the sum of the matching children's scores.
 final class DisjunctionScorer: Scorer {
     let children: [Scorer]
+    /// `children` for the per-document loops, without a retain and release per child per document.
+    private let refs: ScorerRefs
     /// Minimum number of children that must match (1 for plain OR).
     init(_ children: [Scorer]) {
         self.children = children
+        refs = ScorerRefs(children)
         super.init()
         doc = children.map(\.doc).min() ?? PostingsCursor.exhausted
     }
-    // The loops bind each child `unowned(unsafe)`: `children` holds them for the scorer's life, and a retain and
-    // release per child per document were a fifth of a common word's query time.
+    deinit { refs.deallocate() }
     override func next() throws(KiteError) {
         let current = doc
         var m = PostingsCursor.exhausted
-        for i in children.indices {
-            unowned(unsafe) let c = children[i]
-            if c.doc == current { try c.next() }
-            if c.doc < m { m = c.doc }
+        for i in 0..<refs.count {
+            if refs.doc(i) == current { try refs.next(i) }
+            m = min(m, refs.doc(i))
         }
         doc = m
     }
     override func advance(to target: Int) throws(KiteError) {
         var m = PostingsCursor.exhausted
-        for i in children.indices {
-            unowned(unsafe) let c = children[i]
-            if c.doc < target { try c.advance(to: target) }
-            if c.doc < m { m = c.doc }
+        for i in 0..<refs.count {
+            if refs.doc(i) < target { try refs.advance(i, to: target) }
+            m = min(m, refs.doc(i))
         }
         doc = m
     }
     override func score() throws(KiteError) -> Double {
         var s = 0.0
-        for i in children.indices {
-            unowned(unsafe) let c = children[i]
-            if c.doc == doc { s += try c.score() }
-        }
+        for i in 0..<refs.count where refs.doc(i) == doc { s += try refs.score(i) }
         return s
     }
     override var maxScore: Double { children.reduce(0) { $0 + $1.maxScore } }
@@ -229,13 +226,22 @@ final class ConjunctionScorer: Scorer {
     let scoring: [Bool]
     /// The scoring children, for ``score()``.
     private let scored: [Scorer]
+    /// `children` and `scored` for the per-document loops, without a retain and release per child per document.
+    private let refs: ScorerRefs
+    private let scoredRefs: ScorerRefs
     /// Children in the given order: the first leads (proposes each candidate).
     init(_ children: [Scorer], scoring: [Bool]) throws(KiteError) {
         self.children = children
         self.scoring = scoring
         scored = zip(children, scoring).filter(\.1).map(\.0)
+        refs = ScorerRefs(children)
+        scoredRefs = ScorerRefs(scored)
         super.init()
         try align(children.map(\.doc).max() ?? PostingsCursor.exhausted)
+    }
+    deinit {
+        refs.deallocate()
+        scoredRefs.deallocate()
     }
     /// Children reordered by ``Scorer/cost``, cheapest first (the rarest term leads; the others only advance).
     convenience init(leastCostFirst children: [Scorer], scoring: [Bool]) throws(KiteError) {
@@ -243,25 +249,23 @@ final class ConjunctionScorer: Scorer {
         try self.init(order.map { children[$0] }, scoring: order.map { scoring[$0] })
     }
     override var cost: Int { children.map(\.cost).min() ?? 0 }
-    // As in DisjunctionScorer, the loops bind children `unowned(unsafe)`: the arrays hold them for the scorer's life.
     private func align(_ target: Int) throws(KiteError) {
         var target = target
         while target != PostingsCursor.exhausted {
             var agreed = true
-            for i in children.indices {
-                unowned(unsafe) let c = children[i]
-                if c.doc < target { try c.advance(to: target) }
-                if c.doc > target { target = c.doc; agreed = false; break }
+            for i in 0..<refs.count {
+                if refs.doc(i) < target { try refs.advance(i, to: target) }
+                let d = refs.doc(i)
+                if d > target { target = d; agreed = false; break }
             }
             if agreed { doc = target; return }
         }
         doc = PostingsCursor.exhausted
     }
     override func next() throws(KiteError) {
-        guard doc != PostingsCursor.exhausted else { return }
-        unowned(unsafe) let lead = children[0]
-        try lead.next()
-        try align(lead.doc)
+        guard doc != PostingsCursor.exhausted, refs.count > 0 else { return }
+        try refs.next(0)
+        try align(refs.doc(0))
     }
     override func advance(to target: Int) throws(KiteError) {
         guard doc < target else { return }
@@ -269,22 +273,62 @@ final class ConjunctionScorer: Scorer {
     }
     override func score() throws(KiteError) -> Double {
         var s = 0.0
-        for i in scored.indices {
-            unowned(unsafe) let c = scored[i]
-            s += try c.score()
-        }
+        for i in 0..<scoredRefs.count { s += try scoredRefs.score(i) }
         return s
     }
     override var maxScore: Double { scored.reduce(0) { $0 + $1.maxScore } }
     override func blockEnd(from target: Int) -> Int {
         var end = PostingsCursor.exhausted - 1
-        for c in scored { end = min(end, c.blockEnd(from: target)) }
+        for i in 0..<scoredRefs.count { end = min(end, scoredRefs.blockEnd(i, from: target)) }
         return end
     }
     override func maxScore(from: Int, upTo end: Int) -> Double {
         var s = 0.0
-        for c in scored { s += c.maxScore(from: from, upTo: end) }
+        for i in 0..<scoredRefs.count { s += scoredRefs.maxScore(i, from: from, upTo: end) }
         return s
+    }
+}
+
+/// Child scorers as references that are neither retained nor released, for the loops that visit every child at
+/// every document (a retain and a release per child per document were a fifth of a conjunction's time). The parent
+/// keeps the scorers alive in an array for as long as it lives, and deallocates this buffer in its `deinit`.
+struct ScorerRefs {
+    private let refs: UnsafeMutableBufferPointer<Unmanaged<Scorer>>
+
+    init(_ scorers: [Scorer]) {
+        refs = .allocate(capacity: scorers.count)
+        for (i, s) in scorers.enumerated() { refs.initializeElement(at: i, to: .passUnretained(s)) }
+    }
+
+    func deallocate() { refs.deallocate() }
+
+    var count: Int { refs.count }
+
+    @inline(__always) func doc(_ i: Int) -> Int { refs[i]._withUnsafeGuaranteedRef { $0.doc } }
+
+    @inline(__always) func next(_ i: Int) throws(KiteError) {
+        try ScorerRefs.typed { try refs[i]._withUnsafeGuaranteedRef { try $0.next() } }
+    }
+
+    @inline(__always) func advance(_ i: Int, to target: Int) throws(KiteError) {
+        try ScorerRefs.typed { try refs[i]._withUnsafeGuaranteedRef { try $0.advance(to: target) } }
+    }
+
+    @inline(__always) func score(_ i: Int) throws(KiteError) -> Double {
+        try ScorerRefs.typed { try refs[i]._withUnsafeGuaranteedRef { try $0.score() } }
+    }
+
+    @inline(__always) func blockEnd(_ i: Int, from target: Int) -> Int {
+        refs[i]._withUnsafeGuaranteedRef { $0.blockEnd(from: target) }
+    }
+
+    @inline(__always) func maxScore(_ i: Int, from: Int, upTo end: Int) -> Double {
+        refs[i]._withUnsafeGuaranteedRef { $0.maxScore(from: from, upTo: end) }
+    }
+
+    /// `body`'s result, its error typed again (`_withUnsafeGuaranteedRef` rethrows untyped).
+    @inline(__always) private static func typed<T>(_ body: () throws -> T) throws(KiteError) -> T {
+        do { return try body() } catch let e as KiteError { throw e } catch { preconditionFailure("a scorer threw \(error)") }
     }
 }
 
