@@ -193,6 +193,30 @@ private struct SegmentContent {
                     try cursor.next()
                 }
                 #expect(read == docs, "field \(f) term \(String(decoding: term, as: UTF8.self))")
+                // Positions one at a time (the matching walk): read whole, stopped after the first (then read again
+                // whole), or not read at all, document after document; each read gets exactly its document's.
+                let walker = try reader.postingsCursor(info)
+                try walker.start()
+                var k = 0
+                while walker.doc != PostingsCursor.exhausted {
+                    let want = docs[walker.doc] ?? []
+                    var got: [Int32] = []
+                    switch k % 3 {
+                    case 0:
+                        #expect(try walker.forEachPosition { got.append($0); return true })
+                        #expect(got == want)
+                    case 1:
+                        #expect(try !walker.forEachPosition { got.append($0); return false })
+                        #expect(got == Array(want.prefix(1)))
+                        got.removeAll()
+                        #expect(try walker.forEachPosition { got.append($0); return true })
+                        #expect(got == want)
+                    default:
+                        break
+                    }
+                    k += 1
+                    try walker.next()
+                }
                 // Documents only, straight into a set (full blocks, a partial one, or a list shorter than a block).
                 var set = DocSet(capacity: docCount)
                 try reader.postingsCursor(info).insertAll(into: &set)

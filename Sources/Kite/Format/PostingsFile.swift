@@ -393,6 +393,28 @@ final class PostingsCursor {
     /// Term frequency in the current document.
     @inline(__always) var freq: Int { Int(freqs[index]) }
 
+    /// Calls `body` with the positions of the term in the current document, in order, until it returns false;
+    /// returns false if it stopped early. Nothing is gathered into an array (the matching walk asks for the
+    /// positions of hundreds of terms per document, and stops at the first that completes a chunk).
+    func forEachPosition(_ body: (Int32) -> Bool) throws(KiteError) -> Bool {
+        var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)
+        while posIndex < index {
+            for _ in 0..<Int(freqs[posIndex]) { _ = try r.vint() }
+            posIndex += 1
+        }
+        // Until the document's positions are all read, the state points at their start.
+        posOffset = r.offset
+        var p: UInt64 = 0
+        for _ in 0..<Int(freqs[index]) {
+            p += try r.vint()
+            guard p < UInt64(Int32.max) else { throw .corrupt(file: segment.positions.name, reason: "position out of range") }
+            if !body(Int32(p)) { return false }
+        }
+        posIndex = index + 1
+        posOffset = r.offset
+        return true
+    }
+
     /// Appends the positions of the term in the current document to `out`.
     func positions(into out: inout [Int32]) throws(KiteError) {
         var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)

@@ -222,18 +222,15 @@ final class ChunkMatcher {
                 for p in try positions(doc) where !body(p) { return false }
                 return true
             }
-            // The piece's buffers as locals for the loop (a class's arrays cost a dynamic exclusivity check and a
-            // uniqueness check at every use: a third of a slow chunk's time went to the runtime).
-            var scratch: [Int32] = []
-            swap(&scratch, &self.scratch)
-            defer { swap(&scratch, &self.scratch) }
             if isLeader {
                 // The candidate loop moves a leader's cursors itself: they are all at `doc` or past it.
                 for c in cs where c.doc == doc {
-                    if try !Piece.each(c, &scratch, body) { return false }
+                    if try !c.forEachPosition(body) { return false }
                 }
                 return true
             }
+            // The piece's buffers as locals for the loop (a class's arrays cost a dynamic exclusivity check and a
+            // uniqueness check at every use: a third of a slow chunk's time went to the runtime).
             var heap = CursorHeap(), onDoc: [Int] = [], stack: [Int] = []
             swap(&heap, &self.heap)
             swap(&onDoc, &self.onDoc)
@@ -245,28 +242,19 @@ final class ChunkMatcher {
             }
             // Many terms (a prefix's longer words): a heap by current document touches only the cursors that are
             // behind `doc` (Lucene's disjunction approximation), not every term for every candidate.
-            while let top = heap.first, cs[top].doc < doc {
-                try cs[top].advance(to: doc)
-                heap.siftDownFirst(cs)
+            while let top = heap.first, heap.firstDoc < doc {
+                let c = cs[top]
+                try c.advance(to: doc)
+                heap.siftDownFirst(to: c.doc)
             }
             onDoc.removeAll(keepingCapacity: true)
-            heap.collect(cs, doc: doc, into: &onDoc, stack: &stack)
+            heap.collect(doc: doc, into: &onDoc, stack: &stack)
             for i in onDoc {
-                if try !Piece.each(cs[i], &scratch, body) { return false }
+                if try !cs[i].forEachPosition(body) { return false }
             }
             return true
         }
 
-        private static func each(
-            _ c: PostingsCursor, _ scratch: inout [Int32], _ body: (Int32) -> Bool
-        ) throws(KiteError) -> Bool {
-            scratch.removeAll(keepingCapacity: true)
-            try c.positions(into: &scratch)
-            for p in scratch where !body(p) { return false }
-            return true
-        }
-
-        private var scratch: [Int32] = []
         private var heap = CursorHeap()
         /// The cursors on the current document, and the heap walk's stack (kept between documents).
         private var onDoc: [Int] = []
@@ -390,6 +378,7 @@ final class ChunkMatcher {
         for i in 0..<(n - 1) where chunk.han[i] && chunk.han[i + 1] { pairs[i]?.bigramOf = singles[i] }
         self.whole = whole
         self.byStart = decidedByPostings ? [] : byStart
+        reach = Reach(levels: n + 1)  // last: nothing after it throws, so deinit frees it
     }
 
     /// The join of units `i` and `i + 1` (``AnalyzedTerm/Kind/join``) in the field, looked up without the planner's
@@ -581,27 +570,26 @@ final class ChunkMatcher {
     /// Whether `doc` contains the chunk through several pieces: the walk over word positions described above.
     private func matches(_ doc: Int) throws(KiteError) -> Bool {
         let n = chunk.count
-        var reach: [[Int32]] = []  // (the property's arrays, as a local: see Piece.forEachPosition)
-        swap(&reach, &self.reach)
-        defer { swap(&reach, &self.reach) }
-        if reach.count != n + 1 { reach = [[Int32]](repeating: [], count: n + 1) }
-        for i in reach.indices { reach[i].removeAll(keepingCapacity: true) }
+        let reach = self.reach
+        reach.removeAll()
         for i in 0..<n {
             if i > 0 {
-                if reach[i].isEmpty { continue }
-                reach[i].sort()
+                if reach.isEmpty(i) { continue }
+                reach.sort(i)
             }
             for piece in byStart[i] {
                 // A bigram check needs its first character's positions, loaded before the walk.
                 let firsts = try piece.bigramOf.map { (f: Piece) throws(KiteError) in try f.positions(doc) } ?? []
                 var found = false
-                let starts = reach[i]
-                let complete = try piece.forEachPosition(doc) { p in
-                    if i > 0 && !ChunkMatcher.sortedContains(starts, p) { return true }
-                    if piece.end == n { found = true; return false }
-                    if !firsts.isEmpty && ChunkMatcher.sortedContains(firsts, p) { return true }
-                    reach[piece.end].append(p + 1)
-                    return true
+                let end = piece.end
+                let complete = try firsts.withUnsafeBufferPointer { (firsts) throws(KiteError) -> Bool in
+                    try piece.forEachPosition(doc) { p in
+                        if i > 0 && !reach.contains(i, p) { return true }
+                        if end == n { found = true; return false }
+                        if !firsts.isEmpty && ChunkMatcher.sortedContains(firsts, p) { return true }
+                        reach.append(end, p + 1)
+                        return true
+                    }
                 }
                 if found || !complete { return true }
             }
@@ -610,9 +598,11 @@ final class ChunkMatcher {
     }
 
     /// The walk's positions, kept between documents.
-    private var reach: [[Int32]] = []
+    private let reach: Reach
 
-    private static func sortedContains(_ a: [Int32], _ x: Int32) -> Bool {
+    deinit { reach.deallocate() }
+
+    private static func sortedContains(_ a: UnsafeBufferPointer<Int32>, _ x: Int32) -> Bool {
         var lo = 0, hi = a.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -620,42 +610,111 @@ final class ChunkMatcher {
         }
         return lo < a.count && a[lo] == x
     }
+
+    /// `reach[i]` of the walk, for units `0...n`: positions in raw buffers that grow as needed and are kept between
+    /// documents. All its state is behind pointers, so the walk's closure appends with no uniqueness check, retain
+    /// or exclusivity check (arrays captured by it cost them at every position: a fifth of a slow chunk's time).
+    private struct Reach {
+        private let buffers: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>
+        private let capacities: UnsafeMutablePointer<Int>
+        private let counts: UnsafeMutablePointer<Int>
+        private let levels: Int
+
+        init(levels: Int) {
+            self.levels = levels
+            buffers = .allocate(capacity: levels)
+            capacities = .allocate(capacity: levels)
+            counts = .allocate(capacity: levels)
+            for i in 0..<levels {
+                buffers[i] = .allocate(capacity: 16)
+                capacities[i] = 16
+                counts[i] = 0
+            }
+        }
+
+        func deallocate() {
+            for i in 0..<levels { buffers[i].deallocate() }
+            buffers.deallocate()
+            capacities.deallocate()
+            counts.deallocate()
+        }
+
+        func removeAll() { counts.update(repeating: 0, count: levels) }
+
+        func isEmpty(_ level: Int) -> Bool { counts[level] == 0 }
+
+        @inline(__always) func append(_ level: Int, _ position: Int32) {
+            if counts[level] == capacities[level] {
+                let grown = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * capacities[level])
+                grown.moveInitialize(from: buffers[level], count: counts[level])
+                buffers[level].deallocate()
+                buffers[level] = grown
+                capacities[level] *= 2
+            }
+            buffers[level][counts[level]] = position
+            counts[level] += 1
+        }
+
+        func sort(_ level: Int) {
+            var level = UnsafeMutableBufferPointer(start: buffers[level], count: counts[level])
+            level.sort()
+        }
+
+        /// Whether sorted level `level` holds `position`.
+        @inline(__always) func contains(_ level: Int, _ position: Int32) -> Bool {
+            ChunkMatcher.sortedContains(UnsafeBufferPointer(start: buffers[level], count: counts[level]), position)
+        }
+    }
 }
 
-/// Indices of cursors in a binary min-heap by their current document.
+/// Indices of cursors in a binary min-heap by their current document, which the heap keeps beside each index (so
+/// that sifting reads no cursor: reading a cursor from an array retained and released it).
 struct CursorHeap {
     private(set) var items: [Int] = []
+    /// `docs[k]`: the current document of cursor `items[k]`, as last told.
+    private var docs: [Int] = []
 
     init() {}
 
     init(_ cursors: [PostingsCursor]) {
         items = Array(cursors.indices)
         items.sort { cursors[$0].doc < cursors[$1].doc }  // a sorted array is a heap
+        docs = items.map { cursors[$0].doc }
     }
 
     var first: Int? { items.first }
+    /// The first cursor's document (``PostingsCursor/exhausted`` when there is none).
+    var firstDoc: Int { docs.first ?? PostingsCursor.exhausted }
 
-    /// Restores the heap after the first cursor moved forward.
-    mutating func siftDownFirst(_ cursors: [PostingsCursor]) {
-        var i = 0
-        let n = items.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < n && cursors[items[l]].doc < cursors[items[m]].doc { m = l }
-            if r < n && cursors[items[r]].doc < cursors[items[m]].doc { m = r }
-            if m == i { return }
-            items.swapAt(i, m)
-            i = m
+    /// Restores the heap after the first cursor moved forward, to `doc`.
+    mutating func siftDownFirst(to doc: Int) {
+        items.withUnsafeMutableBufferPointer { items in
+            docs.withUnsafeMutableBufferPointer { docs in
+                let moved = items[0]
+                var i = 0
+                let n = items.count
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var m = l
+                    if l >= n { break }
+                    if r < n && docs[r] < docs[l] { m = r }
+                    if docs[m] >= doc { break }
+                    items[i] = items[m]
+                    docs[i] = docs[m]
+                    i = m
+                }
+                items[i] = moved
+                docs[i] = doc
+            }
         }
     }
 
     /// The cursors on `doc` (the heap's top ones); `stack` is scratch space.
-    func collect(_ cursors: [PostingsCursor], doc: Int, into out: inout [Int], stack: inout [Int]) {
+    func collect(doc: Int, into out: inout [Int], stack: inout [Int]) {
         stack.removeAll(keepingCapacity: true)
         stack.append(0)
         while let i = stack.popLast() {
-            guard i < items.count, cursors[items[i]].doc == doc else { continue }
+            guard i < items.count, docs[i] == doc else { continue }
             out.append(items[i])
             stack.append(2 * i + 1)
             stack.append(2 * i + 2)
