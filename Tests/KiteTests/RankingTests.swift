@@ -156,12 +156,14 @@ import Testing
         for ranking in [Ranking.default, .plainBM25] {
             for q in queries {
                 for (limit, offset) in [(10, 0), (3, 0), (5, 5), (1, 0)] {
-                    for windowed in [true, false] {
+                    // From 0: a conjunction of close costs is ranked within its sets even when nothing is counted.
+                    for (windowed, setsFrom) in [(true, Planner.bulkCost), (false, Planner.bulkCost), (true, 0)] {
                         var exact = SearchOptions(limit: limit, offset: offset, facetField: nil, highlights: false,
                                                   storedFields: false, ranking: ranking, match: .any)
                         exact.windowedScoring = windowed
                         var top = exact
                         top.countsAllHits = false
+                        top.countsFromDocumentSetsFrom = setsFrom
                         let x = try r.search(q, options: exact), y = try r.search(q, options: top)
                         #expect(x.totalHitsIsExact && !y.totalHitsIsExact)
                         #expect(y.totalHits <= x.totalHits)

@@ -34,8 +34,8 @@ extension IndexReader {
         var total = 0
         for (si, segment) in segments.enumerated() {
             var counts = facets.begin(segment)
-            if fromSets, var matches = try planner.documentsInBulk(
-                searcher.plan, segment: segment, from: options.countsFromDocumentSetsFrom) {
+            if fromSets || pruning, var matches = try planner.documentsInBulk(
+                searcher.plan, segment: segment, from: options.countsFromDocumentSetsFrom, conjunctionsOnly: !fromSets) {
                 matches.subtract(segment.deletes)
                 total += matches.count
                 if facets.field != nil { for d in matches { counts.count(d) } }

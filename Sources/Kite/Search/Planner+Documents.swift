@@ -6,15 +6,22 @@ extension Planner {
     /// postings; nil when finding them means walking a scorer anyway (a phrase, a filter, or a conjunction led by a
     /// far rarer clause) or when the walk is short (the plan's ``Scorer/cost`` is under `from`, by default
     /// ``bulkCost``): the ranking pass then counts them as it goes.
-    func documentsInBulk(_ plan: Plan, segment: SegmentReader, from: Int = Planner.bulkCost) throws(KiteError) -> DocSet? {
+    ///
+    /// With `conjunctionsOnly` (a top-k search that need not count), only a conjunction of two or more required
+    /// clauses of close costs is found so: intersecting its sets and ranking window at a time within them beats
+    /// walking it document at a time even when nothing needs counting (`+并 +条例` on short documents: 0.80 → 0.41 ms).
+    func documentsInBulk(
+        _ plan: Plan, segment: SegmentReader, from: Int = Planner.bulkCost, conjunctionsOnly: Bool = false
+    ) throws(KiteError) -> DocSet? {
         switch plan {
         case .phrase, .keyword:
             return nil
         case .boolean(let clauses):
             let required = clauses.filter { $0.0 == .must || $0.0 == .filter }.map(\.1)
+            if conjunctionsOnly && required.count < 2 { return nil }
             if try walksConjunction(required, segment: segment) { return nil }
         default:
-            break
+            if conjunctionsOnly { return nil }
         }
         if try cost(plan, segment: segment) < from { return nil }
         return try documents(plan, segment: segment)
