@@ -38,13 +38,19 @@ final class SegmentBuilder {
 
     var docCount: Int { ids.count }
 
-    /// Approximate bytes held, for the RAM budget.
+    /// Approximate bytes held, for the RAM budget, with what ``flush(to:id:)`` allocates on top of them: a field's
+    /// tokens sorted by term (8 bytes each), its term offsets twice and its terms in byte order (20 bytes per term),
+    /// and one term's postings (12 bytes per token of the longest list, taken as a sixteenth of the field's tokens).
+    /// The peak of a writer comes during a flush, so that is what the budget must bound: counting only what is
+    /// held, `kite index --ram-budget 64` peaked 1.27 MiB higher per MiB of budget.
     var memoryBytes: Int {
         var total = stored.bytes.capacity + storedEnds.capacity * 8 + ids.count * 64
+        var flush = 0
         for f in 0..<terms.count {
             total += terms[f].memoryBytes + tokens[f].capacity * 8 + tokenEnds[f].capacity * 8 + lengths[f].capacity * 4
+            flush = max(flush, tokens[f].count * 8 + terms[f].count * 20 + tokens[f].count * 12 / 16)
         }
-        return total + keywords.count * ids.count * 16
+        return total + keywords.count * ids.count * 16 + flush
     }
 
     /// Analyzes and buffers `document` as the next local document; on failure the buffer is unchanged.
