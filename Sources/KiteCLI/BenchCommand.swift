@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let start = Date()
         _ = try Indexer.run(files: [Indexer.Input(path: corpus, name: nil)], into: dir, analyzer: .default, ingestion: Ingestion(passageThreshold: nil),
-                            strict: false, commitEvery: nil, ramBudget: 256 << 20, threads: threads, progressLabel: "bench")
+                            strict: false, commitEvery: nil, ramBudget: IndexWriter.Options.defaultRAMBudget, threads: threads, progressLabel: "bench")
         let seconds = Date().timeIntervalSince(start)
         let peak = peakMemoryMiB()
         let stats = try IndexReader(at: dir).statistics()

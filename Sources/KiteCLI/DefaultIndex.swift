@@ -71,7 +71,7 @@ enum DefaultIndex {
         writeErr("building the default index of \(corpus) in \(target)\n")
         let summary = try Indexer.run(
             files: try corpusFiles().map { Indexer.Input(path: $0, name: nil) }, into: building, analyzer: .default, ingestion: Ingestion(), strict: false,
-            commitEvery: nil, ramBudget: 256 << 20, threads: ProcessInfo.processInfo.activeProcessorCount,
+            commitEvery: nil, ramBudget: IndexWriter.Options.defaultRAMBudget, threads: ProcessInfo.processInfo.activeProcessorCount,
             progressLabel: "default index")
         try stamp.write(toFile: building + "/" + stampName, atomically: false, encoding: .utf8)
         try? FileManager.default.removeItem(atPath: target)

@@ -79,7 +79,8 @@ struct ReindexCommand: ParsableCommand {
             """)
     @OptionGroup var location: IndexLocation
     @Option(help: "The new index directory.") var output: String
-    @Option(help: "RAM budget of the writer in MB before it flushes a segment.") var ramBudget = 256
+    @Option(help: "RAM budget of the writer in MB (buffers and what a flush allocates) before it flushes a segment.")
+    var ramBudget = IndexWriter.Options.defaultRAMBudget >> 20
 
     func validate() throws {
         if ramBudget < 1 { throw ValidationError("--ram-budget must be at least 1 MB") }

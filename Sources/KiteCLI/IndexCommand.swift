@@ -18,7 +18,8 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Commit nothing if any input line or file is malformed.") var strict = false
     @Option(help: "Also commit every N documents (for very long runs).") var commitEvery: Int?
     @Option(help: "Split bodies longer than this many characters into passages (0: never).") var passagesOver = 5_000
-    @Option(help: "RAM budget of the writer in MB before it flushes a segment.") var ramBudget = 256
+    @Option(help: "RAM budget of the writer in MB (buffers and what a flush allocates) before it flushes a segment.")
+    var ramBudget = IndexWriter.Options.defaultRAMBudget >> 20
     @Option(help: "Analysis threads, each filling its own segment (default: all cores).")
     var threads: Int?
     @Flag(help: "Rebuild the default index of the bundled corpus.") var rebuildDefault = false

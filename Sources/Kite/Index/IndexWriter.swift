@@ -12,8 +12,13 @@ public final class IndexWriter: @unchecked Sendable {
     private let serial = Mutex()
     /// Tuning of a writer.
     public struct Options: Sendable {
-        /// Flush a segment when the buffered documents take about this many bytes (default 256 MB).
+        /// Flush segments when the buffered documents, with what flushing them allocates, take about this many
+        /// bytes (default ``defaultRAMBudget``).
         public var ramBudget: Int
+        /// 384 MB: `kite index` of a 60 MB corpus (laws.jsonl) buffers it whole and writes one segment, peaking at
+        /// about 330 MiB; the budget counts the flush's own allocations, so the process stays within it plus the
+        /// runtime's and ICU's fixed memory.
+        public static let defaultRAMBudget = 384 << 20
         /// After a commit, merge the smallest segments while there are more than this many (default 10).
         public var mergeFactor: Int
         /// Whether commits run the merge policy.
@@ -24,7 +29,7 @@ public final class IndexWriter: @unchecked Sendable {
         public var threads: Int
 
         /// Creates options; the defaults suit most corpora.
-        public init(ramBudget: Int = 256 << 20, mergeFactor: Int = 10, mergesAfterCommit: Bool = true, threads: Int = 1) {
+        public init(ramBudget: Int = defaultRAMBudget, mergeFactor: Int = 10, mergesAfterCommit: Bool = true, threads: Int = 1) {
             self.ramBudget = ramBudget
             self.mergeFactor = max(2, mergeFactor)
             self.mergesAfterCommit = mergesAfterCommit
