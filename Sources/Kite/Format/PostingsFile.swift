@@ -398,6 +398,7 @@ final class PostingsCursor {
     /// positions of hundreds of terms per document, and stops at the first that completes a chunk).
     func forEachPosition(_ body: (Int32) -> Bool) throws(KiteError) -> Bool {
         var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)
+        // Skip the positions of earlier documents of the block.
         while posIndex < index {
             for _ in 0..<Int(freqs[posIndex]) { _ = try r.vint() }
             posIndex += 1
@@ -417,19 +418,7 @@ final class PostingsCursor {
 
     /// Appends the positions of the term in the current document to `out`.
     func positions(into out: inout [Int32]) throws(KiteError) {
-        var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)
-        // Skip the positions of earlier documents of the block.
-        while posIndex < index {
-            for _ in 0..<Int(freqs[posIndex]) { _ = try r.vint() }
-            posIndex += 1
-        }
-        var p: UInt64 = 0
-        for _ in 0..<Int(freqs[index]) {
-            p += try r.vint()
-            guard p < UInt64(Int32.max) else { throw .corrupt(file: segment.positions.name, reason: "position out of range") }
-            out.append(Int32(p))
-        }
-        posIndex = index + 1
-        posOffset = r.offset
+        out.reserveCapacity(out.count + Int(freqs[index]))
+        _ = try forEachPosition { out.append($0); return true }
     }
 }
