@@ -5,8 +5,13 @@
 #include <unicode/unorm2.h>
 #include <unicode/utrans.h>
 #include <unicode/ustring.h>
+#include <unicode/ures.h>
+#include <unicode/udata.h>
 #include <zlib.h>
 #include <zstd.h>
+
+// ICU's break-iterator data tree (ICU's own U_ICUDATA_BRKITR is in an internal header).
+#define KITE_ICU_BRKITR U_ICUDATA_NAME U_TREE_SEPARATOR_STRING "brkitr"
 
 int32_t kite_icu_major_version(void) { return U_ICU_VERSION_MAJOR_NUM; }
 
@@ -43,6 +48,32 @@ int32_t kite_wordbreak_next(kite_wordbreak *bi) {
 
 int32_t kite_wordbreak_rule_status(kite_wordbreak *bi) {
     return ubrk_getRuleStatus((UBreakIterator *)bi);
+}
+
+int32_t kite_icu_break_dictionary_name(const char *script_code, uint16_t *dest, int32_t cap, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    UResourceBundle *root = ures_open(KITE_ICU_BRKITR, "", &err);
+    UResourceBundle *table = ures_getByKey(root, "dictionaries", NULL, &err);
+    int32_t len = 0;
+    const UChar *name = ures_getStringByKey(table, script_code, &len, &err);
+    if (U_SUCCESS(err)) u_strncpy((UChar *)dest, name, len < cap ? len : cap);
+    ures_close(table);
+    ures_close(root);
+    *status = (int32_t)err;
+    return U_SUCCESS(err) ? len : 0;
+}
+
+kite_icu_data *kite_icu_break_data_open(const char *type, const char *name, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    UDataMemory *data = udata_open(KITE_ICU_BRKITR, type, name, &err);
+    *status = (int32_t)err;
+    return U_FAILURE(err) ? NULL : (kite_icu_data *)data;
+}
+
+const void *kite_icu_data_bytes(kite_icu_data *data) { return udata_getMemory((UDataMemory *)data); }
+
+void kite_icu_data_close(kite_icu_data *data) {
+    if (data) udata_close((UDataMemory *)data);
 }
 
 int32_t kite_nfkc_casefold(const uint16_t *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status) {

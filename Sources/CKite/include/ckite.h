@@ -22,6 +22,18 @@ int32_t kite_wordbreak_next(kite_wordbreak *bi);
 /// Rule status of the segment that ends at the current boundary (0-99 none, 100 number, 200 letter, 300 kana, 400 ideo).
 int32_t kite_wordbreak_rule_status(kite_wordbreak *bi);
 
+/// The file name (e.g. "cjdict.dict") of the word-break dictionary ICU uses for the script `script_code` (ISO 15924
+/// short name, e.g. "Hani"), from its break-iterator data's `dictionaries` table, as UTF-16 into `dest` (capacity
+/// `cap`); returns its length, error in *status.
+int32_t kite_icu_break_dictionary_name(const char *script_code, uint16_t *dest, int32_t cap, int32_t *status);
+/// Opaque ICU data item, mapped from ICU's data.
+typedef struct kite_icu_data kite_icu_data;
+/// Opens the break-iterator data item `name`.`type` (e.g. "cjdict", "dict"); NULL on failure (error in *status).
+kite_icu_data *kite_icu_break_data_open(const char *type, const char *name, int32_t *status);
+/// The item's bytes (valid until it is closed).
+const void *kite_icu_data_bytes(kite_icu_data *data);
+void kite_icu_data_close(kite_icu_data *data);
+
 /// UTF-8 (`len` bytes) to UTF-16 into `dest` (capacity `cap`, ≥ `len` suffices); returns the UTF-16 length, error in *status.
 int32_t kite_utf8_to_utf16(const char *src, int32_t len, uint16_t *dest, int32_t cap, int32_t *status);
 

@@ -25,7 +25,12 @@ final class HanRunMemo {
         var end: Int32
         var hash: UInt64
         var hit: Int32  // slot index, or -1
-        var placeholder: Int32  // its unit in the compacted text (hits only)
+        var computed: Int32  // where its words begin in `computedWords` when cut by the dictionary, or -1
+        var computedCount: Int32  // how many (cut runs only)
+        var placeholder: Int32  // its unit in the compacted text (runs replaced only)
+
+        /// Whether the run's words are known before ICU reads the text: remembered, or cut by ``HanDictionary``.
+        var isReplaced: Bool { hit >= 0 || computed >= 0 }
     }
 
     /// Runs shorter than this are left to ICU (a single ideograph is one word anyway); longer ones too (rarely repeated).
@@ -45,14 +50,34 @@ final class HanRunMemo {
     /// Units of Han runs found in the memo since the stream was made (for tests).
     private(set) var unitsRecalled = 0
 
+    /// ICU's dictionary, which cuts the runs the memo lacks without ICU (nil: ICU cuts them). Asked for once a stream
+    /// has read ``dictionaryAfter`` units, so that short jobs (a query, a small file) never load it.
+    var dictionary: HanDictionary?
+    private var dictionaryAsked = false
+    /// Units scanned since the stream was made.
+    private var unitsScanned = 0
+    static let dictionaryAfter = 1 << 18
+    /// The words of the current text's runs cut by the dictionary, packed as ``RunTable`` packs them.
+    private var computedWords: UnsafeMutablePointer<UInt32>
+    private var computedCapacity = 256
+    private let cutScratch = HanDictionary.Scratch()
+    private var cuts: UnsafeMutablePointer<Int32>
+    private var cutsCapacity = 256
+    /// Units of Han runs cut by the dictionary since the stream was made (for tests).
+    private(set) var unitsCut = 0
+
     init() {
         runs = .allocate(capacity: runCapacity)
         compact = .allocate(capacity: 1)
+        computedWords = .allocate(capacity: computedCapacity)
+        cuts = .allocate(capacity: cutsCapacity)
     }
 
     deinit {
         runs.deallocate()
         compact.deallocate()
+        computedWords.deallocate()
+        cuts.deallocate()
     }
 
     /// Whether `u` may be a unit of a remembered run: a unified ideograph of the BMP (U+3400…U+4DBF, U+4E00…U+9FFF).
@@ -82,26 +107,60 @@ final class HanRunMemo {
                 k += 1
             }
             let length = k - s
-            guard length >= Self.shortest, length <= Self.longest,
+            guard length >= Self.shortest, length <= (dictionary == nil ? Self.longest : Int(UInt16.max)),
                   s == 0 || Self.isSeparator(units[s - 1]), k == n || Self.isSeparator(units[k]) else { continue }
             h = RunTable.finish(h)
             table.prefetch(h)  // (looked up below, once the text's runs are found: misses overlap)
             if count == runCapacity { growRuns() }
-            runs[count] = Run(start: Int32(s), end: Int32(k), hash: h, hit: -1, placeholder: -1)
+            runs[count] = Run(start: Int32(s), end: Int32(k), hash: h, hit: -1, computed: -1, computedCount: 0, placeholder: -1)
             count += 1
         }
-        var hits = 0, hitUnits = 0, hitWords = 0
+        var hits = 0, hitUnits = 0, hitWords = 0, computed = 0
         for r in 0..<count {
             let run = runs[r], length = Int(run.end - run.start)
-            let hit = table.find(run.hash, units + Int(run.start), length)
-            guard hit >= 0 else { continue }
-            runs[r].hit = Int32(hit)
+            let hit = length <= Self.longest ? table.find(run.hash, units + Int(run.start), length) : -1
+            if hit >= 0 {
+                runs[r].hit = Int32(hit)
+                hitUnits += length
+                hitWords += table.words(hit).count
+            } else if let dictionary {
+                let words = cut(units + Int(run.start), length, dictionary, at: computed)
+                (runs[r].computed, runs[r].computedCount) = (Int32(computed), Int32(words))
+                computed += words
+                hitUnits += length
+            } else {
+                continue
+            }
             hits += 1
-            hitUnits += length
-            hitWords += table.words(hit).count
         }
+        hitWords += computed
         (runCount, self.hitUnits, self.hitWords) = (count, hitUnits, hitWords)
+        unitsScanned += n
+        if !dictionaryAsked && unitsScanned >= Self.dictionaryAfter {
+            dictionaryAsked = true
+            dictionary = HanDictionary.shared
+        }
         return hits > 0
+    }
+
+    /// Cuts the run `text[0..<n]` with the dictionary, its words packed into `computedWords` from `at`; returns how many.
+    private func cut(_ text: UnsafePointer<UInt16>, _ n: Int, _ dictionary: HanDictionary, at: Int) -> Int {
+        if cutsCapacity < n {
+            cuts.deallocate()
+            cutsCapacity = max(n, 2 * cutsCapacity)
+            cuts = .allocate(capacity: cutsCapacity)
+        }
+        let count = dictionary.cut(text, n, cutScratch, into: cuts)
+        if computedCapacity < at + count {
+            let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: max(at + count, 2 * computedCapacity))
+            grown.moveInitialize(from: computedWords, count: at)
+            computedWords.deallocate()
+            computedWords = grown
+            computedCapacity = max(at + count, 2 * computedCapacity)
+        }
+        for w in 0..<count { computedWords[at + w] = UInt32(cuts[w]) << 16 | HanDictionary.ruleStatus }
+        unitsCut += n
+        return count
     }
 
     private func growRuns() {
@@ -121,7 +180,7 @@ final class HanRunMemo {
         }
         let out = compact
         var from = 0, to = 0
-        for r in 0..<runCount where runs[r].hit >= 0 {
+        for r in 0..<runCount where runs[r].isReplaced {
             let s = Int(runs[r].start)
             (out + to).update(from: units + from, count: s - from)
             to += s - from
@@ -146,7 +205,7 @@ final class HanRunMemo {
         let (runs, runCount, table) = (self.runs, self.runCount, self.table)
         func nextHit(_ r: Int) -> Int {
             var r = r
-            while r < runCount && runs[r].hit < 0 { r += 1 }
+            while r < runCount && !runs[r].isReplaced { r += 1 }
             return r
         }
         var delta: Int32 = 0
@@ -158,7 +217,12 @@ final class HanRunMemo {
             }
             let run = runs[r]
             guard segment.start == run.placeholder, segment.end == run.placeholder + 1 else { return false }
-            table.append(Int(run.hit), at: run.start, to: &out)
+            if run.hit >= 0 {
+                table.append(Int(run.hit), at: run.start, to: &out)
+            } else {
+                let words = UnsafeBufferPointer(start: computedWords + Int(run.computed), count: Int(run.computedCount))
+                RunTable.append(words, at: run.start, to: &out)
+            }
             delta += run.end - run.start - 1
             r = nextHit(r + 1)
         }
@@ -171,7 +235,7 @@ final class HanRunMemo {
     /// Remembers the words ICU gave each run of the text that the memo did not hold (`segments` in text units).
     func learn(_ segments: [Segment], _ units: UnsafePointer<UInt16>) {
         var i = 0
-        for r in 0..<runCount where runs[r].hit < 0 {
+        for r in 0..<runCount where runs[r].hit < 0 && runs[r].end - runs[r].start <= Self.longest {
             let run = runs[r]
             while i < segments.count && segments[i].end <= run.start { i += 1 }
             guard i < segments.count, segments[i].start == run.start else { continue }
@@ -251,8 +315,14 @@ final class RunTable {
     /// Appends the segments of the run in `slot` to `out`, the run starting at unit `start`.
     @inline(__always)
     func append(_ slot: Int, at start: Int32, to out: inout [Segment]) {
+        Self.append(words(slot), at: start, to: &out)
+    }
+
+    /// Appends the packed segments `words` of a run starting at unit `start` to `out`.
+    @inline(__always)
+    static func append(_ words: UnsafeBufferPointer<UInt32>, at start: Int32, to out: inout [Segment]) {
         var from = start
-        for packed in words(slot) {
+        for packed in words {
             let end = start + Int32(packed >> 16)
             out.append(Segment(start: from, end: end, rule: Int32(Int16(truncatingIfNeeded: packed))))
             from = end

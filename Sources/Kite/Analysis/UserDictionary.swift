@@ -285,55 +285,27 @@ final class DictionaryLattice: Sendable {
     }
 
     private init(_ dictionary: UserDictionary) {
-        let words = dictionary.words.filter(DictionaryLattice.uses).map { Array($0.utf16) }
-            .sorted { $0.lexicographicallyPrecedes($1) }
-        maxLength = words.reduce(0) { max($0, $1.count) }
-        // Level d holds the distinct prefixes of length d, each as the first word (in sorted order) that has it.
-        var levels: [[Int]] = []
-        var level = Array(words.indices.filter { words[$0].count >= 1 })
-        var depth = 1
-        while !level.isEmpty {
-            var distinct: [Int] = []
-            for w in level where distinct.last.map({ !words[$0][..<depth].elementsEqual(words[w][..<depth]) }) ?? true {
-                distinct.append(w)
-            }
-            levels.append(distinct)
-            level = level.filter { words[$0].count > depth }
-            depth += 1
+        var words = WordTrie.Words()
+        for word in dictionary.words.filter(DictionaryLattice.uses).map({ Array($0.utf16) })
+            .sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            words.append(word)
         }
-        var units: [UInt16] = [], isWord: [Bool] = []
-        for (d, level) in levels.enumerated() {
-            for w in level {
-                units.append(words[w][d])
-                isWord.append(words[w].count == d + 1)  // the word equal to the prefix sorts first among them
-            }
-        }
-        // Children of level d's nodes are level d + 1's, in the same order: count them by walking both levels.
-        var firstChild = [UInt32](repeating: 0, count: units.count + 1)
-        var base = 0
-        for d in levels.indices {
-            let next = d + 1 < levels.count ? levels[d + 1] : []
-            var k = 0
-            for (i, w) in levels[d].enumerated() {
-                firstChild[base + i] = UInt32(base + levels[d].count + k)
-                while k < next.count && words[next[k]][...d].elementsEqual(words[w][...d]) { k += 1 }
-            }
-            base += levels[d].count
-        }
-        firstChild[units.count] = UInt32(units.count)
+        maxLength = (0..<words.count).reduce(0) { max($0, words.length($1)) }
+        let trie = WordTrie(sorted: words)
+        let (units, firstChild) = (trie.units, trie.firstChild)
         precondition(units.count < Int(Pair.nodeMask), "a dictionary of more than 2^30 trie nodes")
         var firstUnits = [UInt8](repeating: 0, count: 1 << 14)
-        for (i, w) in (levels.first ?? []).enumerated() {
-            let unit = Int(words[w][0])
-            firstUnits[unit >> 2] |= (isWord[i] ? 3 : 1) << (2 * (unit & 3))
+        for node in 0..<trie.firstLevelCount {
+            let unit = Int(units[node])
+            firstUnits[unit >> 2] |= (trie.word[node] >= 0 ? 3 : 1) << (2 * (unit & 3))
         }
         self.nodes = firstChild.indices.map { i in
             i < units.count
-                ? Node(link: firstChild[i] | (isWord[i] ? DictionaryLattice.wordBit : 0), unit: units[i])
+                ? Node(link: firstChild[i] | (trie.word[i] >= 0 ? DictionaryLattice.wordBit : 0), unit: units[i])
                 : Node(link: firstChild[i], unit: 0)
         }
         self.firstUnits = firstUnits
-        let first = levels.first?.count ?? 0
+        let first = trie.firstLevelCount
         let pairCount = Int(firstChild[first]) - first
         var bits = 4
         while (1 << bits) < 2 * pairCount { bits += 1 }
@@ -343,7 +315,7 @@ final class DictionaryLattice: Sendable {
                 let key = UInt32(units[parent]) << 16 | UInt32(units[child])
                 var slot = DictionaryLattice.slot(key, shift: UInt32(32 - bits))
                 while pairs[slot] != 0 { slot = (slot + 1) & (pairs.count - 1) }
-                let flags = (isWord[child] ? Pair.wordBit : 0) | (firstChild[child + 1] > firstChild[child] ? Pair.childrenBit : 0)
+                let flags = (trie.word[child] >= 0 ? Pair.wordBit : 0) | (trie.hasChildren(child) ? Pair.childrenBit : 0)
                 pairs[slot] = UInt64(key) << 32 | UInt64(UInt32(child) | flags)
             }
         }
