@@ -248,9 +248,11 @@ final class HanRunMemo {
     }
 }
 
-/// Runs of units and their segments, remembered: a direct-mapped table of 2^16 runs whose units and segments are
-/// written to two rings, a run kept until its slot is taken or a ring comes round over it (6 MiB, however much text
-/// passes). The storage of ``HanRunMemo``, apart from what it stores.
+/// Runs of units and their segments, remembered: a direct-mapped table of 2^14 runs whose units and segments are
+/// written to two rings, a run kept until its slot is taken or a ring comes round over it (1.5 MiB, however much text
+/// passes). The storage of ``HanRunMemo``, apart from what it stores. Since ``HanDictionary`` cuts a run the memo lacks
+/// at a fraction of ICU's cost, a larger memo no longer pays: 2^16 runs (6 MiB) indexed in the same time (1.00× on
+/// short documents and on laws, 5 whole-process pairs each).
 final class RunTable {
     /// A remembered run: its hash, and where its units and segments were written in the rings (positions counted
     /// from the table's start, never reused: the run is still there while the ring has not come round over it).
@@ -262,8 +264,8 @@ final class RunTable {
         var wordCount: Int32
     }
 
-    static let slotBits = 16
-    private static let keyCapacity = 1 << 20, wordCapacity = 1 << 19
+    static let slotBits = 14
+    private static let keyCapacity = 1 << 18, wordCapacity = 1 << 17
     private let slots: UnsafeMutablePointer<Slot>
     private let keys: UnsafeMutablePointer<UInt16>
     /// A segment as its end from the run's start (high 16 bits) and its rule status (low 16 bits).
