@@ -15,7 +15,7 @@ import Testing
         for text in texts {
             var run: [UInt16] = []
             for u in text.utf16 {
-                if HanDictionary.isRunUnit(u) { run.append(u); continue }
+                if HanRunMemo.isRunUnit(u) { run.append(u); continue }
                 if !run.isEmpty { runs.insert(run); run.removeAll(keepingCapacity: true) }
             }
             if !run.isEmpty { runs.insert(run) }

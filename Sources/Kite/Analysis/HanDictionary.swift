@@ -17,8 +17,6 @@ import CKite
 /// a sample differ from ICU's in any word (``verified(_:)``), is not used, and ICU segments as before. Checked word for
 /// word against ICU on the reports and the benchmark corpora (`HanDictionaryTests`).
 final class HanDictionary: @unchecked Sendable {
-    /// The first and last units of the two blocks of unified ideographs a run may hold.
-    static let ranges: [ClosedRange<UInt16>] = [0x3400...0x4DBF, 0x4E00...0x9FFF]
     /// The rule status ICU gives a word of such a run (`UBRK_WORD_IDEO`).
     static let ruleStatus: UInt32 = 400
     /// The cost ICU gives a character that is not a word of its own (`maxSnlp`).
@@ -55,7 +53,8 @@ final class HanDictionary: @unchecked Sendable {
         var node: Int { Int(bits & Pair.nodeMask) }
     }
 
-    /// Builds the tables of `words` (sorted by units, distinct, each of units in ``ranges``) with their `costs`.
+    /// Builds the tables of `words` (sorted by units, distinct, of units that ``HanRunMemo/isRunUnit(_:)`` accepts)
+    /// with their `costs`.
     /// Nil if the trie has 2^23 nodes or more (ICU's has about 380,000).
     init?(words: WordTrie.Words, costs: [UInt8]) {
         let trie = WordTrie(sorted: words)
@@ -98,12 +97,6 @@ final class HanDictionary: @unchecked Sendable {
         nodes.deallocate()
     }
 
-    /// Whether `u` is a unit of a run this dictionary cuts.
-    @inline(__always)
-    static func isRunUnit(_ u: UInt16) -> Bool {
-        (u &- 0x4E00) <= 0x9FFF - 0x4E00 || (u &- 0x3400) <= 0x4DBF - 0x3400
-    }
-
     @inline(__always)
     private func slot(_ key: UInt32) -> Int { Int((key &* 0x9E37_79B1) >> pairShift) }
 
@@ -131,8 +124,8 @@ final class HanDictionary: @unchecked Sendable {
         return lo < end && nodes[lo].unit == unit ? lo : -1
     }
 
-    /// ICU's cuts of the run `text[0..<n]` (every unit in ``ranges``, n ≥ 1): the end of each word, in order, written
-    /// to `cuts` (room for `n`); returns how many. `scratch` holds the walk's arrays.
+    /// ICU's cuts of the run `text[0..<n]` (units that ``HanRunMemo/isRunUnit(_:)`` accepts, n ≥ 1): the end of each
+    /// word, in order, written to `cuts` (room for `n`); returns how many. `scratch` holds the walk's arrays.
     func cut(_ text: UnsafePointer<UInt16>, _ n: Int, _ scratch: Scratch, into cuts: UnsafeMutablePointer<Int32>) -> Int {
         scratch.reserve(n)
         let best = scratch.best, prev = scratch.prev, keys = scratch.keys
@@ -229,7 +222,7 @@ extension HanDictionary {
         var words = WordTrie.Words(), costs: [UInt8] = []
         var valid = true
         UCharsTrieWords.forEach(in: trie, units: (size - trieOffset) / 2) { word, value in
-            guard word.allSatisfy(isRunUnit) else { return }
+            guard word.allSatisfy(HanRunMemo.isRunUnit) else { return }
             // Costs are ICU's (27…251 in ICU 72); words come in unit order. Anything else: not read right.
             guard (1...254).contains(value), words.lastPrecedes(word) else { valid = false; return }
             words.append(word)
@@ -246,7 +239,7 @@ extension HanDictionary {
         defer { kite_wordbreak_close(breaker) }
         let scratch = Scratch()
         for line in text.split(separator: "\n") {
-            for run in line.split(whereSeparator: { !$0.utf16.allSatisfy(Self.isRunUnit) }) {
+            for run in line.split(whereSeparator: { !$0.utf16.allSatisfy(HanRunMemo.isRunUnit) }) {
                 let units = Array(run.utf16)
                 guard kite_wordbreak_set_text(breaker, units, Int32(units.count)) <= 0 else { return false }
                 var icu: [Int32] = []
