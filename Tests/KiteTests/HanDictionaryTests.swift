@@ -86,6 +86,37 @@ import Testing
         #expect(small.wordCount == 5)
     }
 
+    /// Texts of ideographs, punctuation and spaces, with now and then a character that needs ICU's rules (a letter, a
+    /// digit, `_`, kana, a joiner, a tab, an emoji), segmented without ICU where they can be: exactly ICU's segments.
+    @Test func textsOfIdeographsAndPunctuationSegmentAsICUWithoutIt() throws {
+        let plain = try TokenStream(.default)
+        plain.memo = nil
+        let alone = try TokenStream(.default)
+        let memo = try #require(alone.memo)
+        memo.dictionary = try #require(HanDictionary.shared)
+        let han = Array("中华人民共和国发展经济的一是了研究生命起源结婚和尚未")
+        let punctuation = Array("!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~、。〈〉《》「」『』【】〔〕〖〗‐–—―‘’“”†•…‧，：；！？（）")
+        let rare = Array("_a1Zのー々\u{200B}\t😀")
+        var seed: UInt64 = 0x5EED_0016
+        func next(_ n: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(n))
+        }
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<(1 + next(40)) {
+                switch next(100) {
+                case 0..<55: text.append(han[next(han.count)])
+                case 55..<80: text.append(punctuation[next(punctuation.count)])
+                case 80..<97: text.append(String(repeating: " ", count: 1 + next(3)))
+                default: text.append(rare[next(rare.count)])
+                }
+            }
+            #expect(try HanRunMemoTests().segments(alone, text) == HanRunMemoTests().segments(plain, text), "\(text)")
+        }
+        #expect(memo.textsAlone > 5_000)
+    }
+
     /// A token stream whose memo cuts runs with the dictionary gives ICU's segments, rule statuses included, on the
     /// reports and on texts built to break it (kana, supplementary ideographs, combining marks, runs of 400 units).
     @Test func tokenStreamsCuttingRunsSegmentExactlyAsICUAlone() throws {

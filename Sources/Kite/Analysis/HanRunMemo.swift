@@ -65,6 +65,8 @@ final class HanRunMemo {
     private var cutsCapacity = 256
     /// Units of Han runs cut by the dictionary since the stream was made (for tests).
     private(set) var unitsCut = 0
+    /// Texts segmented without ICU (``segmentAlone(_:_:into:)``) since the stream was made (for tests).
+    private(set) var textsAlone = 0
 
     init() {
         runs = .allocate(capacity: runCapacity)
@@ -191,6 +193,65 @@ final class HanRunMemo {
         }
         (out + to).update(from: units + from, count: n - from)
         return (UnsafePointer(out), to + n - from)
+    }
+
+    /// Whether `u` is a separator that is punctuation or a space: ASCII punctuation but `_` and `@` (ICU's rules
+    /// give both a letter's status and keep `__` and `@@` together), the space, and the CJK punctuation of
+    /// ``isSeparator(_:)``.
+    @inline(__always)
+    static func isPunctuation(_ u: UInt16) -> Bool {
+        guard u < 0x80 else { return isSeparator(u) }
+        let letter = (u | 0x20) >= 0x61 && (u | 0x20) <= 0x7A, digit = u >= 0x30 && u <= 0x39
+        return u >= 0x20 && u < 0x7F && u != 0x5F && u != 0x40 && !letter && !digit
+    }
+
+    /// ICU's segments of the whole text without ICU, when nothing in it needs ICU's rules: each unit is an ideograph of
+    /// a run whose words are known or of a lone ideograph, a space, or punctuation (``isPunctuation(_:)``). With no
+    /// letter, digit, kana, joiner or control in the text, ICU's word rules break before and after each punctuation
+    /// character and each lone ideograph and keep a run of spaces together (WB3d); punctuation and spaces have rule
+    /// status 0, a lone ideograph 400. Returns false (`segments` untouched) when the text has anything else, or a run
+    /// whose words are not known; tested against ICU on corpora and on random texts of these characters and others.
+    func segmentAlone(_ units: UnsafePointer<UInt16>, _ n: Int, into segments: inout [Segment]) -> Bool {
+        var out: [Segment] = []
+        swap(&out, &expanded)
+        defer { swap(&out, &expanded) }
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(n)
+        var k = 0, r = 0
+        while k < n {
+            let u = units[k]
+            if r < runCount && Int(runs[r].start) == k {
+                let run = runs[r]
+                guard run.isReplaced else { return false }
+                if run.hit >= 0 {
+                    table.append(Int(run.hit), at: run.start, to: &out)
+                } else {
+                    let words = UnsafeBufferPointer(start: computedWords + Int(run.computed), count: Int(run.computedCount))
+                    RunTable.append(words, at: run.start, to: &out)
+                }
+                k = Int(run.end)
+                r += 1
+            } else if Self.isRunUnit(u) {
+                // Not a run's start: a lone ideograph, or a run left to ICU (too long to cut).
+                guard k + 1 == n || !Self.isRunUnit(units[k + 1]) else { return false }
+                out.append(Segment(start: Int32(k), end: Int32(k + 1), rule: Int32(HanDictionary.ruleStatus)))
+                k += 1
+            } else if u == 0x20 {
+                var e = k + 1
+                while e < n && units[e] == 0x20 { e += 1 }
+                out.append(Segment(start: Int32(k), end: Int32(e), rule: 0))
+                k = e
+            } else if Self.isPunctuation(u) {
+                out.append(Segment(start: Int32(k), end: Int32(k + 1), rule: 0))
+                k += 1
+            } else {
+                return false
+            }
+        }
+        unitsRecalled += hitUnits
+        textsAlone += 1
+        swap(&segments, &out)
+        return true
     }
 
     /// Rewrites ICU's segments of the compacted text into segments of the text: each placeholder's word becomes its

@@ -27,9 +27,11 @@ extension TokenStream {
     func segmentICU(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) throws(AnalysisError) {
         guard count > 0 else { return }
         if let memo, memo.scan(units, count) {
-            let (text, n) = memo.compacted(units, count)
-            try breakWords(text, n)
-            if !memo.expand(&segments) { try breakWords(units, count) }
+            if !memo.segmentAlone(units, count, into: &segments) {
+                let (text, n) = memo.compacted(units, count)
+                try breakWords(text, n)
+                if !memo.expand(&segments) { try breakWords(units, count) }
+            }
         } else {
             try breakWords(units, count)
         }
