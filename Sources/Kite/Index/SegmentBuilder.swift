@@ -1,3 +1,5 @@
+import CKite
+
 /// The writer's in-memory segment: documents are analyzed into flat token records per field — one `UInt64`
 /// (term id << 32 | position) per token, with each document's end recorded — which `flush` sorts by term with a
 /// counting sort and encodes. Memory grows ~8 bytes per token plus the term arena and stored text, which is what
@@ -142,8 +144,11 @@ final class SegmentBuilder {
                 fill.withUnsafeMutableBufferPointer { fill in
                     sorted.withUnsafeMutableBufferPointer { out in
                         var i = 0
+                        // (The slot of the token 16 ahead is prefetched: `fill` is as long as the field's terms.)
+                        let ahead = max(0, total - 16)
                         for (d, end) in tokenEnds[f].enumerated() {
                             while i < end {
+                                if i < ahead { kite_prefetch(fill.baseAddress! + Int(tk[i + 16] >> 32)) }
                                 let t = Int(tk[i] >> 32)
                                 out[fill[t]] = UInt64(d) << 32 | (tk[i] & 0xFFFF_FFFF)
                                 fill[t] += 1
@@ -158,7 +163,11 @@ final class SegmentBuilder {
                 for buffer in [docs, freqs, positions] { buffer.deallocate() }
                 (docs, freqs, positions) = (.allocate(capacity: longest), .allocate(capacity: longest), .allocate(capacity: longest))
             }
-            for termID in table.sortedIDs() {
+            let order = table.sortedIDs()
+            for (j, termID) in order.enumerated() {
+                // Terms come in byte order, their postings in id order: prefetch where the next ones begin.
+                if j + 8 < order.count { starts.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + Int(order[j + 8])) } }
+                if j + 2 < order.count { sorted.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + starts[Int(order[j + 2])]) } }
                 let s = starts[Int(termID)], e = starts[Int(termID) + 1]
                 // A term interned by a document whose analysis then failed has no postings.
                 if s == e { continue }
