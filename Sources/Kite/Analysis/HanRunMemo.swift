@@ -13,9 +13,12 @@ import Musl
 /// ASCII, CJK punctuation) is therefore always cut the same way, wherever it occurs. The memo keeps those cuts by
 /// the run's units. Before ICU sees a text, each run found in the memo is replaced by one ideograph (`一`): the same
 /// character class as the run, so ICU's rules cut the rest of the text around it exactly as around the run; the
-/// placeholder's word is then replaced by the run's remembered words. A run not found is segmented by ICU in place
-/// and remembered. Checked word for word against ICU alone on real text and on texts built to break it
-/// (`HanRunMemoTests`); indexes of the benchmark corpora are byte-identical with it and without.
+/// placeholder's word is then replaced by the run's remembered words. A run not found is cut by ``dictionary``
+/// (ICU's own dictionary pass, done again by ``HanDictionary``) and replaced the same way once it is loaded, or else
+/// segmented by ICU in place; either way it is remembered. A text with nothing but such runs, lone ideographs,
+/// punctuation and spaces does not go to ICU at all (``segmentAlone(_:_:into:)``). Checked word for word against ICU
+/// alone on real text and on texts built to break it (`HanRunMemoTests`, `HanDictionaryTests`); indexes of the
+/// benchmark corpora are byte-identical with it and without.
 ///
 /// One per ``TokenStream`` (one thread), its words in a ``RunTable``.
 final class HanRunMemo {
@@ -42,7 +45,7 @@ final class HanRunMemo {
     /// The current text's runs (raw, reused: the hot path does no array bookkeeping per run).
     private var runs: UnsafeMutablePointer<Run>
     private var runCount = 0, runCapacity = 256
-    /// The units and words of the current text's runs found.
+    /// The units of the current text's runs found in the memo, and the words of all its runs replaced.
     private var hitUnits = 0, hitWords = 0
     private var compact: UnsafeMutablePointer<UInt16>
     private var compactCapacity = 0
@@ -129,7 +132,6 @@ final class HanRunMemo {
                 let words = cut(units + Int(run.start), length, dictionary, at: computed)
                 (runs[r].computed, runs[r].computedCount) = (Int32(computed), Int32(words))
                 computed += words
-                hitUnits += length
             } else {
                 continue
             }
@@ -223,12 +225,7 @@ final class HanRunMemo {
             if r < runCount && Int(runs[r].start) == k {
                 let run = runs[r]
                 guard run.isReplaced else { return false }
-                if run.hit >= 0 {
-                    table.append(Int(run.hit), at: run.start, to: &out)
-                } else {
-                    let words = UnsafeBufferPointer(start: computedWords + Int(run.computed), count: Int(run.computedCount))
-                    RunTable.append(words, at: run.start, to: &out)
-                }
+                appendWords(of: run, to: &out)
                 k = Int(run.end)
                 r += 1
             } else if Self.isRunUnit(u) {
@@ -278,12 +275,7 @@ final class HanRunMemo {
             }
             let run = runs[r]
             guard segment.start == run.placeholder, segment.end == run.placeholder + 1 else { return false }
-            if run.hit >= 0 {
-                table.append(Int(run.hit), at: run.start, to: &out)
-            } else {
-                let words = UnsafeBufferPointer(start: computedWords + Int(run.computed), count: Int(run.computedCount))
-                RunTable.append(words, at: run.start, to: &out)
-            }
+            appendWords(of: run, to: &out)
             delta += run.end - run.start - 1
             r = nextHit(r + 1)
         }
@@ -291,6 +283,17 @@ final class HanRunMemo {
         unitsRecalled += hitUnits
         swap(&segments, &out)
         return true
+    }
+
+    /// Appends the words of `run` (replaced: remembered or cut by the dictionary) to `out`.
+    @inline(__always)
+    private func appendWords(of run: Run, to out: inout [Segment]) {
+        if run.hit >= 0 {
+            table.append(Int(run.hit), at: run.start, to: &out)
+        } else {
+            RunTable.append(UnsafeBufferPointer(start: computedWords + Int(run.computed), count: Int(run.computedCount)),
+                            at: run.start, to: &out)
+        }
     }
 
     /// Remembers the words ICU gave each run of the text that the memo did not hold (`segments` in text units).
