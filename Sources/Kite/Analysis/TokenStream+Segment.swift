@@ -77,8 +77,9 @@ extension TokenStream {
                 single = nil  // a join, unlike a bigram, reaches over punctuation: positions do
                 continue
             }
+            // (Decided once: joins and bigrams both ask, for every word.)
+            let isSingle = (joins || bigrams) && isSingleHan(Int(start), Int(end))
             if joins {
-                let isSingle = isSingleHan(Int(start), Int(end))
                 if let j = joinable, let first = firstHan(Int(start), Int(end)) {
                     emitJoin(Int(j.start)..<Int(j.end), first, position: j.position, emit)
                 }
@@ -89,7 +90,7 @@ extension TokenStream {
                 emitSubwords(Int(start), Int(end), rule: rule, position: position, emit)
             }
             if bigrams {
-                if rule >= 400 && rule < 500 && isSingleHan(Int(start), Int(end)) {
+                if rule >= 400 && rule < 500 && isSingle {
                     if let s = single, s.end == start {
                         emitTerm(Int(s.start), Int(end), position: s.position, bigram: true, emit)
                     }

@@ -198,6 +198,7 @@ final class TokenStream {
         return TokenStream.isHan(UInt32(u)) ? start..<(start + 1) : nil
     }
 
+    @inline(__always)
     func isSingleHan(_ start: Int, _ end: Int) -> Bool {
         let len = end - start
         if len == 1 { return TokenStream.isHan(UInt32(units[start])) }

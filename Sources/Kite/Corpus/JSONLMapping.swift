@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a decoded JSON Lines object becomes a ``Document``.
 ///
 /// Each role takes the first of its keys that holds a non-empty string or number:
@@ -218,24 +226,35 @@ public enum PageChrome {
             let salutation = Array("各位代表".utf8)
             var start = 0, lines = 0
             while lines < maximumHeaderLines && start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                let newline = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start)
+                var end = newline.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? bytes.count
                 let next = end + 1
                 if end > start && bytes[end - 1] == 0x0D { end -= 1 }
-                // The line's first non-space scalar, where it starts, and the scalars from it to the last non-space one.
-                var k = start, index = 0, firstIndex = -1, lastIndex = -1
+                // The line's first non-space scalar and where it starts; the last non-space one's end; the scalars
+                // between, counted as the bytes that begin one (only the ends are decoded).
                 var first: Unicode.Scalar? = nil, trimmedStart = start
+                var k = start
                 while k < end {
                     let (scalar, length) = decode(bytes, at: k)
-                    if !CorpusText.isSpace(scalar) {
-                        if firstIndex < 0 { firstIndex = index; first = scalar; trimmedStart = k }
-                        lastIndex = index
-                        if lastIndex - firstIndex + 1 > 80 { return false }  // (decided: the rest cannot shorten it)
-                    }
-                    index += 1
+                    if !CorpusText.isSpace(scalar) { first = scalar; trimmedStart = k; break }
                     k += length
                 }
-                if firstIndex >= 0 && lastIndex - firstIndex + 1 > 80 { return false }
+                if first != nil {
+                    var trimmedEnd = end
+                    while true {
+                        var b = trimmedEnd - 1
+                        while bytes[b] & 0xC0 == 0x80 { b -= 1 }
+                        guard CorpusText.isSpace(decode(bytes, at: b).0) else { break }
+                        trimmedEnd = b
+                    }
+                    let trimmedBytes = trimmedEnd - trimmedStart
+                    if trimmedBytes > 80 * 4 { return false }
+                    if trimmedBytes > 80 {
+                        var scalars = 0
+                        for b in trimmedStart..<trimmedEnd where bytes[b] & 0xC0 != 0x80 { scalars += 1 }
+                        if scalars > 80 { return false }
+                    }
+                }
                 if first != nil, end - trimmedStart >= salutation.count,
                    salutation.indices.allSatisfy({ bytes[trimmedStart + $0] == salutation[$0] }) { return false }
                 if end - start <= 60 * 3, let first, furnitureLeads.contains(first) { return true }
