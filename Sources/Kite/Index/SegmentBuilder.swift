@@ -166,7 +166,9 @@ final class SegmentBuilder {
             for (j, termID) in order.enumerated() {
                 // Terms come in byte order, their postings in id order: prefetch where the next ones begin.
                 if j + 8 < order.count { starts.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + Int(order[j + 8])) } }
-                if j + 2 < order.count { sorted.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + starts[Int(order[j + 2])]) } }
+                if j + 2 < order.count, total > 0 {
+                    sorted.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + starts[Int(order[j + 2])]) }
+                }
                 let s = starts[Int(termID)], e = starts[Int(termID) + 1]
                 // A term interned by a document whose analysis then failed has no postings.
                 if s == e { continue }
