@@ -53,6 +53,16 @@ import Testing
         return differing
     }
 
+    /// A stream segmenting with ICU alone, and one whose memo cuts runs with ICU's dictionary from its first text.
+    static func streams() throws -> (plain: TokenStream, cutting: TokenStream, memo: HanRunMemo) {
+        let plain = try TokenStream(.default)
+        plain.memo = nil
+        let cutting = try TokenStream(.default)
+        let memo = try #require(cutting.memo)
+        memo.dictionary = try #require(HanDictionary.shared)
+        return (plain, cutting, memo)
+    }
+
     @Test func icusDictionaryIsReadAndPassesItsCheck() throws {
         let dictionary = try #require(HanDictionary.shared)
         #expect(dictionary.wordCount > 100_000)  // (ICU 72's cjdict: 254,134 words of BMP ideographs)
@@ -89,19 +99,12 @@ import Testing
     /// Texts of ideographs, punctuation and spaces, with now and then a character that needs ICU's rules (a letter, a
     /// digit, `_`, kana, a joiner, a tab, an emoji), segmented without ICU where they can be: exactly ICU's segments.
     @Test func textsOfIdeographsAndPunctuationSegmentAsICUWithoutIt() throws {
-        let plain = try TokenStream(.default)
-        plain.memo = nil
-        let alone = try TokenStream(.default)
-        let memo = try #require(alone.memo)
-        memo.dictionary = try #require(HanDictionary.shared)
+        let (plain, alone, memo) = try Self.streams()
         let han = Array("中华人民共和国发展经济的一是了研究生命起源结婚和尚未")
         let punctuation = Array("!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~、。〈〉《》「」『』【】〔〕〖〗‐–—―‘’“”†•…‧，：；！？（）")
         let rare = Array("_a1Zのー々\u{200B}\t😀")
-        var seed: UInt64 = 0x5EED_0016
-        func next(_ n: Int) -> Int {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((seed >> 33) % UInt64(n))
-        }
+        var random = SeededRandom(seed: 0x5EED_0016)
+        func next(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
         for _ in 0..<20_000 {
             var text = ""
             for _ in 0..<(1 + next(40)) {
@@ -120,11 +123,7 @@ import Testing
     /// A token stream whose memo cuts runs with the dictionary gives ICU's segments, rule statuses included, on the
     /// reports and on texts built to break it (kana, supplementary ideographs, combining marks, runs of 400 units).
     @Test func tokenStreamsCuttingRunsSegmentExactlyAsICUAlone() throws {
-        let plain = try TokenStream(.default)
-        plain.memo = nil
-        let cutting = try TokenStream(.default)
-        let memo = try #require(cutting.memo)
-        memo.dictionary = try #require(HanDictionary.shared)
+        let (plain, cutting, memo) = try Self.streams()
         let texts = try HanRunMemoTests.texts()
         for text in texts + texts {  // the second pass recalls from the memo what the first cut
             #expect(try HanRunMemoTests().segments(cutting, text) == HanRunMemoTests().segments(plain, text), "\(text.prefix(40))")

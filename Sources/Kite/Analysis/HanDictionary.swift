@@ -29,7 +29,8 @@ final class HanDictionary: @unchecked Sendable {
     private let pairs: UnsafeMutablePointer<UInt64>
     private let pairMask: Int
     private let pairShift: UInt32
-    /// Trie nodes of the third level on (a node's children are consecutive, in unit order).
+    /// The trie's nodes level by level (a node's children are consecutive, in unit order); the walk steps through
+    /// them from the third unit on.
     private let nodes: UnsafeMutablePointer<Node>
     /// How many words of ICU's dictionary are here (words of unified ideographs of the BMP only).
     let wordCount: Int
@@ -55,7 +56,7 @@ final class HanDictionary: @unchecked Sendable {
 
     /// Builds the tables of `words` (sorted by units, distinct, of units that ``HanRunMemo/isRunUnit(_:)`` accepts)
     /// with their `costs`.
-    /// Nil if the trie has 2^23 nodes or more (ICU's has about 380,000).
+    /// Nil if the trie has 2^23 nodes or more (ICU 72's has 317,461).
     init?(words: WordTrie.Words, costs: [UInt8]) {
         let trie = WordTrie(sorted: words)
         let count = trie.units.count
@@ -82,7 +83,7 @@ final class HanDictionary: @unchecked Sendable {
         for parent in 0..<trie.firstLevelCount {
             for child in Int(trie.firstChild[parent])..<Int(trie.firstChild[parent + 1]) {
                 let key = UInt32(trie.units[parent]) << 16 | UInt32(trie.units[child])
-                var slot = Int((key &* 0x9E37_79B1) >> pairShift)
+                var slot = Self.slot(key, shift: pairShift)
                 while pairs[slot] != 0 { slot = (slot + 1) & pairMask }
                 let pair = UInt32(child) | UInt32(nodes[child].cost) << 23 | (trie.hasChildren(child) ? Pair.childrenBit : 0)
                 pairs[slot] = UInt64(key) << 32 | UInt64(pair)
@@ -98,7 +99,10 @@ final class HanDictionary: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func slot(_ key: UInt32) -> Int { Int((key &* 0x9E37_79B1) >> pairShift) }
+    private static func slot(_ key: UInt32, shift: UInt32) -> Int { Int((key &* 0x9E37_79B1) >> shift) }
+
+    @inline(__always)
+    private func slot(_ key: UInt32) -> Int { Self.slot(key, shift: pairShift) }
 
     @inline(__always)
     private func pair(_ key: UInt32) -> Pair {
@@ -192,14 +196,13 @@ final class HanDictionary: @unchecked Sendable {
 }
 
 extension HanDictionary {
-    /// ICU's dictionary, loaded once per process on first use; nil if ICU's data has none Kite can read, or if its cuts
-    /// of the sample differ from ICU's (then ICU segments every run itself).
-    static var shared: HanDictionary? { loaded.value }
-
-    private static let loaded = LoadedOnce<HanDictionary?> {
+    /// ICU's dictionary, loaded once per process on first use (a static constant: the first thread to ask builds it);
+    /// nil if ICU's data has none Kite can read, or if its cuts of the sample differ from ICU's (then ICU segments
+    /// every run itself).
+    static let shared: HanDictionary? = {
         guard let dictionary = fromICU() else { return nil }
         return dictionary.verified(sample) ? dictionary : nil
-    }
+    }()
 
     /// Reads ICU's dictionary for Han (`dictionaries/Hani` of ICU's break-iterator data: `cjdict.dict`), keeping
     /// its words of unified ideographs of the BMP and their costs. Nil if the data is missing or not of the layout
@@ -214,7 +217,8 @@ extension HanDictionary {
         let (name, type) = (String(file[..<dot]), String(file[file.index(after: dot)...]))
         guard let data = kite_icu_break_data_open(type, name, &status) else { return nil }
         defer { kite_icu_data_close(data) }
-        let indexes = kite_icu_data_bytes(data)!.assumingMemoryBound(to: Int32.self)
+        guard let bytes = kite_icu_data_bytes(data) else { return nil }
+        let indexes = bytes.assumingMemoryBound(to: Int32.self)
         // DictionaryData's indexes: [0] the trie's offset, [3] the total size, [4] the trie type, [5] the transform.
         let trieOffset = Int(indexes[0]), size = Int(indexes[3]), trieType = indexes[4], transform = indexes[5]
         guard trieType & 7 == 1, trieType & 8 != 0, transform == 0, trieOffset >= 32, size > trieOffset else { return nil }
@@ -255,8 +259,9 @@ extension HanDictionary {
         return true
     }
 
-    /// Text whose runs are checked at load: sentences of the national reports, chosen for many words of two to
-    /// seven characters, numbers in characters and runs that the cheapest path cuts differently from the longest match.
+    /// Text whose runs are checked at load: sentences in the manner of the reports, with many words of two to seven
+    /// characters and numbers in characters, and a phrase (结婚的和尚未结婚的) that the cheapest path cuts
+    /// differently from the longest match.
     static let sample = """
         过去一年是全面贯彻党的二十大精神的开局之年也是三年新冠疫情防控转段后经济恢复发展的一年
         我国经济总体回升向好高质量发展扎实推进现代化产业体系建设取得重要进展科技创新实现新的突破
@@ -266,21 +271,4 @@ extension HanDictionary {
         研究生招生规模扩大义务教育阶段学生课后服务基本全覆盖粮食产量创历史新高
         南水北调后续工程建设有序推进长江十年禁渔有力实施结婚的和尚未结婚的
         """
-}
-
-/// A value computed once, on first use, by whichever thread asks first.
-final class LoadedOnce<Value: Sendable>: @unchecked Sendable {
-    private let lock = Mutex()
-    private var state: Value?
-    private var done = false
-    private let make: @Sendable () -> Value
-
-    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
-
-    var value: Value {
-        lock.withLock {
-            if !done { state = make(); done = true }
-            return state!
-        }
-    }
 }

@@ -9,8 +9,8 @@ enum UCharsTrieWords {
     fileprivate static let minLinearMatch: Int32 = 0x30, minValueLead: Int32 = 0x40, nodeTypeMask: Int32 = 0x3F
     fileprivate static let maxBranchLinearSubNodeLength: Int32 = 5
 
-    /// Calls `visit` with each word of the trie at `trie` (`units` long) and its value, in unit order. Stops early
-    /// (the walk would leave the trie) on a malformed trie.
+    /// Calls `visit` with each word of the trie at `trie` (`units` long) and its value, in unit order. On a malformed
+    /// trie it stops early: every step goes forward or back to a branch taken before, and none reads past `units`.
     static func forEach(in trie: UnsafePointer<UInt16>, units: Int, _ visit: ([UInt16], Int32) -> Void) {
         var walk = Walk(trie: trie, units: units)
         walk.run(visit)
@@ -111,7 +111,7 @@ enum UCharsTrieWords {
                 visit(word, value)
                 return nil
             }
-            return p + Int(value)
+            return value >= 0 ? p + Int(value) : units  // (a jump goes forward; a malformed one ends the walk)
         }
 
         func readValue(_ p: Int, _ lead: Int32) -> Int32 {
@@ -137,7 +137,7 @@ enum UCharsTrieWords {
         func jumpByDelta(_ p: Int) -> Int {
             let delta = u(p)
             if delta < 0xFC00 { return p + 1 + Int(delta) }
-            if delta == 0xFFFF { return p + 3 + Int(u(p + 1) << 16 | u(p + 2)) }
+            if delta == 0xFFFF { return p + 3 + Int(UInt32(bitPattern: u(p + 1) << 16 | u(p + 2))) }  // (forward only)
             return p + 2 + Int((delta - 0xFC00) << 16 | u(p + 1))
         }
 
