@@ -22,7 +22,7 @@ struct StatsCommand: ParsableCommand {
         out += "documents   \(s.documents)\ndeleted     \(s.deletedDocuments)\nsegments    \(s.segments)\n"
         out += "terms       " + s.terms.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         out += "generation  \(s.generation)\nanalyzer    \(s.analyzer)\n"
-        if let dictionary { out += "dictionary  \(dictionary.words.count) words (digest \(dictionary.digest))\n" }
+        if let dictionary { out += "dictionary  \(dictionary.wordCount) words (digest \(dictionary.digest))\n" }
         out += "bytes       \(s.totalBytes) (" + s.bytesByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")\n"
         writeOut(out)
     }

@@ -133,23 +133,31 @@ final class TokenStream {
     /// traditional → simplified step): the word with that step applied, without normalizing text; nil for any other
     /// word (a 100,000-word dictionary folds in a fraction of the time).
     func foldedHanWord(_ utf8: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard utf8.count % 3 == 0, !utf8.isEmpty else { return nil }
+        var out: [UInt8] = []
+        return appendFoldedHanWord(utf8, to: &out) ? out : nil
+    }
+
+    /// ``foldedHanWord(_:)`` appended to `out`; false (and `out` as it was) for any other word.
+    func appendFoldedHanWord(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) -> Bool {
+        guard utf8.count % 3 == 0, !utf8.isEmpty else { return false }
         let simplify = simplifyForMatching
-        return folding.table.withUnsafeBufferPointer { table in
-            var out = [UInt8](repeating: 0, count: utf8.count)
+        let start = out.count
+        let folded = folding.table.withUnsafeBufferPointer { table in
             for i in stride(from: 0, to: utf8.count, by: 3) {
                 let b0 = UInt32(utf8[i]), b1 = UInt32(utf8[i + 1]), b2 = UInt32(utf8[i + 2])
-                guard b0 >= 0xE4, b0 <= 0xE9, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return nil }
+                guard b0 >= 0xE4, b0 <= 0xE9, b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return false }
                 let cp = (b0 & 0x0F) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F)
-                guard (0x4E00...0x9FFF).contains(cp), table[Int(cp)] == cp else { return nil }
+                guard (0x4E00...0x9FFF).contains(cp), table[Int(cp)] == cp else { return false }
                 let s = UInt32(simplify[Int(cp)])
-                guard s >= 0x800 else { return nil }  // (a three-byte character, as every mapping of this range is)
-                out[i] = UInt8(0xE0 | s >> 12)
-                out[i + 1] = UInt8(0x80 | (s >> 6) & 0x3F)
-                out[i + 2] = UInt8(0x80 | s & 0x3F)
+                guard s >= 0x800 else { return false }  // (a three-byte character, as every mapping of this range is)
+                out.append(UInt8(0xE0 | s >> 12))
+                out.append(UInt8(0x80 | (s >> 6) & 0x3F))
+                out.append(UInt8(0x80 | s & 0x3F))
             }
-            return out
+            return true
         }
+        if !folded { out.removeSubrange(start...) }
+        return folded
     }
 
     /// The normalized text cut at whitespace, each piece folded to simplified characters: the form in which

@@ -1,4 +1,11 @@
 import CKite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// Words the segmenter should know: a user dictionary, as Elasticsearch's IK `ext_dict` or jieba's `userdict.txt`.
 ///
 /// ICU's dictionary does not know words coined since it was built (新质生产力 → 新/质/生产/力). With a user
@@ -9,10 +16,14 @@ import CKite
 /// A dictionary is part of an index's analyzer: its digest is in the fingerprint and the index keeps a copy, which
 /// readers use without being told.
 public struct UserDictionary: Hashable, Sendable, Codable {
-    /// The distinct folded words, sorted by their UTF-8 bytes.
-    public let words: [String]
+    /// The distinct folded words, sorted by their UTF-8 bytes (made on each call; ``wordCount`` counts them).
+    public var words: [String] { (0..<folded.count).map { folded.string($0) } }
+    /// How many words.
+    public var wordCount: Int { folded.count }
     /// A 128-bit digest of ``words`` (32 hex digits), part of the analyzer fingerprint.
     public let digest: String
+    /// The words as the lattice and the index's copy read them: bytes, sorted and distinct.
+    let folded: FoldedWords
 
     /// Why a dictionary could not be read: the file (if any), the 1-based line (if any), and what is wrong.
     public struct ParseError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -31,11 +42,11 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// A dictionary of `words` (folded, deduplicated; empty and whitespace-only entries are an error).
     public init(words: some Sequence<String>) throws(ParseError) {
         let folder = try WordFolder()
-        var folded: [[UInt8]] = []
+        var folded = FoldedWords()
         for (i, word) in words.enumerated() {
-            folded.append(try folder.fold(word, line: i + 1))
+            try folder.fold(Array(word.utf8)[...], line: i + 1, into: &folded)
         }
-        self.init(folded: folded)
+        self.init(sorted: folded.sortedDistinct())
     }
 
     /// Parses dictionary text: one word per line, optionally followed by whitespace and a frequency and a tag
@@ -44,32 +55,38 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// measured best needs none (README, "Segmentation").
     public init(parsing text: String) throws(ParseError) {
         let folder = try WordFolder()
-        var folded: [[UInt8]] = []
+        var folded = FoldedWords()
         let bytes = Array(text.utf8)
         var number = 0, start = 0
         // Lines split on "\n" bytes (a "\r" before it is whitespace): CRLF files work.
         while start <= bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let end = bytes.withUnsafeBytes { (raw) -> Int in
+                guard start < raw.count, let newline = memchr(raw.baseAddress! + start, 0x0A, raw.count - start) else {
+                    return raw.count
+                }
+                return UnsafeRawPointer(newline) - raw.baseAddress!
+            }
             number += 1
             var line = bytes[start..<end]
             start = end + 1
             if number == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }  // a byte-order mark
             guard let word = try UserDictionary.word(of: line, number: number) else { continue }
-            folded.append(try folder.fold(word, line: number))
+            try folder.fold(bytes[word], line: number, into: &folded)
         }
-        self.init(folded: folded)
+        self.init(sorted: folded.sortedDistinct())
     }
 
-    /// The word of one line: its first field, nil for a blank or `#` line, checked as jieba's `word [frequency]
-    /// [tag]`. A line of one field with no byte that can begin a whitespace character — most lines — is the word
-    /// itself, read without splitting.
-    private static func word(of line: ArraySlice<UInt8>, number: Int) throws(ParseError) -> String? {
+    /// Where the word of one line is (indices of `line`'s base): its first field, nil for a blank or `#` line,
+    /// checked as jieba's `word [frequency] [tag]`. A line of one field with no byte that can begin a whitespace
+    /// character — most lines — is the word itself, read without splitting.
+    private static func word(of line: ArraySlice<UInt8>, number: Int) throws(ParseError) -> Range<Int>? {
         // ASCII whitespace, and the lead bytes of U+0085, U+00A0, U+1680, U+2000…U+205F and U+3000.
         if !line.contains(where: { $0 <= 0x20 || $0 == 0xC2 || ($0 >= 0xE1 && $0 <= 0xE3) }) {
             guard let first = line.first, first != 0x23 else { return nil }  // blank, or `#`
-            return String(decoding: line, as: UTF8.self)
+            return line.indices
         }
-        let fields = String(decoding: line, as: UTF8.self).split(whereSeparator: { $0.isWhitespace })
+        let text = String(decoding: line, as: UTF8.self)  // (valid: it is a piece of a String's bytes between lines)
+        let fields = text.split(whereSeparator: { $0.isWhitespace })
         guard let word = fields.first, !word.hasPrefix("#") else { return nil }
         guard fields.count <= 3 else {
             throw ParseError(line: number, reason: "expected a word, a frequency and a tag at most, found \(fields.count) fields")
@@ -79,13 +96,14 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         if fields.count >= 2, isFrequency, Int(fields[1]) == nil || Int(fields[1])! < 0 {
             throw ParseError(line: number, reason: "frequency '\(fields[1])' is not a non-negative whole number")
         }
-        return String(word)
+        let offset = text.utf8.distance(from: text.utf8.startIndex, to: word.startIndex)
+        return (line.startIndex + offset)..<(line.startIndex + offset + word.utf8.count)
     }
 
     /// Dictionaries are equal when their digests are (a digest names its words; comparing 100,000 words on every
     /// analyzer lookup would not do).
     public static func == (a: UserDictionary, b: UserDictionary) -> Bool {
-        a.digest == b.digest && a.words.count == b.words.count
+        a.digest == b.digest && a.wordCount == b.wordCount
     }
 
     /// Hashes the digest.
@@ -113,25 +131,14 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         try self.init(words: try container.decode([String].self, forKey: .words))
     }
 
-    private enum CodingKeys: String, CodingKey { case words, digest }
-
-    /// A dictionary of words already folded, as an index keeps them: checked (valid, distinct, sorted, within the
-    /// length limit), not folded again (folding is not idempotent for a few characters, 苎 ⇄ 苧).
-    init(storedWords: [String]) throws(ParseError) {
-        var previous: [UInt8]? = nil
-        for (i, word) in storedWords.enumerated() {
-            let bytes = Array(word.utf8)
-            guard !bytes.isEmpty, bytes.count <= UserDictionary.maximumWordLength,
-                  !word.unicodeScalars.contains(where: CorpusText.isSpace) else {
-                throw ParseError(line: i + 1, reason: "not a folded dictionary word")
-            }
-            if let previous, !previous.lexicographicallyPrecedes(bytes) {
-                throw ParseError(line: i + 1, reason: "words not sorted or not distinct")
-            }
-            previous = bytes
-        }
-        self.init(folded: storedWords.map { Array($0.utf8) })
+    /// Encodes the words and their digest.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(words, forKey: .words)
+        try container.encode(digest, forKey: .digest)
     }
+
+    private enum CodingKeys: String, CodingKey { case words, digest }
 
     /// The union of several dictionaries (`--dictionary` given more than once).
     public init(merging dictionaries: [UserDictionary]) {
@@ -139,27 +146,42 @@ public struct UserDictionary: Hashable, Sendable, Codable {
             self = dictionaries[0]
             return
         }
-        self.init(folded: dictionaries.flatMap { $0.words.map { Array($0.utf8) } })
+        var all = FoldedWords()
+        for dictionary in dictionaries {
+            for i in 0..<dictionary.wordCount { all.append(dictionary.folded.bytes[dictionary.folded.range(i)]) }
+        }
+        self.init(sorted: all.sortedDistinct())
     }
 
-    /// The dictionary of folded words (any order, repeats allowed): sorted by their bytes, repeats dropped.
-    private init(folded: [[UInt8]]) {
-        var sorted = folded.sorted { a, b in
-            a.withUnsafeBytes { a in b.withUnsafeBytes { b in compareBytes(a, b) < 0 } }
-        }
-        sorted.removeSubranges(RangeSet(sorted.indices.dropFirst().filter { sorted[$0] == sorted[$0 - 1] }, within: sorted))
-        words = sorted.map { String(decoding: $0, as: UTF8.self) }
+    /// The dictionary of folded words sorted by their bytes and distinct, as ``FoldedWords/sortedDistinct()`` makes
+    /// them and an index keeps them (not folded again: folding is not idempotent for a few characters, 苎 ⇄ 苧).
+    init(sorted folded: FoldedWords) {
+        self.folded = folded
         var a: UInt64 = 0xCBF2_9CE4_8422_2325, b: UInt64 = 0x8422_2325_CBF2_9CE4
         func mix(_ byte: UInt8) {
             a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             b = (b &+ UInt64(byte) &+ 1) &* 0xC4CE_B9FE_1A85_EC53
             b ^= b >> 31
         }
-        for word in sorted {
-            for byte in word { mix(byte) }
-            mix(0)
+        folded.bytes.withUnsafeBufferPointer { bytes in
+            for i in 0..<folded.count {
+                for byte in bytes[folded.range(i)] { mix(byte) }
+                mix(0)
+            }
         }
         digest = FileFormat.hex(a) + FileFormat.hex(b)
+    }
+
+    /// Whether `bytes` can be a word of an index's copy: 1 to ``maximumWordLength`` bytes of UTF-8 without
+    /// whitespace.
+    static func isFoldedWord(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= maximumWordLength else { return false }
+        var k = 0
+        while k < bytes.count {
+            guard let (scalar, length) = FoldedWords.scalar(in: bytes, at: k), !CorpusText.isSpace(scalar) else { return false }
+            k += length
+        }
+        return true
     }
 
     /// The longest word accepted, in UTF-8 bytes after folding.
@@ -176,24 +198,23 @@ public struct UserDictionary: Hashable, Sendable, Codable {
             do { stream = try TokenStream.make(configuration) } catch { throw ParseError(reason: "\(error)") }
         }
 
-        func fold(_ word: String, line: Int) throws(ParseError) -> [UInt8] {
-            let utf8 = Array(word.utf8)
-            let folded: [UInt8]
-            if let han = utf8.withUnsafeBytes({ stream.foldedHanWord($0) }) {
-                folded = han
-            } else {
-                let result = utf8.withUnsafeBytes { raw in Result { () throws(AnalysisError) in try stream.foldedPieces(raw) } }
+        /// Appends the folded `word` to `words`.
+        func fold(_ word: ArraySlice<UInt8>, line: Int, into words: inout FoldedWords) throws(ParseError) {
+            let start = words.bytes.count
+            if !word.withUnsafeBytes({ stream.appendFoldedHanWord($0, to: &words.bytes) }) {
+                let result = word.withUnsafeBytes { raw in Result { () throws(AnalysisError) in try stream.foldedPieces(raw) } }
                 let pieces: [[UInt8]]
                 do { pieces = try result.get() } catch { throw ParseError(line: line, reason: "\(error)") }
                 guard pieces.count == 1, let piece = pieces.first, !piece.isEmpty else {
                     throw ParseError(line: line, reason: pieces.isEmpty ? "empty word" : "a word cannot contain whitespace")
                 }
-                folded = piece
+                words.bytes.append(contentsOf: piece)
             }
-            guard folded.count <= UserDictionary.maximumWordLength else {
+            guard words.bytes.count - start <= UserDictionary.maximumWordLength else {
+                words.bytes.removeSubrange(start...)
                 throw ParseError(line: line, reason: "a word longer than \(UserDictionary.maximumWordLength) bytes of UTF-8")
             }
-            return folded
+            words.ends.append(Int32(words.bytes.count))
         }
     }
 
@@ -209,6 +230,78 @@ public struct UserDictionary: Hashable, Sendable, Codable {
     /// Whether `text` has a digest's form: 32 lowercase hexadecimal digits.
     static func isDigest(_ text: some StringProtocol) -> Bool {
         text.utf8.count == 32 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
+/// Folded words as one buffer of UTF-8 bytes and where each ends: a 100,000-word dictionary is two arrays, not
+/// 100,000 strings (reading an index's copy and building the lattice: 716 M → 207 M instructions).
+struct FoldedWords: Sendable {
+    var bytes: [UInt8] = []
+    /// Where each word ends in ``bytes`` (the next one begins there).
+    var ends: [Int32] = []
+
+    var count: Int { ends.count }
+
+    func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i]) }
+
+    func string(_ i: Int) -> String { String(decoding: bytes[range(i)], as: UTF8.self) }
+
+    mutating func append(_ word: some Collection<UInt8>) {
+        bytes.append(contentsOf: word)
+        ends.append(Int32(bytes.count))
+    }
+
+    /// The scalar of the well-formed UTF-8 sequence at `k` and its length in bytes; nil if there is none (an
+    /// overlong form, a surrogate, a value past U+10FFFF, a missing or stray continuation byte, the end).
+    @inline(__always)
+    static func scalar(in bytes: UnsafeRawBufferPointer, at k: Int) -> (Unicode.Scalar, Int)? {
+        let b0 = UInt32(bytes[k])
+        if b0 < 0x80 { return (Unicode.Scalar(UInt8(b0)), 1) }
+        func next(_ i: Int, _ low: UInt32 = 0x80, _ high: UInt32 = 0xBF) -> UInt32? {
+            guard k + i < bytes.count, case let b = UInt32(bytes[k + i]), b >= low, b <= high else { return nil }
+            return b & 0x3F
+        }
+        let value: UInt32, length: Int
+        switch b0 {
+        case 0xC2...0xDF:
+            guard let b1 = next(1) else { return nil }
+            (value, length) = ((b0 & 0x1F) << 6 | b1, 2)
+        case 0xE0...0xEF:
+            let low: UInt32 = b0 == 0xE0 ? 0xA0 : 0x80, high: UInt32 = b0 == 0xED ? 0x9F : 0xBF
+            guard let b1 = next(1, low, high), let b2 = next(2) else { return nil }
+            (value, length) = ((b0 & 0x0F) << 12 | b1 << 6 | b2, 3)
+        case 0xF0...0xF4:
+            let low: UInt32 = b0 == 0xF0 ? 0x90 : 0x80, high: UInt32 = b0 == 0xF4 ? 0x8F : 0xBF
+            guard let b1 = next(1, low, high), let b2 = next(2), let b3 = next(3) else { return nil }
+            (value, length) = ((b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | b3, 4)
+        default: return nil
+        }
+        return Unicode.Scalar(value).map { ($0, length) }
+    }
+
+    /// The words sorted by their bytes, repeats dropped.
+    func sortedDistinct() -> FoldedWords {
+        bytes.withUnsafeBytes { raw in
+            func word(_ i: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: raw[range(i)]) }
+            // Sorted by the first 8 bytes as a big-endian number (zeros after a shorter word: a prefix sorts
+            // first, as in byte order), the whole words compared only where those are equal.
+            var order = (0..<count).map { i in
+                let w = word(i)
+                var key: UInt64 = 0
+                for k in 0..<8 { key = key << 8 | UInt64(k < w.count ? w[k] : 0) }
+                return (key: key, word: Int32(i))
+            }
+            order.sort { a, b in a.key != b.key ? a.key < b.key : compareBytes(word(Int(a.word)), word(Int(b.word))) < 0 }
+            var out = FoldedWords()
+            out.bytes.reserveCapacity(bytes.count)
+            out.ends.reserveCapacity(count)
+            var previous: Int? = nil
+            for i in order.lazy.map({ Int($0.word) }) where previous.map({ compareBytes(word($0), word(i)) != 0 }) ?? true {
+                out.append(word(i))
+                previous = i
+            }
+            return out
+        }
     }
 }
 
@@ -268,28 +361,61 @@ final class DictionaryLattice: Sendable {
     private static let cacheLock = Mutex()
     nonisolated(unsafe) private static var cache: [String: DictionaryLattice] = [:]
 
-    /// Whether the lattice uses `word`: words of Han characters, and words that mix Han characters with letters or
-    /// digits (`1996年`, `5G手机`). The lattice never starts or ends a word inside one of ICU's letter, number or kana
-    /// words, so a mixed word joins such a word only whole (`5G手机` in 5G手机, not in 15G手机), and a chunk such as
-    /// `AI` keeps matching whole letter words only. A word with punctuation, spaces or no Han character is kept in
-    /// the dictionary (and its digest) but not used: the lattice runs over words, between separators.
-    static func uses(_ word: String) -> Bool {
-        // Most words: Han characters of the BMP only, decided on the UTF-16 units without scalar properties.
-        if word.utf16.allSatisfy({ TokenStream.isHan(UInt32($0)) }) { return !word.isEmpty }
-        var han = false
-        for scalar in word.unicodeScalars {
-            if TokenStream.isHan(scalar.value) { han = true; continue }
-            guard scalar.properties.isAlphabetic || scalar.properties.generalCategory == .decimalNumber else { return false }
+    /// The words the lattice uses, in UTF-16 units as the walk reads text, sorted by them: words of Han characters,
+    /// and words that mix Han characters with letters or digits (`1996年`, `5G手机`). The lattice never starts or
+    /// ends a word inside one of ICU's letter, number or kana words, so a mixed word joins such a word only whole
+    /// (`5G手机` in 5G手机, not in 15G手机), and a chunk such as `AI` keeps matching whole letter words only. A word
+    /// with punctuation, spaces or no Han character is kept in the dictionary (and its digest) but not used: the
+    /// lattice runs over words, between separators.
+    static func usedWords(_ folded: FoldedWords) -> WordTrie.Words {
+        var words = WordTrie.Words()
+        var units: [UInt16] = []
+        var sorted = true
+        folded.bytes.withUnsafeBytes { raw in
+            for i in 0..<folded.count {
+                units.removeAll(keepingCapacity: true)
+                guard utf16(ofUsed: UnsafeRawBufferPointer(rebasing: raw[folded.range(i)]), into: &units) else { continue }
+                // Byte order is code point order; UTF-16 order differs only when a surrogate meets U+E000…U+FFFF.
+                if sorted && !words.lastPrecedes(units) { sorted = false }
+                words.append(units)
+            }
         }
-        return han
+        guard !sorted else { return words }
+        var resorted = WordTrie.Words()
+        for word in (0..<words.count).map({ w in (0..<words.length(w)).map { words.unit(w, $0) } })
+            .sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            resorted.append(word)
+        }
+        return resorted
+    }
+
+    /// Appends the UTF-16 units of the UTF-8 word `bytes` to `units` and says whether the lattice uses it
+    /// (``usedWords(_:)``).
+    private static func utf16(ofUsed bytes: UnsafeRawBufferPointer, into units: inout [UInt16]) -> Bool {
+        var han = false
+        var k = 0
+        while k < bytes.count, let (scalar, length) = FoldedWords.scalar(in: bytes, at: k) {
+            k += length
+            if TokenStream.isHan(scalar.value) {
+                han = true
+            } else if scalar.isASCII {  // (the properties below, without their table lookups)
+                let v = scalar.value
+                guard (0x30...0x39).contains(v) || (0x41...0x5A).contains(v) || (0x61...0x7A).contains(v) else { return false }
+            } else if !(scalar.properties.isAlphabetic || scalar.properties.generalCategory == .decimalNumber) {
+                return false
+            }
+            if scalar.value < 0x10000 {
+                units.append(UInt16(scalar.value))
+            } else {
+                units.append(UInt16(0xD800 + ((scalar.value - 0x10000) >> 10)))
+                units.append(UInt16(0xDC00 + (scalar.value & 0x3FF)))
+            }
+        }
+        return han && k == bytes.count
     }
 
     private init(_ dictionary: UserDictionary) {
-        var words = WordTrie.Words()
-        for word in dictionary.words.filter(DictionaryLattice.uses).map({ Array($0.utf16) })
-            .sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            words.append(word)
-        }
+        let words = DictionaryLattice.usedWords(dictionary.folded)
         maxLength = (0..<words.count).reduce(0) { max($0, words.length($1)) }
         let trie = WordTrie(sorted: words)
         let (units, firstChild) = (trie.units, trie.firstChild)
@@ -416,8 +542,12 @@ enum DictionaryFile {
         let tmp = directory + "/" + name + ".tmp"
         let out = try FileOutput(path: tmp)
         var w = FileFormat.header(.dictionary, segment: UInt64(dictionary.digest.prefix(16), radix: 16) ?? 0)
-        w.vint(dictionary.words.count)
-        for word in dictionary.words { w.string(word) }
+        let folded = dictionary.folded
+        w.vint(folded.count)
+        for i in 0..<folded.count {
+            w.vint(folded.range(i).count)
+            w.append(folded.bytes[folded.range(i)])
+        }
         try out.write(w)
         try out.finish()
         try IndexDirectory.rename(tmp, to: directory + "/" + name)
@@ -432,14 +562,23 @@ enum DictionaryFile {
             file.bytes, kind: .dictionary, segment: UInt64(digest.prefix(16), radix: 16), name: name, verifyChecksum: true)
         var r = ByteReader(file.bytes, from: body.lowerBound, to: body.upperBound, file: name)
         let count = try r.vint(max: r.remaining)
-        var words: [String] = []
-        words.reserveCapacity(count)
-        for _ in 0..<count { words.append(try r.string()) }
-        guard r.remaining == 0 else { throw .corrupt(file: name, reason: "\(r.remaining) bytes after the last word") }
-        let dictionary: UserDictionary
-        do { dictionary = try UserDictionary(storedWords: words) } catch {
-            throw .corrupt(file: name, reason: "word \(error.line ?? 0): \(error.reason)")
+        var words = FoldedWords()
+        words.ends.reserveCapacity(count)
+        words.bytes.reserveCapacity(r.remaining)
+        var previous = UnsafeRawBufferPointer(start: nil, count: 0)
+        for i in 0..<count {
+            let word = try r.bytes(try r.vint(max: r.remaining))
+            guard UserDictionary.isFoldedWord(word) else {
+                throw .corrupt(file: name, reason: "word \(i + 1): not a folded dictionary word")
+            }
+            guard i == 0 || compareBytes(previous, word) < 0 else {
+                throw .corrupt(file: name, reason: "word \(i + 1): words not sorted or not distinct")
+            }
+            words.append(word)
+            previous = word
         }
+        guard r.remaining == 0 else { throw .corrupt(file: name, reason: "\(r.remaining) bytes after the last word") }
+        let dictionary = UserDictionary(sorted: words)
         guard dictionary.digest == digest else {
             throw .corrupt(file: name, reason: "its words have digest \(dictionary.digest), not \(digest)")
         }

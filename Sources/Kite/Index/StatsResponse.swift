@@ -37,6 +37,6 @@ public struct StatsResponse: Codable, Hashable, Sendable {
         (documents, deletedDocuments, segments, shards) = (s.documents, s.deletedDocuments, s.segments, s.shards)
         (totalBytes, terms, bytes, generation) = (s.totalBytes, s.terms, s.bytesByKind, s.generation)
         (analyzer, path, analyzerWarning) = (s.analyzer, reader.path, reader.analyzerWarning)
-        (dictionaryWords, dictionaryDigest) = (dictionary?.words.count, dictionary?.digest)
+        (dictionaryWords, dictionaryDigest) = (dictionary?.wordCount, dictionary?.digest)
     }
 }
