@@ -75,6 +75,8 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .customLong("dictionary"),
             help: ArgumentHelp("A user dictionary: one word per line, optionally with a frequency and a tag (jieba, IK); repeatable. An index keeps its dictionary.", valueName: "file"))
     var dictionaries: [String] = []
+    @Flag(help: "Do not learn number frames from the dictionary's number words (3项, 12项 → any 1–2 digit number before 项 is one word).")
+    var noNumberPatterns = false
 
     /// The analyzer these options describe; reading a dictionary file can fail (one line, exit status 2).
     func configuration() throws -> AnalyzerConfiguration {
@@ -92,7 +94,7 @@ struct AnalysisOptions: ParsableArguments {
         return AnalyzerConfiguration(
             segmenter: segmenter, repairsExtractionArtifacts: !noRepair, foldsTraditional: !noFoldTraditional,
             emitsBigrams: !noBigrams, subwords: AnalyzerConfiguration.Subwords(rawValue: subwords), emitsJoins: !noJoins,
-            dictionary: dictionary)
+            dictionary: dictionary, learnsNumberPatterns: !noNumberPatterns)
     }
 }
 

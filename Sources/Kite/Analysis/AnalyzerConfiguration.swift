@@ -35,6 +35,10 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
     /// over a lattice of ICU's words and the dictionary's (``UserDictionary``). An index keeps its dictionary and
     /// readers use it; its digest is part of the ``fingerprint``. The whitespace segmenter does not use it.
     public var dictionary: UserDictionary?
+    /// Whether the ``dictionary``'s number words teach the lattice frames (3项, 12项, 7项 → `#项`), so that any number
+    /// in a frame with as many digits as the listed ones is one word (25项; ``NumberPatterns``). On by default;
+    /// indexes written before Kite had it read with it off. Without a dictionary it does nothing.
+    public var learnsNumberPatterns: Bool
 
     /// Whether the analyzer writes joins (``emitsJoins`` with a segmenter that makes single-character words).
     var writesJoins: Bool { emitsJoins && segmenter == .icu }
@@ -64,9 +68,11 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         emitsBigrams: Bool = true,
         subwords: Subwords = [.alphanumericParts, .latinTrigrams],
         emitsJoins: Bool = true,
-        dictionary: UserDictionary? = nil
+        dictionary: UserDictionary? = nil,
+        learnsNumberPatterns: Bool = true
     ) {
         self.dictionary = dictionary
+        self.learnsNumberPatterns = learnsNumberPatterns
         self.emitsJoins = emitsJoins
         self.subwords = subwords
         self.segmenter = segmenter
@@ -77,22 +83,28 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
 
     /// The stable one-line form recorded in an index, e.g. `icu72;repair=1;t2s=1;bigrams=1;sub=3;joins=1;v1` (without
     /// the `sub` part when there are no sub-word terms, nor the `joins` part without joins, as written before they
-    /// existed); with a ``dictionary``, `dict=` and its digest come before `v1`.
+    /// existed); with a ``dictionary``, `dict=` and its digest come before `v1`, and then `numbers=1` when it
+    /// ``learnsNumberPatterns``.
     ///
     /// It names the ICU major version, because another ICU may segment differently.
     public var fingerprint: String {
         let seg = segmenter == .icu ? "icu\(ICUVersion.major)" : "whitespace"
-        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)")\(emitsJoins ? ";joins=1" : "")\(dictionary.map { ";dict=\($0.digest)" } ?? "");v1"
+        return "\(seg);repair=\(repairsExtractionArtifacts ? 1 : 0);t2s=\(foldsTraditional ? 1 : 0);bigrams=\(emitsBigrams ? 1 : 0)\(subwords.isEmpty ? "" : ";sub=\(subwords.rawValue)")\(emitsJoins ? ";joins=1" : "")\(dictionary.map { ";dict=\($0.digest)\(learnsNumberPatterns ? ";numbers=1" : "")" } ?? "");v1"
     }
 
     /// Parses a ``fingerprint``; nil when it is not one this version of Kite writes. A fingerprint that names a
     /// dictionary (`dict=…`) parses without it: an index reader attaches the dictionary the index keeps.
     public init?(fingerprint: String) {
         var parts = fingerprint.split(separator: ";").map(String.init)
+        let numbers = parts.count >= 7 && parts[parts.count - 2] == "numbers=1"
+        if numbers { parts.remove(at: parts.count - 2) }
+        var dictionary = false
         if parts.count >= 6, parts[parts.count - 2].hasPrefix("dict=") {
             guard UserDictionary.isDigest(parts[parts.count - 2].dropFirst(5)) else { return nil }
             parts.remove(at: parts.count - 2)
+            dictionary = true
         }
+        guard !numbers || dictionary else { return nil }
         let joins = parts.count >= 6 && parts[parts.count - 2] == "joins=1"
         if joins { parts.remove(at: parts.count - 2) }
         var subwords: Subwords = []
@@ -117,8 +129,30 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
         guard let r = flag(parts[1], "repair"), let t = flag(parts[2], "t2s"), let b = flag(parts[3], "bigrams") else {
             return nil
         }
+        // (Without a dictionary the setting does nothing and parses as the default, so configurations compare equal.)
         self.init(segmenter: seg, repairsExtractionArtifacts: r, foldsTraditional: t, emitsBigrams: b, subwords: subwords,
-                  emitsJoins: joins)
+                  emitsJoins: joins, learnsNumberPatterns: numbers || !dictionary)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case segmenter, repairsExtractionArtifacts, foldsTraditional, emitsBigrams, subwords, emitsJoins, dictionary
+        case learnsNumberPatterns
+    }
+
+    /// Decodes a configuration; one encoded before ``learnsNumberPatterns`` existed has it off when it has a
+    /// dictionary (as its index was written).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let dictionary = try c.decodeIfPresent(UserDictionary.self, forKey: .dictionary)
+        self.init(
+            segmenter: try c.decode(Segmenter.self, forKey: .segmenter),
+            repairsExtractionArtifacts: try c.decode(Bool.self, forKey: .repairsExtractionArtifacts),
+            foldsTraditional: try c.decode(Bool.self, forKey: .foldsTraditional),
+            emitsBigrams: try c.decode(Bool.self, forKey: .emitsBigrams),
+            subwords: try c.decode(Subwords.self, forKey: .subwords),
+            emitsJoins: try c.decode(Bool.self, forKey: .emitsJoins),
+            dictionary: dictionary,
+            learnsNumberPatterns: try c.decodeIfPresent(Bool.self, forKey: .learnsNumberPatterns) ?? (dictionary == nil))
     }
 }
 

@@ -129,12 +129,51 @@ extension TokenStream {
         segments = out
     }
 
+    /// The whole-part digit count of `segment` when it is an ICU number word of ASCII digits and decimal points (a
+    /// frame's `#`, ``NumberPatterns``); nil for any other.
+    func numberDigits(_ segment: Segment) -> Int? {
+        guard (100..<200).contains(segment.rule) else { return nil }
+        let word = UnsafeBufferPointer(start: units + Int(segment.start), count: Int(segment.end - segment.start))
+        guard let (end, whole) = NumberPatterns.number(in: word, at: 0), end == word.count else { return nil }
+        return whole
+    }
+
+    /// Where the frames that begin with the number word at run position `i` end (run positions): each frame's
+    /// units and number words in turn, each number with a digit count the frame's dictionary words have.
+    func numberFrameEnds(
+        _ patterns: NumberPatterns, from i: Int, digits: Int, run a: Int, n: Int,
+        icuEnd: UnsafeMutablePointer<Int32>, icuRule: UnsafeMutablePointer<Int32>
+    ) -> [Int] {
+        let first = Int(icuEnd[i])
+        guard first < n, let frames = patterns.frames(after: simplifyForMatching[Int(units[a + first])]) else { return [] }
+        var ends: [Int] = []
+        frames: for frame in frames where frame.digits[0].contains(digits) {
+            var p = first, number = 1
+            for element in frame.rest {
+                guard p < n else { continue frames }
+                if element == NumberPatterns.number {
+                    let e = Int(icuEnd[p])
+                    guard e >= 0, let digits = numberDigits(Segment(start: Int32(a + p), end: Int32(a + e), rule: icuRule[p])),
+                          frame.digits[number].contains(digits) else { continue frames }
+                    p = e
+                    number += 1
+                } else {
+                    guard UInt32(simplifyForMatching[Int(units[a + p])]) == element else { continue frames }
+                    p += 1
+                }
+            }
+            ends.append(p)
+        }
+        return ends
+    }
+
     /// The cheapest path through one run of words (contiguous units; see ``LatticeCost``), appended to `out`.
     func resegmentRun(_ run: ArraySlice<Segment>, _ lattice: DictionaryLattice, into out: inout [Segment]) {
         let a = Int(run.first!.start), n = Int(run.last!.end) - a
         let fold = simplifyForMatching
-        var anyStart = false
-        for k in a..<(a + n) where lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true; break }
+        let patterns = configuration.learnsNumberPatterns && !lattice.numberPatterns.isEmpty ? lattice.numberPatterns : nil
+        var anyStart = patterns != nil && run.contains { numberDigits($0) != nil }
+        for k in a..<(a + n) where !anyStart && lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true }
         guard anyStart else { out.append(contentsOf: run); return }
         let m = scratch.reserve(n)
         let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
@@ -176,6 +215,12 @@ extension TokenStream {
                         k += 1
                         if lattice.isWord(at) { relax(k, LatticeCost.dictionaryWord) }
                     }
+                }
+            }
+            if let patterns, icuEnd[i] >= 0,
+               let digits = numberDigits(Segment(start: Int32(a + i), end: icuEnd[i] + Int32(a), rule: icuRule[i])) {
+                for end in numberFrameEnds(patterns, from: i, digits: digits, run: a, n: n, icuEnd: icuEnd, icuRule: icuRule) {
+                    relax(end, LatticeCost.dictionaryWord)
                 }
             }
             let surrogates = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00

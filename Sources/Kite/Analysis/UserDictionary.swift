@@ -331,6 +331,8 @@ final class DictionaryLattice: Sendable {
     private let firstUnits: [UInt8]
     /// The longest word, in units.
     let maxLength: Int
+    /// The frames of the dictionary's number words (used when the analyzer ``AnalyzerConfiguration/learnsNumberPatterns``).
+    let numberPatterns: NumberPatterns
     /// The two-unit prefixes: open addressing, linear probing, at most half full; an entry is the prefix's units
     /// (high 32 bits: first << 16 | second) and its ``Pair`` (low 32 bits); 0 is empty (no word begins with U+0000).
     private let pairs: [UInt64]
@@ -417,6 +419,7 @@ final class DictionaryLattice: Sendable {
     private init(_ dictionary: UserDictionary) {
         let words = DictionaryLattice.usedWords(dictionary.folded)
         maxLength = (0..<words.count).reduce(0) { max($0, words.length($1)) }
+        numberPatterns = NumberPatterns(dictionary.folded)
         let trie = WordTrie(sorted: words)
         let (units, firstChild) = (trie.units, trie.firstChild)
         precondition(units.count < Int(Pair.nodeMask), "a dictionary of more than 2^30 trie nodes")
