@@ -138,6 +138,24 @@ extension TokenStream {
         return whole
     }
 
+    /// The words of number frames in a run (``NumberPatterns``): (start, end) in run positions, by start.
+    @inline(never)
+    func numberFrames(
+        _ run: ArraySlice<Segment>, _ patterns: NumberPatterns, n: Int,
+        icuEnd: UnsafeMutablePointer<Int32>, icuRule: UnsafeMutablePointer<Int32>
+    ) -> [(start: Int, end: Int)] {
+        let a = Int(run.first!.start)
+        var frames: [(start: Int, end: Int)] = []
+        for s in run where (100..<200).contains(s.rule) {
+            guard let digits = numberDigits(s) else { continue }
+            let i = Int(s.start) - a
+            for end in numberFrameEnds(patterns, from: i, digits: digits, run: a, n: n, icuEnd: icuEnd, icuRule: icuRule) {
+                frames.append((i, end))
+            }
+        }
+        return frames
+    }
+
     /// Where the frames that begin with the number word at run position `i` end (run positions): each frame's
     /// units and number words in turn, each number with a digit count the frame's dictionary words have.
     func numberFrameEnds(
@@ -171,9 +189,10 @@ extension TokenStream {
     func resegmentRun(_ run: ArraySlice<Segment>, _ lattice: DictionaryLattice, into out: inout [Segment]) {
         let a = Int(run.first!.start), n = Int(run.last!.end) - a
         let fold = simplifyForMatching
-        let patterns = configuration.learnsNumberPatterns && !lattice.numberPatterns.isEmpty ? lattice.numberPatterns : nil
-        var anyStart = patterns != nil && run.contains { numberDigits($0) != nil }
-        for k in a..<(a + n) where !anyStart && lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true }
+        var anyStart = false
+        for k in a..<(a + n) where lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true; break }
+        // (Number words are rare: the rule is read first, the frames only at one.)
+        if !anyStart && framesNumbers { anyStart = run.contains { (100..<200).contains($0.rule) && numberDigits($0) != nil } }
         guard anyStart else { out.append(contentsOf: run); return }
         let m = scratch.reserve(n)
         let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
@@ -197,10 +216,13 @@ extension TokenStream {
                 for k in (Int(s.start) - a + 1)..<(Int(s.end) - a) { inside[k] = true }
             }
         }
+        // The number frames' words in start order, found apart so that the walk below stays lean.
+        let frames = framesNumbers ? numberFrames(run, lattice.numberPatterns, n: n, icuEnd: icuEnd, icuRule: icuRule) : []
+        var frame = 0
         best[0] = 0
         for k in 0..<(n - 1) { pairs[k] = lattice.pair(pairKeys[k]) }
         for i in 0..<n where best[i] != .max {
-            func relax(_ e: Int, _ cost: Int) {
+            @inline(__always) func relax(_ e: Int, _ cost: Int) {
                 guard !inside[e] else { return }
                 let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
                 if c < best[e] { best[e] = c; prev[e] = Int32(i) }
@@ -217,11 +239,9 @@ extension TokenStream {
                     }
                 }
             }
-            if let patterns, icuEnd[i] >= 0,
-               let digits = numberDigits(Segment(start: Int32(a + i), end: icuEnd[i] + Int32(a), rule: icuRule[i])) {
-                for end in numberFrameEnds(patterns, from: i, digits: digits, run: a, n: n, icuEnd: icuEnd, icuRule: icuRule) {
-                    relax(end, LatticeCost.dictionaryWord)
-                }
+            while frame < frames.count && frames[frame].start <= i {
+                if frames[frame].start == i { relax(frames[frame].end, LatticeCost.dictionaryWord) }
+                frame += 1
             }
             let surrogates = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
             let e = Int(icuEnd[i])

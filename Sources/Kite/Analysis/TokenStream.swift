@@ -44,6 +44,8 @@ final class TokenStream {
     var segments: [Segment] = []
     /// The user dictionary's prefix table (nil: no dictionary).
     let lattice: DictionaryLattice?
+    /// Whether the lattice joins numbers by the dictionary's frames (``AnalyzerConfiguration/learnsNumberPatterns``).
+    let framesNumbers: Bool
     /// Traditional → simplified per code unit, for comparing text with dictionary words (always folded).
     let simplifyForMatching: UnsafePointer<UInt16>
     /// The lattice's per-run arrays, reused across runs and calls.
@@ -57,6 +59,7 @@ final class TokenStream {
         self.simplify = configuration.foldsTraditional ? TraditionalSimplified.units : nil
         self.simplifyForMatching = TraditionalSimplified.units
         self.lattice = configuration.segmenter == .icu ? configuration.dictionary.map(DictionaryLattice.shared) : nil
+        self.framesNumbers = configuration.learnsNumberPatterns && lattice?.hasNumberPatterns == true
         if configuration.segmenter == .icu {
             var status: Int32 = 0
             breaker = kite_wordbreak_open("zh", &status)

@@ -333,6 +333,8 @@ final class DictionaryLattice: Sendable {
     let maxLength: Int
     /// The frames of the dictionary's number words (used when the analyzer ``AnalyzerConfiguration/learnsNumberPatterns``).
     let numberPatterns: NumberPatterns
+    /// Whether ``numberPatterns`` has any frame.
+    let hasNumberPatterns: Bool
     /// The two-unit prefixes: open addressing, linear probing, at most half full; an entry is the prefix's units
     /// (high 32 bits: first << 16 | second) and its ``Pair`` (low 32 bits); 0 is empty (no word begins with U+0000).
     private let pairs: [UInt64]
@@ -420,6 +422,7 @@ final class DictionaryLattice: Sendable {
         let words = DictionaryLattice.usedWords(dictionary.folded)
         maxLength = (0..<words.count).reduce(0) { max($0, words.length($1)) }
         numberPatterns = NumberPatterns(dictionary.folded)
+        hasNumberPatterns = !numberPatterns.isEmpty
         let trie = WordTrie(sorted: words)
         let (units, firstChild) = (trie.units, trie.firstChild)
         precondition(units.count < Int(Pair.nodeMask), "a dictionary of more than 2^30 trie nodes")
