@@ -36,7 +36,7 @@ public struct AnalyzerConfiguration: Hashable, Sendable, Codable {
     /// readers use it; its digest is part of the ``fingerprint``. The whitespace segmenter does not use it.
     public var dictionary: UserDictionary?
     /// Whether the ``dictionary``'s number words teach the lattice frames (3项, 12项, 7项 → `#项`), so that any number
-    /// in a frame with as many digits as the listed ones is one word (25项; ``NumberPatterns``). On by default;
+    /// in a frame with as many digits as the listed ones is one word (25项; README, "Segmentation"). On by default;
     /// indexes written before Kite had it read with it off. Without a dictionary it does nothing.
     public var learnsNumberPatterns: Bool
 
