@@ -129,6 +129,32 @@ import Testing
         }
     }
 
+    /// A query of scalars that stand alone is tokenized by scalar: the same tokens and error positions as by
+    /// character. Two such scalars never make one character (every scalar but the ideographs, each before and after
+    /// each of them and of every 97th ideograph); any other scalar (a combining mark) takes the path by character.
+    @Test func queriesOfLoneScalarsTokenizeAsByCharacter() throws {
+        let lone = (0...0xFFFF).compactMap { Unicode.Scalar(UInt32($0)) }.filter(QueryParser.standsAlone)
+        #expect(lone.count > 27_000)
+        let others = lone.filter { !(0x3400...0x9FFF).contains($0.value) }
+        for s in others + lone.filter({ (0x3400...0x9FFF).contains($0.value) && $0.value % 97 == 0 }) {
+            for o in others {
+                #expect(Array(String(s) + String(o)).count == 2, "U+\(String(s.value, radix: 16)) U+\(String(o.value, radix: 16))")
+                #expect(Array(String(o) + String(s)).count == 2, "U+\(String(o.value, radix: 16)) U+\(String(s.value, radix: 16))")
+            }
+        }
+        let parser = QueryParser()
+        #expect(try parser.parse("title:（新质 OR 生产力） +统计 -\"普查 工作\"") ==
+                parser.parse("title:(新质 OR 生产力) +统计 -\"普查 工作\""))
+        #expect(try parser.parse("é（统计）") == parser.parse("é(统计)"))  // é: the path by character
+        for bad in ["统计 \"普查", "统计 AND", "(统计", "统计 title:", "e\u{301} \"普查"] {
+            var positions: [Int] = []
+            for text in [bad, bad.replacingOccurrences(of: "统计", with: "统计\u{301}")] {
+                do { _ = try parser.parse(text) } catch { if case .badQuery(_, let p) = error { positions.append(p) } }
+            }
+            #expect(positions.count == 2 && positions[0] == positions[1], "\(bad): \(positions)")
+        }
+    }
+
     @Test func syntaxSplitsWordsAsWritten() throws {
         let parser = QueryParser()
         #expect(try parser.parse("（新质生产力）") == parser.parse("(新质生产力)"))

@@ -38,11 +38,7 @@ public struct QueryParser: Sendable {
 
     /// Parses `input`; throws ``KiteError/badQuery(message:position:)`` with the character offset of the problem.
     public func parse(_ input: String) throws(KiteError) -> Query {
-        let chars = Array(input)
-        guard chars.count <= QueryParser.maxLength else {
-            throw .badQuery(message: "query longer than \(QueryParser.maxLength) characters", position: QueryParser.maxLength)
-        }
-        var state = State(tokens: try tokenize(chars))
+        var state = State(tokens: try tokens(of: input))
         if state.peek.token == .end { throw .badQuery(message: "empty query", position: 0) }
         let q = try parseOr(&state, field: nil, depth: 0)
         if state.peek.token != .end {
@@ -92,28 +88,71 @@ public struct QueryParser: Sendable {
 
     static func classify(_ c: Character) -> CharacterClass {
         let scalars = c.unicodeScalars
-        if let s = scalars.first, scalars.count == 1 {
-            switch s.value {
-            case 0x28, 0xFF08: return .lparen
-            case 0x29, 0xFF09: return .rparen
-            case 0x5B: return .lbracket
-            case 0x5D: return .rbracket
-            case 0x3A, 0xFF1A: return .colon
-            case 0x22, 0x201C, 0x201D: return .quote
-            case 0x2B: return .plus
-            case 0x2D: return .minus
-            case 0x21...0x7E, 0x3400...0x9FFF: return .text  // ASCII graphic and CJK ideographs: never whitespace
-            default: break
-            }
-        }
+        if let s = scalars.first, scalars.count == 1 { return classify(s) }
         return c.isWhitespace ? .space : .text
     }
 
-    private func tokenize(_ chars: [Character]) throws(KiteError) -> [(token: Token, position: Int)] {
-        let classes = chars.map(QueryParser.classify)
-        var out: [(Token, Int)] = []
+    /// The class of a character of one scalar.
+    static func classify(_ s: Unicode.Scalar) -> CharacterClass {
+        switch s.value {
+        case 0x28, 0xFF08: return .lparen
+        case 0x29, 0xFF09: return .rparen
+        case 0x5B: return .lbracket
+        case 0x5D: return .rbracket
+        case 0x3A, 0xFF1A: return .colon
+        case 0x22, 0x201C, 0x201D: return .quote
+        case 0x2B: return .plus
+        case 0x2D: return .minus
+        case 0x21...0x7E, 0x3400...0x9FFF: return .text  // ASCII graphic and CJK ideographs: never whitespace
+        default: return s.properties.isWhitespace ? .space : .text
+        }
+    }
+
+    /// Whether `scalar` is one of the scalars no two of which make one character: printable ASCII, tab and line
+    /// feed, CJK ideographs, and the CJK and fullwidth punctuation of queries (no combining mark, joiner, CR, Hangul
+    /// jamo or regional indicator). A query of such scalars only (most) is tokenized by scalar, without breaking
+    /// graphemes; a character is a scalar there, so positions are the same.
+    static func standsAlone(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x20...0x7E, 0x3000...0x3003, 0x3008...0x3011, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x201C, 0x201D,
+             0xFF01...0xFF5E: return true
+        default: return false
+        }
+    }
+
+    /// The tokens of `input` with their character offsets.
+    private func tokens(of input: String) throws(KiteError) -> [(token: Token, position: Int)] {
+        let scalars = input.unicodeScalars
+        if scalars.count <= QueryParser.maxLength && scalars.allSatisfy(QueryParser.standsAlone) {
+            // Words are spelled from the UTF-8 bytes between scalars' offsets (building a String scalar by scalar
+            // cost more than breaking graphemes saved).
+            var classes: [CharacterClass] = [], starts: [Int] = []
+            classes.reserveCapacity(scalars.count)
+            starts.reserveCapacity(scalars.count + 1)
+            var offset = 0
+            for scalar in scalars {
+                classes.append(QueryParser.classify(scalar))
+                starts.append(offset)
+                offset += UTF8.width(scalar)
+            }
+            starts.append(offset)
+            let utf8 = Array(input.utf8)
+            return try tokenize(classes) { String(decoding: utf8[starts[$0.lowerBound]..<starts[$0.upperBound]], as: UTF8.self) }
+        }
+        let chars = Array(input)
+        guard chars.count <= QueryParser.maxLength else {
+            throw .badQuery(message: "query longer than \(QueryParser.maxLength) characters", position: QueryParser.maxLength)
+        }
+        return try tokenize(chars.map(QueryParser.classify)) { String(chars[$0]) }
+    }
+
+    /// The tokens of a text whose characters have the classes `classes`; `text` spells a range of characters.
+    private func tokenize(
+        _ classes: [CharacterClass], _ text: (Range<Int>) -> String
+    ) throws(KiteError) -> [(token: Token, position: Int)] {
+        var out: [(token: Token, position: Int)] = []
         var i = 0
-        while i < chars.count {
+        while i < classes.count {
             let c = classes[i]
             if c == .space { i += 1; continue }
             let start = i
@@ -125,22 +164,19 @@ public struct QueryParser: Sendable {
             case .colon: out.append((.colon, i)); i += 1
             case .quote:
                 i += 1
-                var text = ""
-                while i < chars.count && classes[i] != .quote { text.append(chars[i]); i += 1 }
-                guard i < chars.count else { throw .badQuery(message: "unterminated phrase", position: start) }
+                while i < classes.count && classes[i] != .quote { i += 1 }
+                guard i < classes.count else { throw .badQuery(message: "unterminated phrase", position: start) }
+                out.append((.quoted(text((start + 1)..<i)), start))
                 i += 1
-                out.append((.quoted(text), start))
             case .plus where out.last.map({ $0.0 != .colon }) ?? true:
                 out.append((.plus, i)); i += 1
             case .minus where out.last.map({ $0.0 != .colon }) ?? true:
                 out.append((.minus, i)); i += 1
             default:
-                var text = ""
-                while i < chars.count && !classes[i].endsWord {
-                    text.append(chars[i])
-                    i += 1
-                }
-                switch text {
+                while i < classes.count && !classes[i].endsWord { i += 1 }
+                let text = text(start..<i)
+                let short = text.utf8.count <= 3 && text.utf8.first.map { $0 < 0x80 } == true
+                switch short ? text : "" {  // (keywords are short ASCII: most words are compared with none)
                 case "AND", "&&": out.append((.and, start))
                 case "OR", "||": out.append((.or, start))
                 case "NOT": out.append((.not, start))
@@ -149,7 +185,7 @@ public struct QueryParser: Sendable {
                 }
             }
         }
-        out.append((.end, chars.count))
+        out.append((.end, classes.count))
         return out
     }
 
