@@ -87,10 +87,14 @@ struct ByteReader {
     }
 
     @inline(__always) mutating func vint() throws(KiteError) -> UInt64 {
-        // One byte (most lengths, counts and small deltas) without the loop.
+        // One byte (most lengths, counts and small deltas) and two (most postings offsets' deltas) without the loop.
         if offset < end, base[offset] < 0x80 {
             defer { offset += 1 }
             return UInt64(base[offset])
+        }
+        if offset + 1 < end, base[offset + 1] < 0x80 {
+            defer { offset += 2 }
+            return UInt64(base[offset] & 0x7F) | UInt64(base[offset + 1]) << 7
         }
         return try longVint()
     }
