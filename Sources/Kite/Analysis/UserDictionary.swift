@@ -201,6 +201,9 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         /// Appends the folded `word` to `words`.
         func fold(_ word: ArraySlice<UInt8>, line: Int, into words: inout FoldedWords) throws(ParseError) {
             let start = words.bytes.count
+            guard start <= FoldedWords.maximumBytes - UserDictionary.maximumWordLength else {
+                throw ParseError(line: line, reason: "a dictionary of more than \(FoldedWords.maximumBytes) bytes of words")
+            }
             if !word.withUnsafeBytes({ stream.appendFoldedHanWord($0, to: &words.bytes) }) {
                 let result = word.withUnsafeBytes { raw in Result { () throws(AnalysisError) in try stream.foldedPieces(raw) } }
                 let pieces: [[UInt8]]
@@ -241,6 +244,9 @@ struct FoldedWords: Sendable {
     var ends: [Int32] = []
 
     var count: Int { ends.count }
+
+    /// The most bytes of words a dictionary holds (ends are 32-bit).
+    static let maximumBytes = Int(Int32.max)
 
     func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : Int(ends[i - 1]))..<Int(ends[i]) }
 
@@ -568,6 +574,7 @@ enum DictionaryFile {
             file.bytes, kind: .dictionary, segment: UInt64(digest.prefix(16), radix: 16), name: name, verifyChecksum: true)
         var r = ByteReader(file.bytes, from: body.lowerBound, to: body.upperBound, file: name)
         let count = try r.vint(max: r.remaining)
+        guard r.remaining <= FoldedWords.maximumBytes else { throw .corrupt(file: name, reason: "larger than a dictionary can be") }
         var words = FoldedWords()
         words.ends.reserveCapacity(count)
         words.bytes.reserveCapacity(r.remaining)
