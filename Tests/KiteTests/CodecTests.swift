@@ -94,18 +94,18 @@ private struct SegmentContent {
         try writer.writeLengths(lengths)
         try writer.writeKeywords(ids: ids, fields: keywords)
         var names: [String] = []
-        var records = ByteWriter()
-        var ends: [Int] = []
+        let blocks = try StoredBlocks()
         for fields in stored {
             var entries: [(name: Int, value: String)] = []
             for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
                 if !names.contains(name) { names.append(name) }
                 entries.append((names.firstIndex(of: name)!, value))
             }
-            StoredRecord.append(entries, to: &records)
-            ends.append(records.count)
+            var record = ByteWriter()
+            StoredRecord.append(entries, to: &record)
+            blocks.add(record)
         }
-        try writer.writeStored(names: names, records: records.bytes, ends: ends)
+        try writer.writeStored(names: names, blocks: blocks)
         return SegmentInfo(id: id, docCount: docCount, deleteGeneration: 0, deletedCount: 0)
     }
 
@@ -256,6 +256,33 @@ private struct SegmentContent {
         let info = try content.write(dir.path, id: 0x5EED + seed)
         let reader = try SegmentReader(directory: dir.path, info: info, textFieldCount: 2, keywordFieldCount: 2)
         try content.expectRead(by: reader)
+    }
+
+    /// A segment's stored fields compressed block by block while it is built (``StoredBlocks``) make the same file
+    /// as the writer that merges stream through (``StoredFieldsOutput``): seeded records of 0 to 20 KB, many blocks.
+    @Test func storedBlocksBuiltInMemoryWriteTheFileAMergeWrites() throws {
+        var random = SeededRandom(seed: 0x570)
+        let records: [ByteWriter] = (0..<400).map { _ in
+            var w = ByteWriter()
+            let n = Int(random.next() % 7_000)
+            let text = String((0..<n).map { _ in Character(Unicode.Scalar(UInt32(0x4E00 + random.next() % 3_000))!) })
+            StoredRecord.append([(0, text)], to: &w)
+            return w
+        }
+        let inMemory = TemporaryDirectory(), streamed = TemporaryDirectory()
+        let blocks = try StoredBlocks()
+        for r in records { blocks.add(r) }
+        try SegmentFilesWriter(directory: inMemory.path, id: 7, docCount: records.count, fieldCount: 1)
+            .writeStored(names: ["body"], blocks: blocks)
+        let out = try SegmentFilesWriter(directory: streamed.path, id: 7, docCount: records.count, fieldCount: 1)
+            .storedOutput(names: ["body"])
+        for r in records { try out.add(r.bytes) }
+        try out.finish()
+        let name = "/seg-0000000000000007.sto"
+        let a = try Data(contentsOf: URL(fileURLWithPath: inMemory.path + name))
+        let b = try Data(contentsOf: URL(fileURLWithPath: streamed.path + name))
+        #expect(a == b)
+        #expect(a.count > 10 * storedBlockTarget, "many blocks")
     }
 
     @Test func aMergeOfSeededSegmentsWithDeletesReadsBackAsTheirLiveDocumentsInOrder() throws {

@@ -12,20 +12,97 @@ import Musl
 let storedBlockTarget = 32 * 1024
 
 extension SegmentFilesWriter {
-    /// Writes stored fields: `records` holds each document's record (see ``StoredRecord``), `ends[d]` its end.
-    func writeStored(names: [String], records: [UInt8], ends: [Int]) throws(KiteError) {
-        let out = try storedOutput(names: names)
-        var start = 0
-        for end in ends {
-            try out.add(records[start..<end])
-            start = end
-        }
+    /// Writes stored fields gathered and compressed in memory (``StoredBlocks``): the same file as
+    /// ``storedOutput(names:)`` writes from the same records.
+    func writeStored(names: [String], blocks: StoredBlocks) throws(KiteError) {
+        try blocks.finishBlock()
+        let out = try FileOutput(path: directory + "/" + name(.stored))
+        try out.write(StoredFieldsOutput.header(segment: id, names: names))
+        let first = out.position
+        try out.write(blocks.compressed)
+        try out.write(StoredFieldsOutput.blockIndex(blocks.index.map { ($0.firstDoc, first + $0.offset, $0.compressed, $0.raw) },
+                                                    at: out.position))
         try out.finish()
     }
 
     /// A stored-fields file written a document at a time (merging streams documents through it).
     func storedOutput(names: [String]) throws(KiteError) -> StoredFieldsOutput {
         try StoredFieldsOutput(path: directory + "/" + name(.stored), segment: id, names: names)
+    }
+}
+
+/// A segment's stored fields while it is built: records gather into blocks as ``StoredFieldsOutput`` gathers them,
+/// and each full block is compressed at once, on the thread that analyzes the documents, into memory. The text is
+/// held compressed (a third of its size on laws.jsonl) and a flush only writes it out.
+final class StoredBlocks {
+    private var pending = ByteWriter(capacity: storedBlockTarget * 2)
+    private var pendingFirstDoc = 0
+    private var documents = 0
+    private let compressor: StoredBlockCompressor
+    /// The compressed blocks, one after another.
+    private(set) var compressed: [UInt8] = []
+    /// Per block: its first document, where it begins in ``compressed``, its compressed and raw sizes.
+    private(set) var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
+
+    init() throws(KiteError) { compressor = try StoredBlockCompressor(path: "stored fields") }
+
+    /// Bytes held: the compressed blocks, the pending block and the index.
+    var memoryBytes: Int { compressed.capacity + pending.bytes.capacity + index.capacity * 32 }
+
+    /// A compression that failed (zstd out of memory): the flush throws it, so that adding a document never fails
+    /// halfway through the builder's buffers.
+    private var failure: KiteError?
+
+    /// Appends the next document's record; a full block is compressed first.
+    func add(_ record: ByteWriter) {
+        if failure == nil && pending.count > 0 && pending.count + record.count >= storedBlockTarget {
+            do { try finishBlock() } catch { failure = error }
+        }
+        if pending.count == 0 { pendingFirstDoc = documents }
+        pending.append(record.bytes)
+        documents += 1
+    }
+
+    /// Compresses the pending records into a block (nothing when there are none); throws a failure of before.
+    func finishBlock() throws(KiteError) {
+        if let failure { throw failure }
+        guard pending.count > 0 else { return }
+        let offset = compressed.count
+        let n = try compressor.compress(pending.bytes, appendingTo: &compressed)
+        index.append((pendingFirstDoc, offset, n, pending.count))
+        pending.bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// zstd's compression context for a file's blocks (reused for each), and the block compression itself.
+final class StoredBlockCompressor {
+    private let context: UnsafeMutableRawPointer
+    private let path: String
+
+    init(path: String) throws(KiteError) {
+        guard let context = kite_zstd_cctx_new() else { throw .io(path: path, operation: "compress", errno: ENOMEM) }
+        self.context = context
+        self.path = path
+    }
+
+    deinit { kite_zstd_cctx_free(context) }
+
+    /// Compresses `raw` (one frame, ``StoredBlockCodec/level``) onto the end of `out`; returns its compressed size.
+    func compress(_ raw: [UInt8], appendingTo out: inout [UInt8]) throws(KiteError) -> Int {
+        let start = out.count
+        let bound = kite_zstd_bound(raw.count)
+        out.append(contentsOf: repeatElement(0, count: bound))
+        let n = raw.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in
+                kite_zstd_compress(context, src.baseAddress, src.count, dst.baseAddress! + start, bound, StoredBlockCodec.level)
+            }
+        }
+        guard n >= 0 else {
+            out.removeSubrange(start...)
+            throw .io(path: path, operation: "compress", errno: 0)
+        }
+        out.removeSubrange((start + n)...)
+        return n
     }
 }
 
@@ -71,20 +148,31 @@ final class StoredFieldsOutput {
     private var documents = 0
     private var compressed = [UInt8]()
     private var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
-    /// zstd's compression context, reused for every block of the file.
-    private let context: UnsafeMutableRawPointer
+    private let compressor: StoredBlockCompressor
 
     init(path: String, segment: UInt64, names: [String]) throws(KiteError) {
-        guard let context = kite_zstd_cctx_new() else { throw .io(path: path, operation: "compress", errno: ENOMEM) }
-        self.context = context
-        do { out = try FileOutput(path: path) } catch {
-            kite_zstd_cctx_free(context)
-            throw error
-        }
+        compressor = try StoredBlockCompressor(path: path)
+        out = try FileOutput(path: path)
+        try out.write(StoredFieldsOutput.header(segment: segment, names: names))
+    }
+
+    /// The file's header: the envelope's, then the field names.
+    static func header(segment: UInt64, names: [String]) -> ByteWriter {
         var w = FileFormat.header(.stored, segment: segment)
         w.vint(names.count)
         for n in names { w.string(n) }
-        try out.write(w)
+        return w
+    }
+
+    /// The block index (`indexOffset` is where it begins in the file).
+    static func blockIndex(_ index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)], at indexOffset: Int) -> ByteWriter {
+        var t = ByteWriter()
+        t.vint(index.count)
+        for e in index {
+            t.u32(UInt32(e.firstDoc)); t.u64(UInt64(e.offset)); t.u32(UInt32(e.compressed)); t.u32(UInt32(e.raw))
+        }
+        t.u64(UInt64(indexOffset))
+        return t
     }
 
     /// Appends the next document's encoded record (see ``StoredRecord``).
@@ -96,33 +184,17 @@ final class StoredFieldsOutput {
     }
 
     private func flushBlock() throws(KiteError) {
-        let raw = pending.count
-        let bound = kite_zstd_bound(raw)
-        if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-        let n = pending.bytes.withUnsafeBytes { src in
-            compressed.withUnsafeMutableBytes { dst in
-                kite_zstd_compress(context, src.baseAddress, raw, dst.baseAddress, dst.count, StoredBlockCodec.level)
-            }
-        }
-        guard n >= 0 else { throw .io(path: out.path, operation: "compress", errno: 0) }
-        index.append((pendingFirstDoc, out.position, n, raw))
-        try out.write(Array(compressed[0..<n]))
+        compressed.removeAll(keepingCapacity: true)
+        let n = try compressor.compress(pending.bytes, appendingTo: &compressed)
+        index.append((pendingFirstDoc, out.position, n, pending.count))
+        try out.write(compressed)
         pending.bytes.removeAll(keepingCapacity: true)
     }
-
-    deinit { kite_zstd_cctx_free(context) }
 
     /// Writes the last block and the block index, and closes the file.
     func finish() throws(KiteError) {
         if pending.count > 0 { try flushBlock() }
-        let indexOffset = out.position
-        var t = ByteWriter()
-        t.vint(index.count)
-        for e in index {
-            t.u32(UInt32(e.firstDoc)); t.u64(UInt64(e.offset)); t.u32(UInt32(e.compressed)); t.u32(UInt32(e.raw))
-        }
-        t.u64(UInt64(indexOffset))
-        try out.write(t)
+        try out.write(StoredFieldsOutput.blockIndex(index, at: out.position))
         try out.finish()
     }
 }

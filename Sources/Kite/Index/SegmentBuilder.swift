@@ -21,14 +21,16 @@ final class SegmentBuilder {
     private var keywords: [[String?]]
     private var storedNames: [String] = []
     private var storedNameIndex: [String: Int] = [:]
-    private var stored = ByteWriter(capacity: 1 << 20)
-    private var storedEnds: [Int] = []
+    private let stored: StoredBlocks
+    /// One document's stored record, reused.
+    private var record = ByteWriter(capacity: 4096)
     /// One field's tokens before interning, reused across documents.
     private var batch = TokenBatch()
 
     init(schema: Schema, analyzer: AnalyzerConfiguration) throws(KiteError) {
         self.schema = schema
         self.analyzer = analyzer
+        stored = try StoredBlocks()
         do { stream = try TokenStream(analyzer) } catch { throw KiteError.analysis(error) }
         let f = schema.textFields.count
         terms = (0..<f).map { _ in TermTable() }
@@ -46,7 +48,7 @@ final class SegmentBuilder {
     /// The peak of a writer comes during a flush, so that is what the budget must bound: counting only what is
     /// held, `kite index --ram-budget 64` peaked 1.27 MiB higher per MiB of budget.
     var memoryBytes: Int {
-        var total = stored.bytes.capacity + storedEnds.capacity * 8 + ids.count * 64
+        var total = stored.memoryBytes + ids.count * 64
         var flush = 0
         for f in 0..<terms.count {
             total += terms[f].memoryBytes + tokens[f].capacity * 8 + tokenEnds[f].capacity * 8 + lengths[f].capacity * 4
@@ -113,8 +115,9 @@ final class SegmentBuilder {
             }
             record.append((idx, value))
         }
-        StoredRecord.append(record, to: &stored)
-        storedEnds.append(stored.count)
+        self.record.bytes.removeAll(keepingCapacity: true)
+        StoredRecord.append(record, to: &self.record)
+        stored.add(self.record)
         ids.append(document.id)
     }
 
@@ -196,7 +199,7 @@ final class SegmentBuilder {
         try writer.finishPostings()
         try writer.writeLengths(lengths)
         try writer.writeKeywords(ids: ids, fields: keywords)
-        try writer.writeStored(names: storedNames, records: stored.bytes, ends: storedEnds)
+        try writer.writeStored(names: storedNames, blocks: stored)
         return SegmentInfo(id: id, docCount: docCount, deleteGeneration: 0, deletedCount: 0)
     }
 }
