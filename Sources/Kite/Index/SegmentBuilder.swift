@@ -2,8 +2,8 @@ import CKite
 
 /// The writer's in-memory segment: documents are analyzed into flat token records per field — one `UInt64`
 /// (term id << 32 | position) per token, with each document's end recorded — which `flush` sorts by term with a
-/// counting sort and encodes. Memory grows ~8 bytes per token plus the term arena and stored text, which is what
-/// the RAM budget counts.
+/// counting sort and encodes. Memory grows ~8 bytes per token plus the term arena and the stored text, compressed a
+/// block at a time as documents arrive (``StoredBlocks``), which is what the RAM budget counts.
 ///
 /// A builder belongs to one thread at a time. Which of its documents are replaced or deleted is the writer's
 /// business (``IndexWriter``); the builder only numbers documents in the order they arrive.
