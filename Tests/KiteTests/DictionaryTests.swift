@@ -112,6 +112,16 @@ import Testing
         #expect(AnalyzerConfiguration(fingerprint: "icu72;repair=1;t2s=1;bigrams=1;numbers=1;v1") == nil)
         let encoded = try JSONEncoder().encode(AnalyzerConfiguration(dictionary: dictionary))
         #expect(try JSONDecoder().decode(AnalyzerConfiguration.self, from: encoded).learnsNumberPatterns)
+        // The SIGHAN lists (README, "Segmentation"), when ../shared is there: msr's 469 frames, pku's 11, whose
+        // `#年` is learnt from years of three and four digits.
+        let sighan = KiteProcess.repository + "/../shared/eval/sighan2005/"
+        if FileManager.default.fileExists(atPath: sighan + "msr_training_words.txt") {
+            let msr = NumberPatterns(try UserDictionary(contentsOfFile: sighan + "msr_training_words.txt").folded)
+            let pku = NumberPatterns(try UserDictionary(contentsOfFile: sighan + "pku_training_words.txt").folded)
+            #expect((msr.count, pku.count) == (469, 11))
+            let years = pku.frames(after: UInt16(("年" as Unicode.Scalar).value))?.first { $0.rest == [UInt32(("年" as Unicode.Scalar).value)] }
+            #expect(years?.digits == [3...4])
+        }
     }
 
     /// The lattice's trie finds exactly the dictionary's words and their prefixes, with sibling groups long enough

@@ -1,7 +1,7 @@
 /// What a user dictionary's number words teach the lattice: frames such as `#项` (from 3项, 12项, 7项) or `#年#月#日`,
 /// each with the digit counts its listed words have, so that any number in a frame with as many digits is one word
 /// (25项, 1997年5月20日), as IK's quantifier segmenter joins numbers with its quantifier list. The frames come from
-/// the dictionary alone: SIGHAN's msr list writes 76个 and 18元 as words and yields 564 frames; pku's writes 1932年 as
+/// the dictionary alone: SIGHAN's msr list writes 76个 and 18元 as words and yields 469 frames; pku's writes 1932年 as
 /// a word and 10 年 as two, and its digit counts keep the two apart (README, "Segmentation").
 ///
 /// A frame begins with a number; a number (`#`) is one whole ICU number word of ASCII digits, with a decimal point
@@ -29,6 +29,9 @@ struct NumberPatterns: Sendable {
     private let frames: [UInt16: [Frame]]
 
     var isEmpty: Bool { frames.isEmpty }
+
+    /// How many frames there are.
+    var count: Int { frames.values.reduce(0) { $0 + $1.count } }
 
     /// The frames of the number words of `folded` (a dictionary's words).
     init(_ folded: FoldedWords) {

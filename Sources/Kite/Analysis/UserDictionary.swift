@@ -178,7 +178,7 @@ public struct UserDictionary: Hashable, Sendable, Codable {
         guard !bytes.isEmpty, bytes.count <= maximumWordLength else { return false }
         var k = 0
         while k < bytes.count {
-            guard let (scalar, length) = FoldedWords.scalar(in: bytes, at: k), !CorpusText.isSpace(scalar) else { return false }
+            guard let (scalar, length) = CorpusText.scalar(inUTF8: bytes, at: k), !CorpusText.isSpace(scalar) else { return false }
             k += length
         }
         return true
@@ -255,34 +255,6 @@ struct FoldedWords: Sendable {
     mutating func append(_ word: some Collection<UInt8>) {
         bytes.append(contentsOf: word)
         ends.append(Int32(bytes.count))
-    }
-
-    /// The scalar of the well-formed UTF-8 sequence at `k` and its length in bytes; nil if there is none (an
-    /// overlong form, a surrogate, a value past U+10FFFF, a missing or stray continuation byte, the end).
-    @inline(__always)
-    static func scalar(in bytes: UnsafeRawBufferPointer, at k: Int) -> (Unicode.Scalar, Int)? {
-        let b0 = UInt32(bytes[k])
-        if b0 < 0x80 { return (Unicode.Scalar(UInt8(b0)), 1) }
-        func next(_ i: Int, _ low: UInt32 = 0x80, _ high: UInt32 = 0xBF) -> UInt32? {
-            guard k + i < bytes.count, case let b = UInt32(bytes[k + i]), b >= low, b <= high else { return nil }
-            return b & 0x3F
-        }
-        let value: UInt32, length: Int
-        switch b0 {
-        case 0xC2...0xDF:
-            guard let b1 = next(1) else { return nil }
-            (value, length) = ((b0 & 0x1F) << 6 | b1, 2)
-        case 0xE0...0xEF:
-            let low: UInt32 = b0 == 0xE0 ? 0xA0 : 0x80, high: UInt32 = b0 == 0xED ? 0x9F : 0xBF
-            guard let b1 = next(1, low, high), let b2 = next(2) else { return nil }
-            (value, length) = ((b0 & 0x0F) << 12 | b1 << 6 | b2, 3)
-        case 0xF0...0xF4:
-            let low: UInt32 = b0 == 0xF0 ? 0x90 : 0x80, high: UInt32 = b0 == 0xF4 ? 0x8F : 0xBF
-            guard let b1 = next(1, low, high), let b2 = next(2), let b3 = next(3) else { return nil }
-            (value, length) = ((b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | b3, 4)
-        default: return nil
-        }
-        return Unicode.Scalar(value).map { ($0, length) }
     }
 
     /// The words sorted by their bytes, repeats dropped.
@@ -404,7 +376,7 @@ final class DictionaryLattice: Sendable {
     private static func utf16(ofUsed bytes: UnsafeRawBufferPointer, into units: inout [UInt16]) -> Bool {
         var han = false
         var k = 0
-        while k < bytes.count, let (scalar, length) = FoldedWords.scalar(in: bytes, at: k) {
+        while k < bytes.count, let (scalar, length) = CorpusText.scalar(inUTF8: bytes, at: k) {
             k += length
             if TokenStream.isHan(scalar.value) {
                 han = true

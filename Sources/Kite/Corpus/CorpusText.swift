@@ -1,5 +1,34 @@
 /// Small text helpers shared by the corpus readers (internal; no Foundation).
 enum CorpusText {
+    /// The scalar of the well-formed UTF-8 sequence at `k` and its length in bytes; nil if there is none (an
+    /// overlong form, a surrogate, a value past U+10FFFF, a missing or stray continuation byte, the end). The one
+    /// UTF-8 decoder of the readers of bytes that must be text: dictionary words, ids, a JSONL error's offset.
+    @inline(__always)
+    static func scalar(inUTF8 bytes: UnsafeRawBufferPointer, at k: Int) -> (Unicode.Scalar, Int)? {
+        let b0 = UInt32(bytes[k])
+        if b0 < 0x80 { return (Unicode.Scalar(UInt8(b0)), 1) }
+        func next(_ i: Int, _ low: UInt32 = 0x80, _ high: UInt32 = 0xBF) -> UInt32? {
+            guard k + i < bytes.count, case let b = UInt32(bytes[k + i]), b >= low, b <= high else { return nil }
+            return b & 0x3F
+        }
+        let value: UInt32, length: Int
+        switch b0 {
+        case 0xC2...0xDF:
+            guard let b1 = next(1) else { return nil }
+            (value, length) = ((b0 & 0x1F) << 6 | b1, 2)
+        case 0xE0...0xEF:
+            let low: UInt32 = b0 == 0xE0 ? 0xA0 : 0x80, high: UInt32 = b0 == 0xED ? 0x9F : 0xBF
+            guard let b1 = next(1, low, high), let b2 = next(2) else { return nil }
+            (value, length) = ((b0 & 0x0F) << 12 | b1 << 6 | b2, 3)
+        case 0xF0...0xF4:
+            let low: UInt32 = b0 == 0xF0 ? 0x90 : 0x80, high: UInt32 = b0 == 0xF4 ? 0x8F : 0xBF
+            guard let b1 = next(1, low, high), let b2 = next(2), let b3 = next(3) else { return nil }
+            (value, length) = ((b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | b3, 4)
+        default: return nil
+        }
+        return Unicode.Scalar(value).map { ($0, length) }
+    }
+
     /// Whether a scalar is whitespace: Unicode's White_Space set (which includes U+3000 IDEOGRAPHIC SPACE and the
     /// no-break spaces), plus U+FEFF, the byte-order mark.
     @inline(__always)

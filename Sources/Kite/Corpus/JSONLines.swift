@@ -540,27 +540,10 @@ private struct LineDecoder {
 
     /// The offset of the first byte in `from..<to` that starts an invalid UTF-8 sequence (error path only).
     private func firstInvalidUTF8(from: Int, to: Int) -> Int? {
+        let bytes = UnsafeRawBufferPointer(start: base, count: to)
         var i = from
         while i < to {
-            let b = base[i]
-            let length: Int
-            var lower: UInt8 = 0x80
-            var upper: UInt8 = 0xBF
-            switch b {
-            case 0x00...0x7F: i += 1; continue
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; upper = 0x9F
-            case 0xF0: length = 4; lower = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; upper = 0x8F
-            default: return i
-            }
-            guard to - i >= length else { return i }
-            let second = base[i + 1]
-            guard second >= lower && second <= upper else { return i }
-            for k in 2..<length where base[i + k] & 0xC0 != 0x80 { return i }
+            guard let (_, length) = CorpusText.scalar(inUTF8: bytes, at: i) else { return i }
             i += length
         }
         return nil

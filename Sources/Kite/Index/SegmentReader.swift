@@ -210,15 +210,12 @@ extension SegmentReader {
 
 /// Whether `bytes` are well-formed UTF-8.
 func validUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    var iterator = bytes.makeIterator()
-    var parser = Unicode.UTF8.ForwardParser()
-    while true {
-        switch parser.parseScalar(from: &iterator) {
-        case .valid: continue
-        case .emptyInput: return true
-        case .error: return false
-        }
+    var k = 0
+    while k < bytes.count {
+        guard let (_, length) = CorpusText.scalar(inUTF8: bytes, at: k) else { return false }
+        k += length
     }
+    return true
 }
 
 /// Orders byte strings by their unsigned bytes (negative: `a` first; 0: equal).
