@@ -510,6 +510,33 @@ import Testing
         #expect(lengths.filter { $0 >= 300 }.count * 10 >= lengths.count * 9)
     }
 
+    /// Passages are spelled from the text's UTF-8 bytes by scalar offsets: on texts of one- to four-byte scalars,
+    /// line breaks of every kind, white space and headings, each passage is its scalar range of the text, verbatim,
+    /// and the ranges cover every non-space scalar once, in order.
+    @Test func passagesAreTheScalarSlicesOfTheirRanges() {
+        var random = SeededRandom(seed: 2026_12_01)
+        let pieces = ["这是一个句子。", "它有十个字，还有标点！", "é", "😀", "𠀀", "\n", "\r\n", "\n\n", " ", "\u{3000}", "\t",
+                      "二、主要任务\n", "abc", "“引号。”", "？"]
+        for round in 0..<200 {
+            var text = ""
+            for _ in 0..<Int(random.next() % 400) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
+            let splitter = PassageSplitter(minimumLength: 20 + round % 50, maximumLength: 120, splitLength: 200)
+            let scalars = Array(text.unicodeScalars)
+            var covered: [Unicode.Scalar] = []
+            var previousEnd = 0
+            for passage in splitter.split(text) {
+                #expect(passage.text == String(String.UnicodeScalarView(scalars[passage.scalarRange])))
+                #expect(passage.scalarRange.lowerBound >= previousEnd)
+                previousEnd = passage.scalarRange.upperBound
+                covered += passage.text.unicodeScalars.filter { !CorpusText.isSpace($0) }
+            }
+            #expect(covered == scalars.filter { !CorpusText.isSpace($0) }, "round \(round)")
+            for limit in [0, 1, 50, scalars.count - 1, scalars.count, scalars.count + 1] where limit >= 0 {
+                #expect(CorpusText.hasMoreScalars(text, than: limit) == (scalars.count > limit))
+            }
+        }
+    }
+
     @Test func longParagraphsSplitAtSentenceEnds() {
         let sentence = "这是一个用来测试切分的句子，它有二十个字。"  // 21 scalars
         let paragraph = String(repeating: sentence, count: 200)  // 4,200 scalars, one paragraph

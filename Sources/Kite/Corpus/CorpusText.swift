@@ -54,6 +54,25 @@ enum CorpusText {
         text.unicodeScalars.allSatisfy(isSpace)
     }
 
+    /// Whether `text` has more than `limit` unicode scalars: decided by its UTF-8 length when that can, else by
+    /// counting the bytes that begin a scalar, up to where the answer is known.
+    static func hasMoreScalars(_ text: String, than limit: Int) -> Bool {
+        let bytes = text.utf8.count
+        if bytes <= limit { return false }
+        if bytes > 4 * limit { return true }
+        var text = text
+        return text.withUTF8 { utf8 in
+            var count = 0, k = 0
+            while k < utf8.count {
+                let end = min(k + 4096, utf8.count)
+                for i in k..<end { count &+= utf8[i] & 0xC0 == 0x80 ? 0 : 1 }
+                if count > limit { return true }
+                k = end
+            }
+            return false
+        }
+    }
+
     /// `text` with all whitespace (as ``isSpace(_:)``) removed.
     static func removingWhitespace(_ text: some StringProtocol) -> String {
         // On UTF-8 bytes: the non-ASCII white space characters are U+0085, U+00A0, U+1680, U+2000–U+200A,

@@ -131,7 +131,7 @@ public struct Ingestion: Sendable {
     }
 
     private func emit<E: Error>(_ doc: Document, _ body: (Document) throws(E) -> Void) throws(E) {
-        if let threshold = passageThreshold, let text = doc["body"], text.unicodeScalars.count > threshold {
+        if let threshold = passageThreshold, let text = doc["body"], CorpusText.hasMoreScalars(text, than: threshold) {
             for passage in PassageSplitter().passages(of: doc) { try body(passage) }
         } else {
             try body(doc)

@@ -59,10 +59,70 @@ public struct PassageSplitter: Hashable, Sendable {
 
     /// The passages of a text.
     public func split(_ text: String) -> [Passage] {
-        let scalars = Array(text.unicodeScalars)
+        // (A text of 2 GB or more stays whole: no analyzer takes it, and it is refused there with a clear error.)
+        guard text.utf8.count < Int(Int32.max) else {
+            return [Passage(text: text, heading: nil, scalarRange: 0..<text.unicodeScalars.count)]
+        }
+        return split(ScalarText(text))
+    }
+
+    /// A text's scalars, with the UTF-8 offset of each, so that the text of any scalar range is one copy of bytes.
+    private struct ScalarText {
+        let text: String
+        var scalars: [Unicode.Scalar] = []
+        /// The UTF-8 offset of each scalar, and the text's length last (a document's text is under 2 GB).
+        var offsets: [Int32] = []
+
+        init(_ text: String) {
+            self.text = text
+            var text = text
+            (scalars, offsets) = text.withUTF8 { bytes in
+                // (Valid UTF-8, since it came from a String: each lead byte says its scalar's length.)
+                var offsets: [Int32] = []
+                let scalars = [Unicode.Scalar](unsafeUninitializedCapacity: bytes.count) { out, count in
+                    offsets = [Int32](unsafeUninitializedCapacity: bytes.count + 1) { offsets, offsetCount in
+                        var k = 0, n = 0
+                        while k < bytes.count {
+                            let b0 = UInt32(bytes[k])
+                            var value = b0, length = 1
+                            if b0 >= 0xF0 {
+                                length = 4
+                                value = (b0 & 0x07) << 18 | UInt32(bytes[k + 1] & 0x3F) << 12
+                                    | UInt32(bytes[k + 2] & 0x3F) << 6 | UInt32(bytes[k + 3] & 0x3F)
+                            } else if b0 >= 0xE0 {
+                                length = 3
+                                value = (b0 & 0x0F) << 12 | UInt32(bytes[k + 1] & 0x3F) << 6 | UInt32(bytes[k + 2] & 0x3F)
+                            } else if b0 >= 0x80 {
+                                length = 2
+                                value = (b0 & 0x1F) << 6 | UInt32(bytes[k + 1] & 0x3F)
+                            }
+                            out.initializeElement(at: n, to: Unicode.Scalar(value) ?? "\u{FFFD}")
+                            offsets.initializeElement(at: n, to: Int32(truncatingIfNeeded: k))
+                            n += 1
+                            k += length
+                        }
+                        offsets.initializeElement(at: n, to: Int32(truncatingIfNeeded: k))
+                        (count, offsetCount) = (n, n + 1)
+                    }
+                }
+                return (scalars, offsets)
+            }
+        }
+
+        /// The text of scalars `range`.
+        func string(_ range: Range<Int>) -> String {
+            let utf8 = text.utf8
+            let lower = utf8.index(utf8.startIndex, offsetBy: Int(offsets[range.lowerBound]))
+            let upper = utf8.index(lower, offsetBy: Int(offsets[range.upperBound] - offsets[range.lowerBound]))
+            return String(text[lower..<upper])
+        }
+    }
+
+    private func split(_ text: ScalarText) -> [Passage] {
+        let scalars = text.scalars
         var units: [Unit] = []
         for paragraph in paragraphs(scalars) {
-            if let heading = heading(scalars[paragraph.range]) {
+            if let heading = heading(scalars[paragraph.range], text.string(paragraph.range)) {
                 units.append(Unit(range: paragraph.range, length: paragraph.length, heading: heading))
             } else if paragraph.length > splitLength {
                 units.append(contentsOf: pieces(of: paragraph, in: scalars))
@@ -110,9 +170,7 @@ public struct PassageSplitter: Hashable, Sendable {
         }
         flush()
         return drafts.map { draft in
-            Passage(
-                text: String(String.UnicodeScalarView(scalars[draft.range])), heading: draft.heading,
-                scalarRange: draft.range)
+            Passage(text: text.string(draft.range), heading: draft.heading, scalarRange: draft.range)
         }
     }
 
@@ -125,33 +183,31 @@ public struct PassageSplitter: Hashable, Sendable {
         var heading: String? = nil
     }
 
-    /// The non-blank lines, trimmed.
+    /// The non-blank lines, trimmed (one pass: a line's first and last non-space scalar and its count of them).
     private func paragraphs(_ scalars: [Unicode.Scalar]) -> [Unit] {
         var units: [Unit] = []
-        var start = 0
-        while start < scalars.count {
-            var end = start
-            while end < scalars.count, scalars[end] != "\n" { end += 1 }
-            var lower = start
-            var upper = end
-            while lower < upper, CorpusText.isSpace(scalars[lower]) { lower += 1 }
-            while upper > lower, CorpusText.isSpace(scalars[upper - 1]) { upper -= 1 }
-            if lower < upper {
-                let length = scalars[lower..<upper].reduce(0) { $0 + (CorpusText.isSpace($1) ? 0 : 1) }
-                units.append(Unit(range: lower..<upper, length: length))
+        var first = -1, last = -1, length = 0
+        for (i, scalar) in scalars.enumerated() {
+            if scalar == "\n" {
+                if length > 0 { units.append(Unit(range: first..<(last + 1), length: length)) }
+                (first, length) = (-1, 0)
+            } else if !CorpusText.isSpace(scalar) {
+                if length == 0 { first = i }
+                last = i
+                length += 1
             }
-            start = end + 1
         }
+        if length > 0 { units.append(Unit(range: first..<(last + 1), length: length)) }
         return units
     }
 
     /// The heading text if a paragraph is a section heading line: short, a Chinese numeral + 、 at its start, and
     /// not ending like a sentence or list item.
-    private func heading(_ paragraph: ArraySlice<Unicode.Scalar>) -> String? {
+    private func heading(_ paragraph: ArraySlice<Unicode.Scalar>, _ spelled: @autoclosure () -> String) -> String? {
         guard paragraph.count <= 40, let last = paragraph.last, !"。；，：！？;,:".unicodeScalars.contains(last) else {
             return nil
         }
-        let text = Substring(String(String.UnicodeScalarView(paragraph)))
+        let text = Substring(spelled())
         guard let numeral = ChineseNumeral.prefix(of: text), numeral.length < paragraph.count,
             paragraph[paragraph.startIndex + numeral.length] == "、", numeral.length + 1 < paragraph.count
         else { return nil }
