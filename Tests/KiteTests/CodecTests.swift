@@ -304,6 +304,39 @@ private struct SegmentContent {
         try SegmentContent.merged(parts).expectRead(by: merged)
     }
 
+    /// A file written in small and large pieces (a large one goes to the file without the buffer, after what is
+    /// buffered) holds them in order under one checksum.
+    @Test func fileOutputKeepsSmallAndLargeWritesInOrderUnderOneChecksum() throws {
+        let dir = TemporaryDirectory()
+        var random = SeededRandom(seed: 7)
+        let pieces: [[UInt8]] = [100, 3 << 20, 10, 1 << 20, (1 << 20) - 1, 5].map { count in
+            (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        }
+        let out = try FileOutput(path: dir.path + "/f")
+        var expected = FileFormat.header(.stored, segment: 9).bytes
+        try out.write(FileFormat.header(.stored, segment: 9))
+        for (i, piece) in pieces.enumerated() {
+            if i % 2 == 0 {
+                try out.write(piece)
+            } else {
+                let failure: KiteError? = piece.withUnsafeBytes { raw in
+                    do throws(KiteError) { try out.write(raw) } catch { return error }
+                    return nil
+                }
+                if let failure { throw failure }
+            }
+            expected += piece
+            #expect(out.position == expected.count)
+        }
+        try out.finish()
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir.path + "/f")))
+        #expect(Array(written.prefix(expected.count)) == expected)
+        let body = written.withUnsafeBytes { raw in
+            try? FileFormat.validate(raw, kind: .stored, segment: 9, name: "f", verifyChecksum: true)
+        }
+        #expect(body == FileFormat.headerSize..<expected.count)
+    }
+
     @Test func varintsAndIntegersRoundTripAndMalformedOnesAreCorruptNotCrashes() throws {
         let values: [UInt64] = [0, 1, 127, 128, 255, 16_383, 16_384, 1 << 31, UInt64(UInt32.max), 1 << 56, UInt64.max]
         var w = ByteWriter()

@@ -62,14 +62,20 @@ enum CorpusText {
         if bytes > 4 * limit { return true }
         var text = text
         return text.withUTF8 { utf8 in
-            var count = 0, k = 0
-            while k < utf8.count {
-                let end = min(k + 4096, utf8.count)
-                for i in k..<end { count &+= utf8[i] & 0xC0 == 0x80 ? 0 : 1 }
-                if count > limit { return true }
-                k = end
+            // Eight bytes at a time: a continuation byte is 10xxxxxx, so its bit 7 is set and bit 6 clear.
+            var continuations = 0, k = 0
+            let raw = UnsafeRawBufferPointer(utf8)
+            while k + 8 <= raw.count {
+                let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+                continuations += (x & ~(x << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+                k += 8
+                if k & 4095 == 0 && k - continuations > limit { return true }
             }
-            return false
+            while k < raw.count {
+                if raw[k] & 0xC0 == 0x80 { continuations += 1 }
+                k += 1
+            }
+            return raw.count - continuations > limit
         }
     }
 

@@ -12,7 +12,7 @@ private let systemWrite = Musl.write
 final class FileOutput {
     let path: String
     private let fd: Int32
-    private var buffer = ByteWriter(capacity: 1 << 20)
+    private var buffer = ByteWriter(capacity: FileOutput.bufferSize)
     private var crc: UInt32 = 0
     private(set) var written = 0
     private var closed = false
@@ -32,39 +32,56 @@ final class FileOutput {
     func write(_ w: ByteWriter) throws(KiteError) { try write(w.bytes) }
 
     func write(_ bytes: [UInt8]) throws(KiteError) {
-        buffer.append(bytes)
-        if buffer.count >= 1 << 20 { try drain() }
+        let failure: KiteError? = bytes.withUnsafeBytes { raw in
+            do throws(KiteError) { try write(raw) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
     }
 
     func write<Bytes: Collection<UInt8>>(contentsOf bytes: Bytes) throws(KiteError) {
         buffer.append(bytes)
-        if buffer.count >= 1 << 20 { try drain() }
+        if buffer.count >= Self.bufferSize { try drain() }
     }
 
+    /// Appends `raw`; a write as large as the buffer goes straight to the file (after what is buffered), so that
+    /// a segment's stored text (megabytes) is not copied into a buffer grown to hold it.
     func write(_ raw: UnsafeRawBufferPointer) throws(KiteError) {
-        buffer.append(raw)
-        if buffer.count >= 1 << 20 { try drain() }
+        guard raw.count >= Self.bufferSize else {
+            buffer.append(raw)
+            if buffer.count >= Self.bufferSize { try drain() }
+            return
+        }
+        try drain()
+        try writeOut(raw)
     }
+
+    private static let bufferSize = 1 << 20
 
     private func drain() throws(KiteError) {
-        try StorageFaults.check(path, "write")
-        let bytes = buffer.bytes
-        let result: Int32 = bytes.withUnsafeBytes { raw in
-            crc = FileFormat.crc(raw, seed: crc)
-            var off = 0
-            while off < raw.count {
-                let n = systemWrite(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                off += n
-            }
-            return 0
+        guard !buffer.bytes.isEmpty else { return }
+        let failure: KiteError? = buffer.bytes.withUnsafeBytes { raw in
+            do throws(KiteError) { try writeOut(raw) } catch { return error }
+            return nil
         }
-        if result != 0 { throw .io(path: path, operation: "write", errno: result) }
-        written += bytes.count
+        if let failure { throw failure }
         buffer.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Checksums and writes `raw` at the end of the file.
+    private func writeOut(_ raw: UnsafeRawBufferPointer) throws(KiteError) {
+        try StorageFaults.check(path, "write")
+        crc = FileFormat.crc(raw, seed: crc)
+        var off = 0
+        while off < raw.count {
+            let n = systemWrite(fd, raw.baseAddress! + off, raw.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "write", errno: errno)
+            }
+            off += n
+        }
+        written += raw.count
     }
 
     /// Appends the footer, flushes, fsyncs and closes.
