@@ -260,7 +260,7 @@ final class HanRunMemo {
         defer { swap(&out, &expanded) }
         out.removeAll(keepingCapacity: true)
         out.reserveCapacity(segments.count + hitWords)
-        let (runs, runCount, table) = (self.runs, self.runCount, self.table)
+        let (runs, runCount) = (self.runs, self.runCount)
         func nextHit(_ r: Int) -> Int {
             var r = r
             while r < runCount && !runs[r].isReplaced { r += 1 }

@@ -1,11 +1,8 @@
 import CKite
 #if canImport(Glibc)
 import Glibc
-/// `write(2)` (the name is taken by ``FileOutput/write(_:)`` inside the class).
-private let systemWrite = Glibc.write
 #elseif canImport(Musl)
 import Musl
-private let systemWrite = Musl.write
 #endif
 
 /// A file written sequentially through a buffer, with a running CRC; `finish` appends the footer and fsyncs.
@@ -72,15 +69,7 @@ final class FileOutput {
     private func writeOut(_ raw: UnsafeRawBufferPointer) throws(KiteError) {
         try StorageFaults.check(path, "write")
         crc = FileFormat.crc(raw, seed: crc)
-        var off = 0
-        while off < raw.count {
-            let n = systemWrite(fd, raw.baseAddress! + off, raw.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, operation: "write", errno: errno)
-            }
-            off += n
-        }
+        try IndexDirectory.writeAll(fd, raw, path: path)
         written += raw.count
     }
 

@@ -160,6 +160,19 @@ enum IndexDirectory {
         return input.bytes.count
     }
 
+    /// Writes all of `bytes` to `fd` (the file at `path`), through short writes and interruptions.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(KiteError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "write", errno: errno)
+            }
+            offset += n
+        }
+    }
+
     /// Creates (or, without `O_EXCL` in `flags`, truncates) the file at `path` with `bytes`, fsynced and closed.
     private static func writeNewFile(_ path: String, _ bytes: UnsafeRawBufferPointer, flags: Int32) throws(KiteError) {
         try StorageFaults.check(path, "create")
@@ -167,15 +180,7 @@ enum IndexDirectory {
         if fd < 0 { throw .io(path: path, operation: "create", errno: errno) }
         do throws(KiteError) {
             try StorageFaults.check(path, "write")
-            var offset = 0
-            while offset < bytes.count {
-                let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: path, operation: "write", errno: errno)
-                }
-                offset += n
-            }
+            try writeAll(fd, bytes, path: path)
             try StorageFaults.check(path, "fsync")
             if fsync(fd) != 0 { throw .io(path: path, operation: "fsync", errno: errno) }
         } catch {
