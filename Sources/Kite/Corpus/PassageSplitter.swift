@@ -75,38 +75,22 @@ public struct PassageSplitter: Hashable, Sendable {
 
         init(_ text: String) {
             self.text = text
-            var text = text
-            (scalars, offsets) = text.withUTF8 { bytes in
-                // (Valid UTF-8, since it came from a String: each lead byte says its scalar's length.)
-                var offsets: [Int32] = []
-                let scalars = [Unicode.Scalar](unsafeUninitializedCapacity: bytes.count) { out, count in
-                    offsets = [Int32](unsafeUninitializedCapacity: bytes.count + 1) { offsets, offsetCount in
-                        var k = 0, n = 0
-                        while k < bytes.count {
-                            let b0 = UInt32(bytes[k])
-                            var value = b0, length = 1
-                            if b0 >= 0xF0 {
-                                length = 4
-                                value = (b0 & 0x07) << 18 | UInt32(bytes[k + 1] & 0x3F) << 12
-                                    | UInt32(bytes[k + 2] & 0x3F) << 6 | UInt32(bytes[k + 3] & 0x3F)
-                            } else if b0 >= 0xE0 {
-                                length = 3
-                                value = (b0 & 0x0F) << 12 | UInt32(bytes[k + 1] & 0x3F) << 6 | UInt32(bytes[k + 2] & 0x3F)
-                            } else if b0 >= 0x80 {
-                                length = 2
-                                value = (b0 & 0x1F) << 6 | UInt32(bytes[k + 1] & 0x3F)
-                            }
-                            out.initializeElement(at: n, to: Unicode.Scalar(value) ?? "\u{FFFD}")
-                            offsets.initializeElement(at: n, to: Int32(truncatingIfNeeded: k))
-                            n += 1
-                            k += length
-                        }
+            let capacity = text.utf8.count
+            var offsets: [Int32] = []
+            scalars = [Unicode.Scalar](unsafeUninitializedCapacity: capacity) { out, count in
+                offsets = [Int32](unsafeUninitializedCapacity: capacity + 1) { offsets, offsetCount in
+                    var k = 0, n = 0
+                    for scalar in text.unicodeScalars {
+                        out.initializeElement(at: n, to: scalar)
                         offsets.initializeElement(at: n, to: Int32(truncatingIfNeeded: k))
-                        (count, offsetCount) = (n, n + 1)
+                        n += 1
+                        k += UTF8.width(scalar)
                     }
+                    offsets.initializeElement(at: n, to: Int32(truncatingIfNeeded: k))
+                    (count, offsetCount) = (n, n + 1)
                 }
-                return (scalars, offsets)
             }
+            self.offsets = offsets
         }
 
         /// The text of scalars `range`.
