@@ -188,7 +188,7 @@ private struct SegmentContent {
                 while cursor.doc != PostingsCursor.exhausted {
                     positions.removeAll()
                     try cursor.positions(into: &positions)
-                    #expect(positions.count == cursor.freq)
+                    #expect(positions.count == (try cursor.frequency()))
                     read[cursor.doc] = positions
                     try cursor.next()
                 }
@@ -227,6 +227,8 @@ private struct SegmentContent {
                     try c.start()
                     try c.advance(to: target)
                     #expect(c.doc == target)
+                    // A block loaded by a skip decodes its frequencies only when asked (``PostingsCursor/frequency()``).
+                    #expect(try c.frequency() == docs[target]?.count)
                 }
             }
             #expect((0..<docCount).map { reader.fieldLength(f, $0) } == lengths[f])
@@ -392,6 +394,18 @@ private struct SegmentContent {
                     }
                     #expect(Array(UnsafeBufferPointer(start: out, count: count)) == values,
                             "width \(width) count \(count) readable \(readable)")
+                    // A block of document deltas (less one) unpacks straight into the documents after `previous`.
+                    guard count == 128 else { continue }
+                    let previous = 1_000 + width
+                    var documents: [UInt32] = []
+                    var document = previous
+                    for v in values { document += Int(v) + 1; documents.append(UInt32(truncatingIfNeeded: document)) }
+                    out.update(repeating: 0xDEAD, count: 128)
+                    let last = padded.withUnsafeBytes {
+                        BitPacking.unpackDocuments($0.baseAddress!, width: width, readable: readable, after: previous, into: out)
+                    }
+                    #expect(last == document, "width \(width) readable \(readable)")
+                    #expect(Array(UnsafeBufferPointer(start: out, count: 128)) == documents, "width \(width) readable \(readable)")
                 }
             }
         }

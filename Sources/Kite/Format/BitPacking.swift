@@ -36,52 +36,99 @@ enum BitPacking {
         guard count == postingsBlockSize, readable >= byteCount(count: count, width: width) + 8 else {
             return unpack(src, count: count, width: width, into: out)
         }
+        _ = unpackBlock(src, width: width, into: out, documentsAfter: nil)
+    }
+
+    /// Unpacks a full postings block of document deltas (each `document − previous − 1`, the first after `previous`)
+    /// into the documents themselves, summed as they are unpacked; returns the last. `readable` as for
+    /// ``unpack(_:count:width:readable:into:)``.
+    @inline(__always)
+    static func unpackDocuments(
+        _ src: UnsafeRawPointer, width: Int, readable: Int, after previous: Int, into out: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        guard readable >= byteCount(count: postingsBlockSize, width: width) + 8 else {
+            unpack(src, count: postingsBlockSize, width: width, into: out)
+            var document = previous
+            for k in 0..<postingsBlockSize {
+                document &+= Int(out[k]) &+ 1
+                out[k] = UInt32(truncatingIfNeeded: document)
+            }
+            return document
+        }
+        return unpackBlock(src, width: width, into: out, documentsAfter: previous)
+    }
+
+    /// ``unpackGroups(_:width:into:documentsAfter:)`` with the width a constant (one specialization per width).
+    private static func unpackBlock(
+        _ src: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>, documentsAfter previous: Int?
+    ) -> Int {
         switch width {
-        case 1: unpackBlock(src, width: 1, into: out)
-        case 2: unpackBlock(src, width: 2, into: out)
-        case 3: unpackBlock(src, width: 3, into: out)
-        case 4: unpackBlock(src, width: 4, into: out)
-        case 5: unpackBlock(src, width: 5, into: out)
-        case 6: unpackBlock(src, width: 6, into: out)
-        case 7: unpackBlock(src, width: 7, into: out)
-        case 8: unpackBlock(src, width: 8, into: out)
-        case 9: unpackBlock(src, width: 9, into: out)
-        case 10: unpackBlock(src, width: 10, into: out)
-        case 11: unpackBlock(src, width: 11, into: out)
-        case 12: unpackBlock(src, width: 12, into: out)
-        case 13: unpackBlock(src, width: 13, into: out)
-        case 14: unpackBlock(src, width: 14, into: out)
-        case 15: unpackBlock(src, width: 15, into: out)
-        case 16: unpackBlock(src, width: 16, into: out)
-        case 17: unpackBlock(src, width: 17, into: out)
-        case 18: unpackBlock(src, width: 18, into: out)
-        case 19: unpackBlock(src, width: 19, into: out)
-        case 20: unpackBlock(src, width: 20, into: out)
-        case 21: unpackBlock(src, width: 21, into: out)
-        case 22: unpackBlock(src, width: 22, into: out)
-        case 23: unpackBlock(src, width: 23, into: out)
-        case 24: unpackBlock(src, width: 24, into: out)
-        case 25: unpackBlock(src, width: 25, into: out)
-        case 26: unpackBlock(src, width: 26, into: out)
-        case 27: unpackBlock(src, width: 27, into: out)
-        case 28: unpackBlock(src, width: 28, into: out)
-        case 29: unpackBlock(src, width: 29, into: out)
-        case 30: unpackBlock(src, width: 30, into: out)
-        case 31: unpackBlock(src, width: 31, into: out)
-        case 32: unpackBlock(src, width: 32, into: out)
-        default: out.update(repeating: 0, count: count)
+        case 0: return unpackGroups(src, width: 0, into: out, documentsAfter: previous)
+        case 1: return unpackGroups(src, width: 1, into: out, documentsAfter: previous)
+        case 2: return unpackGroups(src, width: 2, into: out, documentsAfter: previous)
+        case 3: return unpackGroups(src, width: 3, into: out, documentsAfter: previous)
+        case 4: return unpackGroups(src, width: 4, into: out, documentsAfter: previous)
+        case 5: return unpackGroups(src, width: 5, into: out, documentsAfter: previous)
+        case 6: return unpackGroups(src, width: 6, into: out, documentsAfter: previous)
+        case 7: return unpackGroups(src, width: 7, into: out, documentsAfter: previous)
+        case 8: return unpackGroups(src, width: 8, into: out, documentsAfter: previous)
+        case 9: return unpackGroups(src, width: 9, into: out, documentsAfter: previous)
+        case 10: return unpackGroups(src, width: 10, into: out, documentsAfter: previous)
+        case 11: return unpackGroups(src, width: 11, into: out, documentsAfter: previous)
+        case 12: return unpackGroups(src, width: 12, into: out, documentsAfter: previous)
+        case 13: return unpackGroups(src, width: 13, into: out, documentsAfter: previous)
+        case 14: return unpackGroups(src, width: 14, into: out, documentsAfter: previous)
+        case 15: return unpackGroups(src, width: 15, into: out, documentsAfter: previous)
+        case 16: return unpackGroups(src, width: 16, into: out, documentsAfter: previous)
+        case 17: return unpackGroups(src, width: 17, into: out, documentsAfter: previous)
+        case 18: return unpackGroups(src, width: 18, into: out, documentsAfter: previous)
+        case 19: return unpackGroups(src, width: 19, into: out, documentsAfter: previous)
+        case 20: return unpackGroups(src, width: 20, into: out, documentsAfter: previous)
+        case 21: return unpackGroups(src, width: 21, into: out, documentsAfter: previous)
+        case 22: return unpackGroups(src, width: 22, into: out, documentsAfter: previous)
+        case 23: return unpackGroups(src, width: 23, into: out, documentsAfter: previous)
+        case 24: return unpackGroups(src, width: 24, into: out, documentsAfter: previous)
+        case 25: return unpackGroups(src, width: 25, into: out, documentsAfter: previous)
+        case 26: return unpackGroups(src, width: 26, into: out, documentsAfter: previous)
+        case 27: return unpackGroups(src, width: 27, into: out, documentsAfter: previous)
+        case 28: return unpackGroups(src, width: 28, into: out, documentsAfter: previous)
+        case 29: return unpackGroups(src, width: 29, into: out, documentsAfter: previous)
+        case 30: return unpackGroups(src, width: 30, into: out, documentsAfter: previous)
+        case 31: return unpackGroups(src, width: 31, into: out, documentsAfter: previous)
+        case 32: return unpackGroups(src, width: 32, into: out, documentsAfter: previous)
+        default:
+            out.update(repeating: 0, count: postingsBlockSize)
+            return previous ?? 0
         }
     }
 
-    /// One full block of `width`-bit values, each read with an 8-byte load (which must stay readable).
+    /// One full block of `width`-bit values, eight at a time: eight values fill exactly `width` bytes, so each group
+    /// starts on a byte and within it every load offset and shift is a constant of the width. Each value is read with
+    /// an 8-byte load (which must stay readable). With `previous`, the values are deltas less one and the documents
+    /// they lead to are stored instead; the last is returned.
     @inline(__always)
-    private static func unpackBlock(_ src: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>) {
-        let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) - 1
-        for i in 0..<postingsBlockSize {
-            let bit = i &* width
-            let word = src.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self).littleEndian
-            out[i] = UInt32(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & mask)
+    private static func unpackGroups(
+        _ src: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>, documentsAfter previous: Int?
+    ) -> Int {
+        let mask: UInt64 = width == 32 ? 0xFFFF_FFFF : (1 << UInt64(width)) &- 1
+        var group = src, o = out
+        var document = previous ?? 0
+        for _ in 0..<(postingsBlockSize / 8) {
+            for j in 0..<8 {
+                let bit = j &* width
+                let word = group.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self).littleEndian
+                let value = (word &>> UInt64(bit & 7)) & mask
+                if previous != nil {
+                    document &+= Int(value) &+ 1  // 128 deltas below 2^32 cannot overflow an Int
+                    o[j] = UInt32(truncatingIfNeeded: document)
+                } else {
+                    o[j] = UInt32(truncatingIfNeeded: value)
+                }
+            }
+            group += width
+            o += 8
         }
+        return document
     }
 
     /// Unpacks `count` values of `width` bits from `src` (which must hold ``byteCount(count:width:)`` bytes).

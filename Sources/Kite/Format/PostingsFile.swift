@@ -130,6 +130,11 @@ final class PostingsCursor {
     private var index = 0
     private let docs: UnsafeMutablePointer<UInt32>
     private let freqs: UnsafeMutablePointer<UInt32>
+    /// Where the current packed block's frequencies start in the file while they are not decoded yet, else −1: a
+    /// block is decoded for its documents, and its frequencies only when one is asked for (a conjunction or a skip
+    /// loads many blocks to find one document, and scores few).
+    private var pendingFrequencies = -1
+    private var pendingWidth = 0
     /// The current document, or ``exhausted``.
     private(set) var doc = -1
     // Positions state: offset in the positions file reached after the positions of `posIndex` documents of the block.
@@ -153,6 +158,7 @@ final class PostingsCursor {
         count = 0
         index = 0
         doc = -1
+        pendingFrequencies = -1
         docFrequency = info.docFrequency
         positionsStart = info.positionsOffset
         var r = ByteReader(bytes, from: info.postingsOffset, to: segment.postingsEnd, file: fileName)
@@ -195,8 +201,8 @@ final class PostingsCursor {
         try load(0)
     }
 
-    /// Decodes block `b`: its documents, and unless told otherwise its frequencies (checked against the block's
-    /// maximum).
+    /// Decodes block `b`: its documents. A packed block's frequencies wait for ``frequency()``; a short block's are
+    /// read with its documents and, unless `frequencies` is false, checked against the block's maximum.
     private func load(_ b: Int, frequencies: Bool = true) throws(KiteError) {
         block = b
         index = 0
@@ -221,25 +227,12 @@ final class PostingsCursor {
             guard dw <= 32, fw <= 32 else { throw .corrupt(file: fileName, reason: "bit width out of range") }
             let db = BitPacking.byteCount(count: n, width: dw), fb = BitPacking.byteCount(count: n, width: fw)
             let packed = try r.bytes(db + fb)
-            BitPacking.unpack(packed.baseAddress!, count: n, width: dw, readable: readable(from: packed), into: docs)
-            for k in 0..<n {  // 128 deltas below 2^32 cannot overflow an Int
-                prev &+= Int(docs[k]) &+ 1
-                docs[k] = UInt32(truncatingIfNeeded: prev)
-            }
+            prev = BitPacking.unpackDocuments(packed.baseAddress!, width: dw, readable: readable(from: packed), after: prev, into: docs)
             guard prev < docCount else { throw .corrupt(file: fileName, reason: "document \(prev) out of range") }
-            if frequencies {
-                BitPacking.unpack(packed.baseAddress! + db, count: n, width: fw, readable: readable(from: packed) - db, into: freqs)
-                // Stored less one; checked in the same pass by their least and greatest (``checkFrequencies`` names a bad one).
-                var least = UInt32.max, greatest: UInt32 = 0
-                for k in 0..<n {
-                    let f = freqs[k] &+ 1
-                    freqs[k] = f
-                    least = min(least, f)
-                    greatest = max(greatest, f)
-                }
-                if least == 0 || greatest > blockMaxFreq(b) { try checkFrequencies(b, count: n, maximum: blockMaxFreq(b)) }
-            }
+            pendingFrequencies = packed.baseAddress! + db - bytes.baseAddress!
+            pendingWidth = fw
         } else {
+            pendingFrequencies = -1
             for k in 0..<n {
                 let v = try r.vint()
                 guard v >> 1 < UInt64(docCount) else { throw .corrupt(file: fileName, reason: "document delta out of range") }
@@ -261,6 +254,29 @@ final class PostingsCursor {
         }
         count = n
         doc = n > 0 ? Int(docs[0]) : PostingsCursor.exhausted
+    }
+
+    /// Decodes the current packed block's frequencies, put off by ``load(_:frequencies:)`` until one is needed.
+    @inline(__always) private func decodeFrequencies() throws(KiteError) {
+        if pendingFrequencies >= 0 { try decodePendingFrequencies() }
+    }
+
+    @inline(never) private func decodePendingFrequencies() throws(KiteError) {
+        let at = pendingFrequencies
+        pendingFrequencies = -1
+        BitPacking.unpack(bytes.baseAddress! + at, count: postingsBlockSize, width: pendingWidth, readable: bytes.count - at,
+                          into: freqs)
+        // Stored less one; checked in the same pass by their least and greatest (``checkFrequencies`` names a bad one).
+        var least = UInt32.max, greatest: UInt32 = 0
+        for k in 0..<postingsBlockSize {
+            let f = freqs[k] &+ 1
+            freqs[k] = f
+            least = min(least, f)
+            greatest = max(greatest, f)
+        }
+        if least == 0 || greatest > blockMaxFreq(block) {
+            try checkFrequencies(block, count: postingsBlockSize, maximum: blockMaxFreq(block))
+        }
     }
 
     /// Checks the block's frequencies: none is 0 (a packed width can encode it), and none exceeds the block's
@@ -391,12 +407,16 @@ final class PostingsCursor {
     }
 
     /// Term frequency in the current document.
-    @inline(__always) var freq: Int { Int(freqs[index]) }
+    @inline(__always) func frequency() throws(KiteError) -> Int {
+        try decodeFrequencies()
+        return Int(freqs[index])
+    }
 
     /// Calls `body` with the positions of the term in the current document, in order, until it returns false;
     /// returns false if it stopped early. Nothing is gathered into an array (the matching walk asks for the
     /// positions of hundreds of terms per document, and stops at the first that completes a chunk).
     func forEachPosition(_ body: (Int32) -> Bool) throws(KiteError) -> Bool {
+        try decodeFrequencies()
         var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)
         // Skip the positions of earlier documents of the block.
         while posIndex < index {
@@ -418,7 +438,7 @@ final class PostingsCursor {
 
     /// Appends the positions of the term in the current document to `out`.
     func positions(into out: inout [Int32]) throws(KiteError) {
-        out.reserveCapacity(out.count + Int(freqs[index]))
+        out.reserveCapacity(out.count + (try frequency()))
         _ = try forEachPosition { out.append($0); return true }
     }
 }

@@ -251,20 +251,30 @@ struct TermDictionary {
         of target: UnsafeRawBufferPointer, in r: inout ByteReader, entries n: Int, docOffset: inout Int, posOffset: inout Int
     ) throws(KiteError) -> Ceiling? {
         var previousLength = 0, matched = 0
+        let postingsLimit = postingsBody.count, positionsLimit = positionsBody.count
         for k in 0..<n {
             let shared = try r.vint(max: previousLength)
-            let suffix = try r.bytes(try r.vint(max: r.remaining))
-            let info = try readStatistics(&r, docOffset: &docOffset, posOffset: &posOffset)
-            previousLength = shared + suffix.count
+            let length = try r.vint(max: r.remaining)
+            let suffix = r.offset
+            r.offset += length
+            // Every entry's offsets are summed (they are deltas); only the entry returned is checked and built.
+            let df = try r.vint(max: docCount)
+            docOffset += try r.vint(max: postingsLimit)
+            posOffset += try r.vint(max: positionsLimit)
+            previousLength = shared + length
+            @inline(__always) func found(equal: Bool) throws(KiteError) -> Ceiling {
+                Ceiling(info: try info(df, docOffset, posOffset), shared: shared,
+                        suffix: UnsafeRawBufferPointer(rebasing: r.base[suffix..<(suffix + length)]), equal: equal, read: k + 1)
+            }
             // Fewer shared bytes: it differs from the previous term where that one still matched, so it is after.
-            if shared < matched { return Ceiling(info: info, shared: shared, suffix: suffix, equal: false, read: k + 1) }
+            if shared < matched { return try found(equal: false) }
             guard shared == matched else { continue }  // more: it keeps the previous term's smaller byte, so before
             var i = 0
-            while i < suffix.count && matched + i < target.count && suffix[i] == target[matched + i] { i += 1 }
+            while i < length && matched + i < target.count && r.base[suffix + i] == target[matched + i] { i += 1 }
             let common = matched + i
-            let after = i < suffix.count && (common == target.count || suffix[i] > target[common])
-            let equal = i == suffix.count && common == target.count
-            if after || equal { return Ceiling(info: info, shared: shared, suffix: suffix, equal: equal, read: k + 1) }
+            let after = i < length && (common == target.count || r.base[suffix + i] > target[common])
+            let equal = i == length && common == target.count
+            if after || equal { return try found(equal: equal) }
             matched = common
         }
         return nil
@@ -312,6 +322,12 @@ struct TermDictionary {
         let df = try r.vint(max: docCount)
         docOffset += try r.vint(max: postingsBody.count)
         posOffset += try r.vint(max: positionsBody.count)
+        return try info(df, docOffset, posOffset)
+    }
+
+    /// A term entry's statistics, checked: a document frequency above 0, offsets inside the postings and positions.
+    @inline(__always)
+    private func info(_ df: Int, _ docOffset: Int, _ posOffset: Int) throws(KiteError) -> TermInfo {
         guard df > 0, docOffset < postingsBody.count, posOffset <= positionsBody.count else {
             throw KiteError.corrupt(file: file.name, reason: "term entry out of range")
         }

@@ -146,13 +146,14 @@ extension IndexReader {
                 while c.doc != PostingsCursor.exhausted {
                     positions.removeAll(keepingCapacity: true)
                     try c.positions(into: &positions)
-                    guard positions.count == c.freq, zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 })
+                    let freq = try c.frequency()
+                    guard positions.count == freq, zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 })
                     else { throw KiteError.corrupt(file: s.positions.name, reason: "positions do not match frequencies") }
                     if let last = positions.last, last > maxPosition[c.doc] { maxPosition[c.doc] = last }
                     // The skip entry's maxima must bound the block (top-k search skips by them).
                     if c.hasSkipEntries {
                         let b = n / postingsBlockSize
-                        guard UInt32(c.freq) <= c.blockMaxFreq(b), s.fieldLength(f, c.doc) >= c.blockMinLength(b) else {
+                        guard UInt32(freq) <= c.blockMaxFreq(b), s.fieldLength(f, c.doc) >= c.blockMinLength(b) else {
                             throw KiteError.corrupt(file: s.postings.name, reason: "block \(b) maxima do not bound its postings")
                         }
                     }

@@ -91,7 +91,7 @@ enum Merger {
                         scratch.removeAll(keepingCapacity: true)
                         try cursor.positions(into: &scratch)
                         docs.append(UInt32(newDoc))
-                        freqs.append(UInt32(cursor.freq))
+                        freqs.append(UInt32(try cursor.frequency()))
                         for p in scratch { positions.append(UInt32(p)) }
                     }
                     try cursor.next()

@@ -46,7 +46,7 @@ final class TermScorer: Scorer {
     override func next() throws(KiteError) { try cursor.next(); doc = cursor.doc }
     override func advance(to target: Int) throws(KiteError) { try cursor.advance(to: target); doc = cursor.doc }
     override func score() throws(KiteError) -> Double {
-        weight * bm25.saturation(freq: Double(cursor.freq), length: segment.fieldLength(field, doc))
+        weight * bm25.saturation(freq: Double(try cursor.frequency()), length: segment.fieldLength(field, doc))
     }
     override var maxScore: Double { weight }
     override var cost: Int { cursor.docFrequency }

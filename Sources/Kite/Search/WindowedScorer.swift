@@ -90,7 +90,7 @@ final class WindowedScorer {
                 while cursor.doc < end {
                     let d = cursor.doc
                     let i = d - base
-                    accumulator[i] += weight * bm25.saturation(freq: Double(cursor.freq), length: segment.fieldLength(t.field, d))
+                    accumulator[i] += weight * bm25.saturation(freq: Double(try cursor.frequency()), length: segment.fieldLength(t.field, d))
                     matched[i >> 6] |= 1 << UInt64(i & 63)
                     try cursor.next()
                 }
@@ -115,7 +115,7 @@ final class WindowedScorer {
                             if cursor.doc < d { try cursor.advance(to: d) }
                             if cursor.doc == d {
                                 score += t.weight * t.bm25.saturation(
-                                    freq: Double(cursor.freq), length: segment.fieldLength(t.field, d))
+                                    freq: Double(try cursor.frequency()), length: segment.fieldLength(t.field, d))
                             }
                             remaining -= bound[order[j]]
                             if WindowedScorer.below(score + remaining, theta) { continue candidates }
