@@ -150,8 +150,10 @@ struct Planner {
         case .text(let text, let fieldName):
             let terms = try analyze(text)
             if terms.isEmpty { return .none }
+            // The weight factors and term bytes are the same in every field: computed once.
+            let factors = termFactors(terms).map { (bytes: Array($0.text.utf8), factor: $0.factor) }
             var perField: [Plan] = []
-            for f in try fields(fieldName) { if let p = try textPlan(terms, field: f) { perField.append(p) } }
+            for f in try fields(fieldName) { if let p = try textPlan(terms, factors, field: f) { perField.append(p) } }
             return perField.isEmpty ? .none : (perField.count == 1 ? perField[0] : .fields(perField))
         case .phrase(let text, let fieldName):
             let words = try analyze(text).filter { $0.kind == .word }
@@ -175,11 +177,13 @@ struct Planner {
 
     /// Plain text in field `f`: its terms weighted by idf, kind and field boost, with the proximity phrases; nil
     /// when no term has weight.
-    private func textPlan(_ terms: [AnalyzedTerm], field f: Int) throws(KiteError) -> Plan? {
+    private func textPlan(
+        _ terms: [AnalyzedTerm], _ factors: [(bytes: [UInt8], factor: Double)], field f: Int
+    ) throws(KiteError) -> Plan? {
         var weighted: [WeightedTerm] = []
+        weighted.reserveCapacity(factors.count)
         var total = 0.0
-        for (text, factor) in termFactors(terms) {
-            let bytes = Array(text.utf8)
+        for (bytes, factor) in factors {
             let w = try idf(f, bytes) * factor * boost(f)
             total += w
             if w > 0 { weighted.append(WeightedTerm(field: f, term: bytes, weight: w)) }
@@ -197,11 +201,12 @@ struct Planner {
         let small = terms.count <= 64
         // Positions covered by a rescue bigram (its first character's and the next).
         var covered: [Int] = []
-        if ranking.bigramWeight > 0 {
+        if ranking.bigramWeight > 0, terms.contains(where: { $0.kind == .bigram }) {
             for t in terms where t.kind == .bigram { covered.append(t.position); covered.append(t.position + 1) }
         }
         let coveredSet = small ? [] : Set(covered)
         var out: [(text: String, factor: Double)] = []
+        out.reserveCapacity(terms.count)
         var index: [String: Int] = [:]
         for t in terms {
             if t.kind == .bigram && ranking.bigramWeight == 0 { continue }
@@ -230,11 +235,20 @@ struct Planner {
     /// written, when it is longer than a pair (新质生产力 as one phrase).
     private func proximityPhrases(_ terms: [AnalyzedTerm], field f: Int) throws(KiteError) -> [PhrasePlan] {
         guard ranking.phraseWeight > 0 else { return [] }
-        var phrases: [PhrasePlan] = []
         let words = terms.filter { $0.kind == .word }
-        var seen = Set<[String]>()
+        guard words.count > 1 else { return [] }
+        var phrases: [PhrasePlan] = []
+        // Pairs planned: a scan of a few (no hashing), a set for a long text (a pasted paragraph).
+        let small = words.count <= 64
+        var seen: [(String, String)] = []
+        var seenSet = Set<[String]>()
         for (a, b) in zip(words, words.dropFirst()) where b.position == a.position + 1 {
-            guard seen.insert([a.text, b.text]).inserted else { continue }
+            if small {
+                guard !seen.contains(where: { $0 == (a.text, b.text) }) else { continue }
+                seen.append((a.text, b.text))
+            } else {
+                guard seenSet.insert([a.text, b.text]).inserted else { continue }
+            }
             if let p = try phrasePlan([a, b], field: f, scale: ranking.phraseWeight) { phrases.append(p) }
         }
         if ranking.fullPhraseWeight > 0, words.count > 2, words.count <= 8,
