@@ -11,6 +11,7 @@ struct Searcher {
 
     /// Runs the ranking over segment `si`, offering every live document `accept` admits to `heap` (document order;
     /// with `pruning`, documents that cannot enter the heap may be skipped unseen).
+    @inline(__always)  // into each caller, with its `accept`: no closure call per document
     func rank(
         segment si: Int, pruning: Bool, heap: inout TopK, accept: (Int) throws(KiteError) -> Bool
     ) throws(KiteError) {

@@ -42,6 +42,7 @@ final class WindowedScorer {
     /// does: the terms whose summed block maxima (plus the proximity bonuses' maxima) stay under the threshold
     /// are "non-essential"; only documents of the other terms are candidates, and the non-essential terms are
     /// looked up for a candidate only while its bound can still beat the threshold.
+    @inline(__always)  // into each caller, with its collector: no closure call (and thunks) per document
     func run(
         pruning: Bool = false, threshold: () -> Double = { -.infinity },
         _ collect: (Int, Double) throws(KiteError) -> Void
