@@ -237,6 +237,8 @@ private struct SegmentContent {
         let byID = (0..<docCount).map { reader.documentInIDOrder($0) }
         #expect(byID.map { ids[$0] } == ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         for d in stride(from: 0, to: docCount, by: 7) { #expect(reader.documents(withID: ids[d]) == [d]) }
+        // An absent id is absent (the segment's id filter rules most out without a search of the ids).
+        for d in stride(from: 0, to: docCount, by: 7) { #expect(reader.documents(withID: ids[d] + "~absent").isEmpty) }
         for k in 0..<Self.keywordFields {
             #expect((0..<docCount).map { d in reader.keywordOrdinal(k, d).map { reader.keywordValues[k][$0] } } == keywords[k])
         }

@@ -6,7 +6,8 @@
 /// Exact matching looks up the join of a two-character chunk in every field of every segment, and most of the joins
 /// it asks for are absent; each seek reads cold blocks of the dictionary. The filter answers "absent" from one cache
 /// line for all but about 1 % of them. Blocks of 64 bytes (512 bits, eight little-endian `u64` words); a term sets
-/// ``probes`` bits of one block; about ``bitsPerTerm`` bits per join term.
+/// ``probes`` bits of one block; about ``bitsPerTerm`` bits per join term. (A segment reader keeps one of the same
+/// layout in memory over its ids: `SegmentReader.mayHoldID`.)
 enum JoinFilter {
     /// The first byte of a join term (the analyzer's `emitJoin`, the matcher's `ChunkMatcher.joinMark`).
     static let mark: UInt8 = 0x01
@@ -37,10 +38,11 @@ enum JoinFilter {
     /// The `i`-th bit of a hash within its block: 9 bits of a second mix, `i` from 0 to ``probes`` − 1.
     @inline(__always) static func bit(_ second: UInt64, _ i: Int) -> Int { Int((second >> UInt64(9 * i)) & 511) }
 
-    /// The filter over the terms of `hashes` (empty for none: a field without joins).
-    static func build(_ hashes: [UInt64]) -> [UInt8] {
+    /// The filter over the terms of `hashes` (empty for none: a field without joins), about `bitsPerKey` bits each
+    /// (a join filter's are ``bitsPerTerm``).
+    static func build(_ hashes: [UInt64], bitsPerKey: Int = bitsPerTerm) -> [UInt8] {
         guard !hashes.isEmpty else { return [] }
-        let blocks = (hashes.count * bitsPerTerm + 511) / 512
+        let blocks = (hashes.count * bitsPerKey + 511) / 512
         var words = [UInt64](repeating: 0, count: blocks * 8)
         for h in hashes {
             let base = block(h, blocks: blocks) * 8, second = mix(h)

@@ -188,3 +188,65 @@ struct KeywordsLayout {
         }
     }
 }
+
+/// A segment's ids in id order, read with `pread` (``PositionalFile``) one at a time instead of through the map: a
+/// merge walks every source's id order side by side, and through the maps every source's whole keywords file stayed
+/// resident until the merge ended. The file was validated when the segment was opened (the order a permutation, the
+/// starts increasing), so what is read here is in range.
+final class IDOrderReader {
+    private let file: PositionalFile
+    private let layout: KeywordsLayout
+    let count: Int
+    /// The current entry of the id order and its document.
+    private(set) var position = 0
+    private(set) var document = 0
+    // The id order, read a window at a time; the current id (``loadID()``) and its two starts.
+    private let window = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 2048)
+    private var windowStart = 0, windowCount = 0
+    private var idBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+    private var idCount = 0
+    private let starts = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
+
+    init(segment: SegmentReader) throws(KiteError) {
+        file = try PositionalFile(path: segment.keywordsFile.path, name: segment.keywordsFile.name)
+        layout = segment.keywordsLayout
+        count = segment.docCount
+        try move(to: 0)
+    }
+
+    deinit {
+        window.deallocate()
+        idBuffer.deallocate()
+        starts.deallocate()
+    }
+
+    /// The current document's id, as ``loadID()`` read it (valid until the next call).
+    var id: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: idBuffer[0..<idCount]) }
+
+    /// Moves to entry `i` of the id order (its document; at `count`, the end).
+    func move(to i: Int) throws(KiteError) {
+        position = i
+        guard i < count else { return }
+        if i < windowStart || i >= windowStart + windowCount {
+            windowStart = i
+            windowCount = min(window.count, count - i)
+            try file.read(into: UnsafeMutableRawBufferPointer(start: window.baseAddress, count: 4 * windowCount),
+                          at: layout.idOrderOffset + 4 * i)
+        }
+        document = Int(UInt32(littleEndian: window[i - windowStart]))
+    }
+
+    /// Reads the id of the current document (``id``).
+    func loadID() throws(KiteError) {
+        try file.read(into: starts, at: layout.idStartsOffset + 8 * document)
+        let a = Int(UInt64(littleEndian: starts.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
+        let b = Int(UInt64(littleEndian: starts.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        guard a <= b, layout.idBytesOffset + b <= layout.idStartsOffset else { throw .corrupt(file: file.name, reason: "id \(document) out of range") }
+        if b - a > idBuffer.count {
+            idBuffer.deallocate()
+            idBuffer = .allocate(byteCount: b - a, alignment: 8)
+        }
+        idCount = b - a
+        try file.read(into: UnsafeMutableRawBufferPointer(rebasing: idBuffer[0..<idCount]), at: layout.idBytesOffset + a)
+    }
+}

@@ -109,14 +109,51 @@ struct PostingsOutput {
     }
 }
 
-/// Iterates one term's postings in a segment, a block of 128 documents at a time, straight from the mapped file.
+/// The bytes a ``PostingsCursor`` reads: a segment's mapped postings and positions files, or one term's postings and
+/// positions read out of them into memory (a merge reads its sources so: ``TermPostingsReader``).
+struct PostingsBytes {
+    /// The postings bytes, and where their body ends (offsets count from the start of `postings`).
+    var postings: UnsafeRawBufferPointer
+    var postingsEnd: Int
+    var postingsName: String
+    var positions: UnsafeRawBufferPointer
+    var positionsEnd: Int
+    var positionsName: String
+    /// Documents in the segment (every document number read must be below it).
+    var docCount: Int
+
+    /// A segment's mapped files.
+    init(segment: SegmentReader) {
+        self.init(postings: segment.postings.bytes, postingsEnd: segment.postingsEnd, postingsName: segment.postings.name,
+                  positions: segment.positions.bytes, positionsEnd: segment.positionsEnd,
+                  positionsName: segment.positions.name, docCount: segment.docCount)
+    }
+
+    init(
+        postings: UnsafeRawBufferPointer, postingsEnd: Int, postingsName: String,
+        positions: UnsafeRawBufferPointer, positionsEnd: Int, positionsName: String, docCount: Int
+    ) {
+        self.postings = postings
+        self.postingsEnd = postingsEnd
+        self.postingsName = postingsName
+        self.positions = positions
+        self.positionsEnd = positionsEnd
+        self.positionsName = positionsName
+        self.docCount = docCount
+    }
+}
+
+/// Iterates one term's postings in a segment, a block of 128 documents at a time, straight from the mapped file
+/// (or from a term's bytes read out of it, ``PostingsBytes``).
 ///
 /// Every block is bounds-checked before it is decoded and its documents checked against the segment, so that a
 /// damaged file gives ``KiteError/corrupt(file:reason:)``, never a wrong read.
 final class PostingsCursor {
     static let exhausted = Int.max
 
-    private let segment: SegmentReader
+    /// What keeps `source`'s memory alive (the segment reader, or the buffers a term was read into).
+    private let owner: AnyObject
+    private let source: PostingsBytes
     private let bytes: UnsafeRawBufferPointer
     private let fileName: String
     private let docCount: Int
@@ -141,11 +178,17 @@ final class PostingsCursor {
     private var posOffset = 0
     private var posIndex = 0
 
-    init(segment: SegmentReader, info: TermInfo) throws(KiteError) {
-        self.segment = segment
-        bytes = segment.postings.bytes
-        fileName = segment.postings.name
-        docCount = segment.docCount
+    convenience init(segment: SegmentReader, info: TermInfo) throws(KiteError) {
+        try self.init(PostingsBytes(segment: segment), owner: segment, info: info)
+    }
+
+    /// A cursor over `source`, whose memory `owner` keeps alive, at the term `info` (offsets into `source`).
+    init(_ source: PostingsBytes, owner: AnyObject, info: TermInfo) throws(KiteError) {
+        self.owner = owner
+        self.source = source
+        bytes = source.postings
+        fileName = source.postingsName
+        docCount = source.docCount
         docs = .allocate(capacity: postingsBlockSize)
         freqs = .allocate(capacity: postingsBlockSize)
         try reset(to: info)
@@ -161,7 +204,7 @@ final class PostingsCursor {
         pendingFrequencies = -1
         docFrequency = info.docFrequency
         positionsStart = info.positionsOffset
-        var r = ByteReader(bytes, from: info.postingsOffset, to: segment.postingsEnd, file: fileName)
+        var r = ByteReader(bytes, from: info.postingsOffset, to: source.postingsEnd, file: fileName)
         let blocks = try r.vint(max: docCount)
         if blocks == 0 {
             guard info.docFrequency < postingsBlockSize else { throw .corrupt(file: fileName, reason: "missing skip data") }
@@ -212,15 +255,15 @@ final class PostingsCursor {
         var r: ByteReader
         if blockCount == 0 {
             n = docFrequency
-            r = ByteReader(bytes, from: skipStart, to: segment.postingsEnd, file: fileName)
+            r = ByteReader(bytes, from: skipStart, to: source.postingsEnd, file: fileName)
             posOffset = positionsStart
         } else {
             if b > 0 { prev = blockLastDoc(b - 1) }
             n = min(postingsBlockSize, docFrequency - b * postingsBlockSize)
             let off = dataStart + Int(skip(b, .dataOffset))
-            r = ByteReader(bytes, from: off, to: segment.postingsEnd, file: fileName)
+            r = ByteReader(bytes, from: off, to: source.postingsEnd, file: fileName)
             posOffset = positionsStart + Int(skip(b, .positionsOffset))
-            guard posOffset <= segment.positionsEnd else { throw .corrupt(file: fileName, reason: "positions offset out of range") }
+            guard posOffset <= source.positionsEnd else { throw .corrupt(file: fileName, reason: "positions offset out of range") }
         }
         if n == postingsBlockSize {
             let dw = Int(try r.u8()), fw = Int(try r.u8())
@@ -302,7 +345,7 @@ final class PostingsCursor {
                 break  // only the last block is partial
             }
             // A packed block: its document deltas only (the frequencies after them are skipped), summed as inserted.
-            var r = ByteReader(bytes, from: dataStart + Int(skip(b, .dataOffset)), to: segment.postingsEnd, file: fileName)
+            var r = ByteReader(bytes, from: dataStart + Int(skip(b, .dataOffset)), to: source.postingsEnd, file: fileName)
             let dw = Int(try r.u8())
             _ = try r.u8()
             guard dw <= 32 else { throw .corrupt(file: fileName, reason: "bit width out of range") }
@@ -320,7 +363,7 @@ final class PostingsCursor {
 
     /// ``insertAll(into:)`` for a list shorter than a block: its documents only, inserted together.
     private func insertShortList(into set: inout DocSet) throws(KiteError) {
-        var r = ByteReader(bytes, from: skipStart, to: segment.postingsEnd, file: fileName)
+        var r = ByteReader(bytes, from: skipStart, to: source.postingsEnd, file: fileName)
         try PostingsCursor.readShortList(&r, count: docFrequency, docCount: docCount, into: docs)
         set.insert(docs, count: docFrequency)
     }
@@ -417,7 +460,7 @@ final class PostingsCursor {
     /// positions of hundreds of terms per document, and stops at the first that completes a chunk).
     func forEachPosition(_ body: (Int32) -> Bool) throws(KiteError) -> Bool {
         try decodeFrequencies()
-        var r = ByteReader(segment.positions.bytes, from: posOffset, to: segment.positionsEnd, file: segment.positions.name)
+        var r = ByteReader(source.positions, from: posOffset, to: source.positionsEnd, file: source.positionsName)
         // Skip the positions of earlier documents of the block.
         while posIndex < index {
             for _ in 0..<Int(freqs[posIndex]) { _ = try r.vint() }
@@ -428,7 +471,7 @@ final class PostingsCursor {
         var p: UInt64 = 0
         for _ in 0..<Int(freqs[index]) {
             p += try r.vint()
-            guard p < UInt64(Int32.max) else { throw .corrupt(file: segment.positions.name, reason: "position out of range") }
+            guard p < UInt64(Int32.max) else { throw .corrupt(file: source.positionsName, reason: "position out of range") }
             if !body(Int32(p)) { return false }
         }
         posIndex = index + 1
@@ -440,5 +483,53 @@ final class PostingsCursor {
     func positions(into out: inout [Int32]) throws(KiteError) {
         out.reserveCapacity(out.count + (try frequency()))
         _ = try forEachPosition { out.append($0); return true }
+    }
+}
+
+/// Reads a segment's postings a term at a time with `pread` (``PositionalFile``) instead of through its maps: a
+/// merge reads each source once, front to back, and the maps' pages would stay resident by whole page-cache folios.
+/// Each term's bytes go to memory of their own, released with the term's cursor.
+final class TermPostingsReader {
+    private let postings: PositionalFile
+    private let positions: PositionalFile
+    private let postingsEnd: Int
+    private let positionsEnd: Int
+    private let docCount: Int
+
+    init(segment: SegmentReader) throws(KiteError) {
+        postings = try PositionalFile(path: segment.postings.path, name: segment.postings.name)
+        positions = try PositionalFile(path: segment.positions.path, name: segment.positions.name)
+        postingsEnd = segment.postingsEnd
+        positionsEnd = segment.positionsEnd
+        docCount = segment.docCount
+    }
+
+    /// A cursor over the term `info`, whose postings and positions end where `end`'s begin (the next term's, in file
+    /// order; nil: the files' bodies end).
+    func cursor(_ info: TermInfo, endingAt end: (postings: Int, positions: Int)?) throws(KiteError) -> PostingsCursor {
+        let postingsCount = (end?.postings ?? postingsEnd) - info.postingsOffset
+        let positionsCount = (end?.positions ?? positionsEnd) - info.positionsOffset
+        guard postingsCount > 0, positionsCount >= 0, info.postingsOffset + postingsCount <= postingsEnd,
+              info.positionsOffset + positionsCount <= positionsEnd else {
+            throw .corrupt(file: postings.name, reason: "term postings at \(info.postingsOffset) out of order")
+        }
+        let memory = TermBytes(count: postingsCount + positionsCount)
+        let postingsBytes = UnsafeMutableRawBufferPointer(rebasing: memory.bytes[0..<postingsCount])
+        let positionsBytes = UnsafeMutableRawBufferPointer(rebasing: memory.bytes[postingsCount...])
+        try postings.read(into: postingsBytes, at: info.postingsOffset)
+        try positions.read(into: positionsBytes, at: info.positionsOffset)
+        let source = PostingsBytes(
+            postings: UnsafeRawBufferPointer(postingsBytes), postingsEnd: postingsCount, postingsName: postings.name,
+            positions: UnsafeRawBufferPointer(positionsBytes), positionsEnd: positionsCount, positionsName: positions.name,
+            docCount: docCount)
+        return try PostingsCursor(source, owner: memory,
+                                  info: TermInfo(docFrequency: info.docFrequency, postingsOffset: 0, positionsOffset: 0))
+    }
+
+    /// One term's bytes, owned by its cursor.
+    private final class TermBytes {
+        let bytes: UnsafeMutableRawBufferPointer
+        init(count: Int) { bytes = .allocate(byteCount: count, alignment: 8) }
+        deinit { bytes.deallocate() }
     }
 }

@@ -69,6 +69,14 @@ enum Merger {
         var enumerators = sources.map { TermEnumerator(segment: $0.reader, field: f) }
         var live = [Bool](repeating: false, count: sources.count)
         for i in enumerators.indices { live[i] = try enumerators[i].next() }
+        // Postings are read with pread, term by term, not through the sources' maps (``TermPostingsReader``); a
+        // term's bytes end where the next term's begin, and the field's last term's where the next field's begin.
+        var readers: [TermPostingsReader] = []
+        var fieldEnds: [(postings: Int, positions: Int)?] = []
+        for s in sources {
+            readers.append(try TermPostingsReader(segment: s.reader))
+            fieldEnds.append(try firstPostings(after: f, in: s.reader))
+        }
         var docs: [UInt32] = [], freqs: [UInt32] = [], positions: [UInt32] = []
         var scratch: [Int32] = []
         var readSinceRelease = 0
@@ -84,7 +92,10 @@ enum Merger {
             freqs.removeAll(keepingCapacity: true)
             positions.removeAll(keepingCapacity: true)
             for i in enumerators.indices where live[i] && enumerators[i].term == term {
-                let cursor = try sources[i].reader.postingsCursor(enumerators[i].info)
+                let info = enumerators[i].info
+                live[i] = try enumerators[i].next()
+                let end = live[i] ? (enumerators[i].info.postingsOffset, enumerators[i].info.positionsOffset) : fieldEnds[i]
+                let cursor = try readers[i].cursor(info, endingAt: end)
                 try cursor.start()
                 while cursor.doc != PostingsCursor.exhausted {
                     if let newDoc = docMap[i, cursor.doc] {
@@ -96,10 +107,9 @@ enum Merger {
                     }
                     try cursor.next()
                 }
-                readSinceRelease += enumerators[i].info.docFrequency
-                live[i] = try enumerators[i].next()
+                readSinceRelease += info.docFrequency
             }
-            // The sources are read once, front to back: keep their mapped pages from piling up in memory.
+            // The sources' term dictionaries are read once, front to back: keep their mapped pages from piling up.
             if readSinceRelease >= 1 << 18 {
                 readSinceRelease = 0
                 for s in sources { s.reader.releaseResidentPages() }
@@ -111,30 +121,44 @@ enum Merger {
         }
     }
 
+    /// Where the postings and positions of the first term after text field `field` begin in `reader` (the next
+    /// field with terms); nil when no field after it has terms (the bodies' ends).
+    private static func firstPostings(after field: Int, in reader: SegmentReader) throws(KiteError) -> (postings: Int, positions: Int)? {
+        for g in (field + 1)..<reader.termDictionary.fields.count {
+            var terms = TermEnumerator(segment: reader, field: g)
+            if try terms.next() { return (terms.info.postingsOffset, terms.info.positionsOffset) }
+        }
+        return nil
+    }
+
     /// Ids in the new document order, then their sorted order: the sources' sorted orders merged (ties: the earlier
-    /// source, whose documents come first).
+    /// source, whose documents come first). Each source's ids are read through its map once, in document order, and
+    /// its pages let go after; the merge of the orders reads the sources' ids with pread (``IDOrderReader``), so that
+    /// no source's keywords file stays resident while the others are read.
     private static func mergeIDs(_ sources: [Source], _ docMap: DocMap, into keywords: KeywordsOutput) throws(KiteError) {
         for (i, s) in sources.enumerated() {
             for d in 0..<s.reader.docCount where docMap[i, d] != nil { try keywords.addID(s.reader.idBytes(d)) }
+            s.reader.keywordsFile.releaseResidentPages()
         }
         var order: [UInt32] = []
         order.reserveCapacity(docMap.total)
-        var heads = [Int](repeating: 0, count: sources.count)
-        func head(_ i: Int) -> Int { sources[i].reader.documentInIDOrder(heads[i]) }
-        func nextLive(_ i: Int) {
-            while heads[i] < sources[i].reader.docCount && docMap[i, head(i)] == nil { heads[i] += 1 }
+        let heads = try sources.map { (s) throws(KiteError) in try IDOrderReader(segment: s.reader) }
+        func nextLive(_ i: Int, from position: Int) throws(KiteError) {
+            let h = heads[i]
+            try h.move(to: position)
+            while h.position < h.count && docMap[i, h.document] == nil { try h.move(to: h.position + 1) }
+            if h.position < h.count { try h.loadID() }
         }
-        for i in sources.indices { nextLive(i) }
+        for i in sources.indices { try nextLive(i, from: 0) }
         while true {
             var best: Int? = nil
-            for i in sources.indices where heads[i] < sources[i].reader.docCount {
+            for i in sources.indices where heads[i].position < heads[i].count {
                 guard let b = best else { best = i; continue }
-                if compareBytes(sources[i].reader.idBytes(head(i)), sources[b].reader.idBytes(head(b))) < 0 { best = i }
+                if compareBytes(heads[i].id, heads[b].id) < 0 { best = i }
             }
-            guard let b = best, let n = docMap[b, head(b)] else { break }
+            guard let b = best, let n = docMap[b, heads[b].document] else { break }
             order.append(UInt32(n))
-            heads[b] += 1
-            nextLive(b)
+            try nextLive(b, from: heads[b].position + 1)
         }
         try keywords.finishIDs(order: order)
     }
@@ -151,6 +175,7 @@ enum Merger {
                 if let o = s.reader.keywordOrdinal(f, d) { seen[o] = true }
             }
             for (o, v) in s.reader.keywordValues[f].enumerated() where seen[o] { used.insert(v) }
+            s.reader.keywordsFile.releaseResidentPages()
         }
         let values = used.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         var ordinal: [String: UInt32] = [:]
@@ -161,6 +186,7 @@ enum Merger {
             for d in 0..<s.reader.docCount {
                 if let n = docMap[i, d], let o = s.reader.keywordOrdinal(f, d) { ordinals[n] = translate[o] }
             }
+            s.reader.keywordsFile.releaseResidentPages()
         }
         try keywords.addField(values: values, ordinals: ordinals)
     }
