@@ -151,12 +151,12 @@ struct PostingsBytes {
 final class PostingsCursor {
     static let exhausted = Int.max
 
-    /// What keeps `source`'s memory alive (the segment reader, or the buffers a term was read into).
-    private let owner: AnyObject
-    private let source: PostingsBytes
-    private let bytes: UnsafeRawBufferPointer
-    private let fileName: String
-    private let docCount: Int
+    /// What keeps `source`'s memory alive (the segment reader, or the buffer a term was read into).
+    private var owner: AnyObject
+    private var source: PostingsBytes
+    private var bytes: UnsafeRawBufferPointer
+    private var fileName: String
+    private var docCount: Int
     private(set) var docFrequency = 0
     private var blockCount = 0  // 0: the whole list is one varint block with no skip entries
     private var skipStart = 0
@@ -191,6 +191,17 @@ final class PostingsCursor {
         docCount = source.docCount
         docs = .allocate(capacity: postingsBlockSize)
         freqs = .allocate(capacity: postingsBlockSize)
+        try reset(to: info)
+    }
+
+    /// Points the cursor at the term `info` of another source, whose memory `owner` keeps alive (a merge's next term,
+    /// read into memory by ``TermPostingsReader``), before its first posting.
+    func reset(to info: TermInfo, in source: PostingsBytes, owner: AnyObject) throws(KiteError) {
+        self.owner = owner
+        self.source = source
+        bytes = source.postings
+        fileName = source.postingsName
+        docCount = source.docCount
         try reset(to: info)
     }
 
@@ -488,24 +499,28 @@ final class PostingsCursor {
 
 /// Reads a segment's postings a term at a time with `pread` (``PositionalFile``) instead of through its maps: a
 /// merge reads each source once, front to back, and the maps' pages would stay resident by whole page-cache folios.
-/// Each term's bytes go to memory of their own, released with the term's cursor.
+/// A term's bytes are read into one buffer that the next term reuses, under one cursor: a cursor it returns is
+/// valid until the next call.
 final class TermPostingsReader {
     private let postings: PositionalFile
     private let positions: PositionalFile
     private let postingsEnd: Int
     private let positionsEnd: Int
     private let docCount: Int
+    private var buffer = Buffer(count: 16 << 10)
+    private var reused: PostingsCursor?
 
     init(segment: SegmentReader) throws(KiteError) {
-        postings = try PositionalFile(path: segment.postings.path, name: segment.postings.name)
-        positions = try PositionalFile(path: segment.positions.path, name: segment.positions.name)
+        // 32 KiB ahead in each file: most terms' bytes come from memory, and a merge of ten sources holds 640 KiB.
+        postings = try PositionalFile(path: segment.postings.path, name: segment.postings.name, readAhead: 32 << 10)
+        positions = try PositionalFile(path: segment.positions.path, name: segment.positions.name, readAhead: 32 << 10)
         postingsEnd = segment.postingsEnd
         positionsEnd = segment.positionsEnd
         docCount = segment.docCount
     }
 
     /// A cursor over the term `info`, whose postings and positions end where `end`'s begin (the next term's, in file
-    /// order; nil: the files' bodies end).
+    /// order; nil: the files' bodies end), valid until the next call.
     func cursor(_ info: TermInfo, endingAt end: (postings: Int, positions: Int)?) throws(KiteError) -> PostingsCursor {
         let postingsCount = (end?.postings ?? postingsEnd) - info.postingsOffset
         let positionsCount = (end?.positions ?? positionsEnd) - info.positionsOffset
@@ -513,21 +528,31 @@ final class TermPostingsReader {
               info.positionsOffset + positionsCount <= positionsEnd else {
             throw .corrupt(file: postings.name, reason: "term postings at \(info.postingsOffset) out of order")
         }
-        let memory = TermBytes(count: postingsCount + positionsCount)
-        let postingsBytes = UnsafeMutableRawBufferPointer(rebasing: memory.bytes[0..<postingsCount])
-        let positionsBytes = UnsafeMutableRawBufferPointer(rebasing: memory.bytes[postingsCount...])
+        let needed = postingsCount + positionsCount
+        // A common term's bytes (megabytes) are not kept for the rare terms after it.
+        if needed > buffer.bytes.count || (buffer.bytes.count > 1 << 20 && needed <= 16 << 10) {
+            buffer = Buffer(count: max(needed, 16 << 10))
+        }
+        let postingsBytes = UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[0..<postingsCount])
+        let positionsBytes = UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[postingsCount..<needed])
         try postings.read(into: postingsBytes, at: info.postingsOffset)
         try positions.read(into: positionsBytes, at: info.positionsOffset)
         let source = PostingsBytes(
             postings: UnsafeRawBufferPointer(postingsBytes), postingsEnd: postingsCount, postingsName: postings.name,
             positions: UnsafeRawBufferPointer(positionsBytes), positionsEnd: positionsCount, positionsName: positions.name,
             docCount: docCount)
-        return try PostingsCursor(source, owner: memory,
-                                  info: TermInfo(docFrequency: info.docFrequency, postingsOffset: 0, positionsOffset: 0))
+        let term = TermInfo(docFrequency: info.docFrequency, postingsOffset: 0, positionsOffset: 0)
+        if let reused {
+            try reused.reset(to: term, in: source, owner: buffer)
+            return reused
+        }
+        let cursor = try PostingsCursor(source, owner: buffer, info: term)
+        reused = cursor
+        return cursor
     }
 
-    /// One term's bytes, owned by its cursor.
-    private final class TermBytes {
+    /// The memory terms are read into; a cursor keeps the one it reads alive.
+    private final class Buffer {
         let bytes: UnsafeMutableRawBufferPointer
         init(count: Int) { bytes = .allocate(byteCount: count, alignment: 8) }
         deinit { bytes.deallocate() }

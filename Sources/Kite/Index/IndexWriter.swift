@@ -281,7 +281,8 @@ public final class IndexWriter: @unchecked Sendable {
     private func removeDocument(_ id: String) -> Bool {
         var found = removeExactly(id)
         for passage in bufferedPassages.removeValue(forKey: UTF8Key(id)) ?? [] where removeBuffered(passage) { found = true }
-        if markDeleted({ $0.passages(ofDocument: id) }) { found = true }
+        let key = SegmentReader.IDKey(id)
+        if markDeleted({ $0.passages(ofDocument: key) }) { found = true }
         return found
     }
 
@@ -289,7 +290,8 @@ public final class IndexWriter: @unchecked Sendable {
     @discardableResult
     private func removeExactly(_ id: String) -> Bool {
         let inBuffer = removeBuffered(UTF8Key(id))
-        let inSegments = markDeleted { $0.documents(withID: id) }
+        let key = SegmentReader.IDKey(id)
+        let inSegments = markDeleted { $0.documents(withID: key) }
         return inBuffer || inSegments
     }
 

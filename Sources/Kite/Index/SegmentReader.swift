@@ -113,11 +113,28 @@ final class SegmentReader: @unchecked Sendable {
 
     /// The documents with external id `id`, deleted or not. More than one when a document was replaced while
     /// still in the writer's buffer: the segment then holds both, the older one marked deleted.
-    func documents(withID id: String) -> [Int] {
-        var id = id
-        return id.withUTF8 { key in
-            let key = UnsafeRawBufferPointer(key)
-            guard mayHoldID(key) else { return [] }
+    func documents(withID id: String) -> [Int] { documents(withID: IDKey(id)) }
+
+    /// An id looked up in every segment (a writer replacing a document): its bytes and their filter hashes, as the
+    /// id and as the `id#` prefix of its passages, computed once.
+    struct IDKey {
+        let bytes: [UInt8]
+        let hash: UInt64
+        let passagesPrefix: [UInt8]
+        let passagesHash: UInt64
+
+        init(_ id: String) {
+            bytes = Array(id.utf8)
+            passagesPrefix = bytes + [0x23]
+            hash = bytes.withUnsafeBytes { JoinFilter.hash($0) }
+            passagesHash = passagesPrefix.withUnsafeBytes { JoinFilter.hash($0) }
+        }
+    }
+
+    /// The documents with id `id` (as above), for an id looked up in many segments.
+    func documents(withID id: IDKey) -> [Int] {
+        guard mayHoldID(hash: id.hash) else { return [] }
+        return id.bytes.withUnsafeBytes { key in
             var lo = 0, hi = docCount
             while lo < hi {
                 let mid = (lo + hi) / 2
@@ -135,10 +152,13 @@ final class SegmentReader: @unchecked Sendable {
 
     /// The documents whose ids are passages `id#n` of document `id`, deleted or not (ids sort as bytes, so they
     /// follow `id#` in the id order).
-    func passages(ofDocument id: String) -> [Int] {
-        let prefix = Array((id + "#").utf8)
+    func passages(ofDocument id: String) -> [Int] { passages(ofDocument: IDKey(id)) }
+
+    /// The passages of document `id` (as above), for an id looked up in many segments.
+    func passages(ofDocument id: IDKey) -> [Int] {
+        guard mayHoldID(hash: id.passagesHash) else { return [] }
+        let prefix = id.passagesPrefix
         return prefix.withUnsafeBytes { key in
-            guard mayHoldID(key) else { return [] }
             var lo = 0, hi = docCount
             while lo < hi {
                 let mid = (lo + hi) / 2
@@ -153,11 +173,11 @@ final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    /// Whether the segment may hold the id `key`, or passages of a document when `key` is `document#`: false only
-    /// when its id filter rules it out.
+    /// Whether the segment may hold the id of filter hash `hash`, or passages of a document when it is the hash of
+    /// `document#`: false only when its id filter rules it out.
     @inline(__always)
-    private func mayHoldID(_ key: UnsafeRawBufferPointer) -> Bool {
-        idFilter.withUnsafeBytes { JoinFilter.mayContain(JoinFilter.hash(key), in: $0) }
+    private func mayHoldID(hash: UInt64) -> Bool {
+        idFilter.withUnsafeBytes { JoinFilter.mayContain(hash, in: $0) }
     }
 
     /// A blocked Bloom filter (``JoinFilter``'s layout, in memory) over the segment's ids and, for passages, their
