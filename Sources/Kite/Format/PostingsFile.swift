@@ -121,25 +121,14 @@ struct PostingsBytes {
     var positionsName: String
     /// Documents in the segment (every document number read must be below it).
     var docCount: Int
+}
 
+extension PostingsBytes {
     /// A segment's mapped files.
     init(segment: SegmentReader) {
         self.init(postings: segment.postings.bytes, postingsEnd: segment.postingsEnd, postingsName: segment.postings.name,
                   positions: segment.positions.bytes, positionsEnd: segment.positionsEnd,
                   positionsName: segment.positions.name, docCount: segment.docCount)
-    }
-
-    init(
-        postings: UnsafeRawBufferPointer, postingsEnd: Int, postingsName: String,
-        positions: UnsafeRawBufferPointer, positionsEnd: Int, positionsName: String, docCount: Int
-    ) {
-        self.postings = postings
-        self.postingsEnd = postingsEnd
-        self.postingsName = postingsName
-        self.positions = positions
-        self.positionsEnd = positionsEnd
-        self.positionsName = positionsName
-        self.docCount = docCount
     }
 }
 
@@ -154,9 +143,9 @@ final class PostingsCursor {
     /// What keeps `source`'s memory alive (the segment reader, or the buffer a term was read into).
     private var owner: AnyObject
     private var source: PostingsBytes
-    private var bytes: UnsafeRawBufferPointer
-    private var fileName: String
-    private var docCount: Int
+    @inline(__always) private var bytes: UnsafeRawBufferPointer { source.postings }
+    @inline(__always) private var fileName: String { source.postingsName }
+    @inline(__always) private var docCount: Int { source.docCount }
     private(set) var docFrequency = 0
     private var blockCount = 0  // 0: the whole list is one varint block with no skip entries
     private var skipStart = 0
@@ -186,9 +175,6 @@ final class PostingsCursor {
     init(_ source: PostingsBytes, owner: AnyObject, info: TermInfo) throws(KiteError) {
         self.owner = owner
         self.source = source
-        bytes = source.postings
-        fileName = source.postingsName
-        docCount = source.docCount
         docs = .allocate(capacity: postingsBlockSize)
         freqs = .allocate(capacity: postingsBlockSize)
         try reset(to: info)
@@ -199,9 +185,6 @@ final class PostingsCursor {
     func reset(to info: TermInfo, in source: PostingsBytes, owner: AnyObject) throws(KiteError) {
         self.owner = owner
         self.source = source
-        bytes = source.postings
-        fileName = source.postingsName
-        docCount = source.docCount
         try reset(to: info)
     }
 
