@@ -194,20 +194,21 @@ struct KeywordsLayout {
 /// resident until the merge ended. The file was validated when the segment was opened (the order a permutation, the
 /// starts increasing), so what is read here is in range.
 final class IDOrderReader {
+    /// The id order, read front to back through a read-ahead; the starts and ids, read where each document's are.
+    private let order: PositionalFile
     private let file: PositionalFile
     private let layout: KeywordsLayout
     let count: Int
     /// The current entry of the id order and its document.
     private(set) var position = 0
     private(set) var document = 0
-    // The id order, read a window at a time; the current id (``loadID()``) and its two starts.
-    private let window = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 2048)
-    private var windowStart = 0, windowCount = 0
+    // The current id (``loadID()``), and scratch for an order entry or a document's two starts.
     private var idBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
     private var idCount = 0
-    private let starts = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 8)
 
     init(segment: SegmentReader) throws(KiteError) {
+        order = try PositionalFile(path: segment.keywordsFile.path, name: segment.keywordsFile.name, readAhead: 8 << 10)
         file = try PositionalFile(path: segment.keywordsFile.path, name: segment.keywordsFile.name)
         layout = segment.keywordsLayout
         count = segment.docCount
@@ -215,9 +216,8 @@ final class IDOrderReader {
     }
 
     deinit {
-        window.deallocate()
         idBuffer.deallocate()
-        starts.deallocate()
+        scratch.deallocate()
     }
 
     /// The current document's id, as ``loadID()`` read it (valid until the next call).
@@ -227,21 +227,18 @@ final class IDOrderReader {
     func move(to i: Int) throws(KiteError) {
         position = i
         guard i < count else { return }
-        if i < windowStart || i >= windowStart + windowCount {
-            windowStart = i
-            windowCount = min(window.count, count - i)
-            try file.read(into: UnsafeMutableRawBufferPointer(start: window.baseAddress, count: 4 * windowCount),
-                          at: layout.idOrderOffset + 4 * i)
-        }
-        document = Int(UInt32(littleEndian: window[i - windowStart]))
+        try order.read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<4]), at: layout.idOrderOffset + 4 * i)
+        document = Int(UInt32(littleEndian: scratch.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
     }
 
     /// Reads the id of the current document (``id``).
     func loadID() throws(KiteError) {
-        try file.read(into: starts, at: layout.idStartsOffset + 8 * document)
-        let a = Int(UInt64(littleEndian: starts.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
-        let b = Int(UInt64(littleEndian: starts.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-        guard a <= b, layout.idBytesOffset + b <= layout.idStartsOffset else { throw .corrupt(file: file.name, reason: "id \(document) out of range") }
+        try file.read(into: scratch, at: layout.idStartsOffset + 8 * document)
+        let a = Int(UInt64(littleEndian: scratch.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
+        let b = Int(UInt64(littleEndian: scratch.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        guard a <= b, layout.idBytesOffset + b <= layout.idStartsOffset else {
+            throw .corrupt(file: file.name, reason: "id \(document) out of range")
+        }
         if b - a > idBuffer.count {
             idBuffer.deallocate()
             idBuffer = .allocate(byteCount: b - a, alignment: 8)
