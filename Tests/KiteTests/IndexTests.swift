@@ -425,6 +425,36 @@ struct ReferenceBM25 {
         let sorted = table.sortedIDs().map { id in table.withTerm(Int(id)) { Array($0) } }
         #expect(sorted == model.keys.sorted { $0.lexicographicallyPrecedes($1) })
     }
+
+    /// The hash as first written: eight bytes at a time, then the tail byte by byte, little-endian, zero-padded.
+    static func referenceHash(_ bytes: [UInt8]) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var i = 0
+        while i + 8 <= bytes.count {
+            var word: UInt64 = 0
+            for k in 0..<8 { word |= UInt64(bytes[i + k]) << UInt64(8 * k) }
+            h = (h ^ word) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        for (k, b) in bytes[i...].enumerated() { tail |= UInt64(b) << UInt64(8 * k) }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ h >> 29
+    }
+
+    @Test func hashesOfEveryLengthEqualTheBytewiseDefinition() {
+        var rng = SeededRandom(seed: 0x4A5)
+        for length in 0...40 {
+            for round in 0..<200 {
+                let bytes: [UInt8] = (0..<length).map { _ in
+                    round == 0 ? 0 : round == 1 ? 0xFF : UInt8(truncatingIfNeeded: rng.next())
+                }
+                let got = bytes.withUnsafeBytes { TermTable.hash($0) }
+                #expect(got == Self.referenceHash(bytes), "length \(length)")
+            }
+        }
+    }
 }
 
 extension SeededRandom: RandomNumberGenerator {}

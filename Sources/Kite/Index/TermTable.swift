@@ -51,13 +51,22 @@ final class TermTable {
     }
 
     /// Up to the first eight bytes, little-endian, zero-padded.
+    ///
+    /// Without a loop over the bytes (most terms are 3, 6 or 9 bytes of UTF-8 ideographs: the loop was 12 % of the
+    /// indexer's term emission): 4 to 7 bytes are two overlapping 4-byte loads, whose common bytes agree; 1 to 3 are
+    /// the first, middle and last byte, each at its own place.
     @inline(__always)
     private static func prefix(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        if bytes.count >= 8 { return bytes.loadUnaligned(as: UInt64.self) }
-        var v: UInt64 = 0
-        var shift: UInt64 = 0
-        for b in bytes { v |= UInt64(b) << shift; shift += 8 }
-        return v
+        let n = bytes.count
+        if n >= 8 { return bytes.loadUnaligned(as: UInt64.self) }
+        if n >= 4 {
+            let low = UInt64(bytes.loadUnaligned(as: UInt32.self))
+            let high = UInt64(bytes.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            return low | high << UInt64((n - 4) * 8)
+        }
+        if n == 0 { return 0 }
+        let middle = n / 2
+        return UInt64(bytes[0]) | UInt64(bytes[middle]) << UInt64(middle * 8) | UInt64(bytes[n - 1]) << UInt64((n - 1) * 8)
     }
 
     @inline(__always)
