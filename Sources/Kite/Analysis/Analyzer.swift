@@ -72,21 +72,21 @@ public struct Analyzer: Sendable {
     /// The index terms of `text`, in emission order (by position; a bigram follows the word after its start).
     public func terms(in text: String) throws(AnalysisError) -> [AnalyzedTerm] {
         var utf8 = Array(text.utf8)
-        return try terms(inUTF8: &utf8)
+        return try terms(inUTF8: &utf8, valid: true)
     }
 
     /// The index terms of UTF-8 bytes; throws ``AnalysisError/invalidUTF8(byteOffset:)`` on malformed input.
     public func terms(inUTF8 bytes: [UInt8]) throws(AnalysisError) -> [AnalyzedTerm] {
         var copy = bytes
-        return try terms(inUTF8: &copy)
+        return try terms(inUTF8: &copy, valid: false)
     }
 
-    private func terms(inUTF8 bytes: inout [UInt8]) throws(AnalysisError) -> [AnalyzedTerm] {
+    private func terms(inUTF8 bytes: inout [UInt8], valid: Bool) throws(AnalysisError) -> [AnalyzedTerm] {
         var out: [AnalyzedTerm] = []
         let stream = try TokenStream.make(configuration)
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(AnalysisError) in
-                try stream.analyze(raw) { term, info in
+                try stream.analyze(raw, validUTF8: valid) { term, info in
                     out.append(AnalyzedTerm(
                         text: String(decoding: term, as: UTF8.self), position: Int(info.position),
                         sourceRange: Int(info.start)..<Int(info.end), kind: info.kind))

@@ -9,7 +9,10 @@ import Musl
 extension TokenStream {
     enum Class { case none, cjk, digit, dot, other }
 
+    @inline(__always)
     static func isWhitespace(_ cp: UInt32) -> Bool {
+        // Ideographs and printable ASCII first: two comparisons for nearly every character of Chinese text.
+        if cp > 0x3000 || (cp > 0x20 && cp < 0x85) { return false }
         switch cp {
         case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F,
              0x3000:
@@ -70,8 +73,22 @@ extension TokenStream {
         throw .invalidUTF8(byteOffset: i)
     }
 
-    /// Decodes and validates UTF-8, repairs extraction artefacts and folds characters into `units`.
-    func normalize(_ text: UnsafeRawBufferPointer) throws(AnalysisError) {
+    /// The scalar whose UTF-8 encoding starts at `i` in well-formed UTF-8, and its length in bytes (no checks: for a
+    /// Swift `String`'s bytes, which the standard library has validated).
+    @inline(__always)
+    static func decodeValidScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (scalar: UInt32, length: Int) {
+        let b0 = UInt32(bytes[i])
+        if b0 < 0x80 { return (b0, 1) }
+        let b1 = UInt32(bytes[i + 1] & 0x3F)
+        if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | b1, 2) }
+        let b2 = UInt32(bytes[i + 2] & 0x3F)
+        if b0 < 0xF0 { return ((b0 & 0x0F) << 12 | b1 << 6 | b2, 3) }
+        return ((b0 & 0x07) << 18 | b1 << 12 | b2 << 6 | UInt32(bytes[i + 3] & 0x3F), 4)
+    }
+
+    /// Decodes UTF-8 (validating it unless `validUTF8`), repairs extraction artefacts and folds characters into
+    /// `units`.
+    func normalize(_ text: UnsafeRawBufferPointer, validUTF8: Bool = false) throws(AnalysisError) {
         count = 0
         // Every character yields at most one unit per UTF-8 byte, except expansions, which reserve for themselves.
         reserve(text.count + 64)
@@ -79,13 +96,14 @@ extension TokenStream {
         let bytes = text.bindMemory(to: UInt8.self)
         let n = bytes.count
         var i = 0
-        var prev = Class.none, prevPrev = Class.none
+        // The last two characters kept (folded), classified only where whitespace needs them (``flushSpace``).
+        var prev = TokenStream.noCharacter, prevPrev = TokenStream.noCharacter
         var pendingSpace = false
         var spaceStart: Int32 = 0, spaceEnd: Int32 = 0
         try folding.table.withUnsafeBufferPointer { (table: UnsafeBufferPointer<UInt32>) throws(AnalysisError) in
         try folding.expansions.withUnsafeBufferPointer { (expansions: UnsafeBufferPointer<UInt16>) throws(AnalysisError) in
         while i < n {
-            let (cp, len) = try TokenStream.decodeScalar(bytes, at: i)
+            let (cp, len) = validUTF8 ? TokenStream.decodeValidScalar(bytes, at: i) : try TokenStream.decodeScalar(bytes, at: i)
             let start = Int32(i), end = Int32(i + len)
             i += len
             if TokenStream.isWhitespace(cp) {
@@ -127,19 +145,25 @@ extension TokenStream {
                 append(UInt16(0xDC00 + (v & 0x3FF)), start, end)
             }
             prevPrev = prev
-            prev = TokenStream.classify(first)
+            prev = first
         }
         }
         }
     }
 
+    /// `prev` before any character: not a scalar value.
+    static let noCharacter: UInt32 = .max
+
     /// Keeps a whitespace run as one space, or drops it when repair says it is an extraction artefact.
     @inline(__always)
     func flushSpace(
-        before next: UInt32, prev: Class, prevPrev: Class, repair: Bool, _ start: Int32, _ end: Int32
+        before next: UInt32, prev prevCharacter: UInt32, prevPrev prevPrevCharacter: UInt32, repair: Bool,
+        _ start: Int32, _ end: Int32
     ) {
-        if prev == .none { return }  // leading whitespace
+        if prevCharacter == TokenStream.noCharacter { return }  // leading whitespace
         if repair {
+            let prev = TokenStream.classify(prevCharacter)
+            let prevPrev = prevPrevCharacter == TokenStream.noCharacter ? Class.none : TokenStream.classify(prevPrevCharacter)
             let cur = TokenStream.classify(next)
             if prev == .cjk || cur == .cjk { return }
             if prev == .digit && (cur == .digit || cur == .dot) { return }

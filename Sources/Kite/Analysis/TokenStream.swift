@@ -118,13 +118,15 @@ final class TokenStream {
 
     /// Analyzes UTF-8 `text`, calling `emit` with each term's normalized UTF-8 bytes and origin.
     ///
-    /// With `allSegments`, every non-space segment (punctuation too) is emitted and no bigrams are made.
+    /// With `allSegments`, every non-space segment (punctuation too) is emitted and no bigrams are made. With
+    /// `validUTF8`, the caller vouches that `text` is well-formed (a Swift `String`'s bytes) and it is decoded
+    /// without checks; otherwise malformed UTF-8 throws ``AnalysisError/invalidUTF8(byteOffset:)``.
     func analyze(
-        _ text: UnsafeRawBufferPointer, allSegments: Bool = false,
+        _ text: UnsafeRawBufferPointer, allSegments: Bool = false, validUTF8: Bool = false,
         _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
     ) throws(AnalysisError) {
         guard text.count < Int(Int32.max) else { throw .inputTooLarge(bytes: text.count) }
-        try normalize(text)
+        try normalize(text, validUTF8: validUTF8)
         if configuration.segmenter == .whitespace {
             segmentWhitespace(emit)
         } else {

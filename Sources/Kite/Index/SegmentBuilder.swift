@@ -79,7 +79,7 @@ final class SegmentBuilder {
                 // `withUTF8` only rethrows: the typed error comes out as a value.
                 let analyzed = utf8.withUTF8 { (buf: UnsafeBufferPointer<UInt8>) -> Result<Void, AnalysisError> in
                     do throws(AnalysisError) {
-                        try stream.analyze(UnsafeRawBufferPointer(buf)) { term, info in
+                        try stream.analyze(UnsafeRawBufferPointer(buf), validUTF8: true) { term, info in
                             batch.append(term, position: info.position)
                             if batch.count >= TokenBatch.limit {  // a huge field is interned a batch at a time
                                 batch.intern(into: unretained.takeUnretainedValue(), appendingTo: &list)

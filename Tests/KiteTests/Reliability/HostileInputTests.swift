@@ -277,6 +277,8 @@ extension ReliabilityTests {
             let analyzer = analyzers[i % analyzers.count]
             let out = try analyzer.terms(in: s)
             #expect(try analyzer.terms(in: s) == out)
+            // A String's bytes are decoded without checks, raw bytes with them: the same terms either way.
+            #expect(try analyzer.terms(inUTF8: Array(s.utf8)) == out)
             checkTerms(out, Array(s.utf8), s.debugDescription)
             valid += 1
         }
