@@ -57,8 +57,10 @@ public final class IndexWriter: @unchecked Sendable {
     private final class Slot: @unchecked Sendable {
         var builder: SegmentBuilder
         let queue: DispatchQueue?
-        /// Bounds the batches queued ahead of the analysis thread.
-        let room = DispatchSemaphore(value: 16)
+        /// Bounds the batches queued ahead of the analysis thread: enough to keep it busy while the writer's thread
+        /// parses (a batch is ~64 KB of text, milliseconds of analysis), few enough that queued text (outside the
+        /// RAM budget) stays small.
+        let room = DispatchSemaphore(value: 8)
         /// Documents not yet handed to the analysis thread, and their bytes (writer's thread only): they go as one
         /// task once a batch holds ``batchLimit`` bytes or documents, so that the thread is woken once a batch
         /// rather than once a document (short documents: a task, a wake-up and four locks each cost 2 threads 13 %

@@ -9,7 +9,7 @@ import Musl
 /// byte-order mark at the start is skipped. Throws ``IngestionFailure/input(_:)`` with
 /// ``IngestError/Reason/unreadableFile(_:)``, and ``IngestionFailure/body(_:)`` with what `body` throws.
 func forEachLine<E: Error>(
-    ofFile path: String, chunkSize: Int = 1 << 22, _ body: (UnsafeRawBufferPointer, Int) throws(E) -> Void
+    ofFile path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer, Int) throws(E) -> Void
 ) throws(IngestionFailure<E>) {
     func failure() -> IngestionFailure<E> {
         .input(IngestError(path: path, line: 0, reason: .unreadableFile(String(cString: strerror(errno)))))
