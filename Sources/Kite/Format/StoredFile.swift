@@ -38,13 +38,16 @@ final class StoredBlocks {
     private var pending = ByteWriter(capacity: storedBlockTarget * 2)
     private var pendingFirstDoc = 0
     private var documents = 0
-    private let compressor: StoredBlockCompressor
+    let compressor: StoredBlockCompressor
     /// The compressed blocks, one after another.
     private(set) var compressed: [UInt8] = []
     /// Per block: its first document, where it begins in ``compressed``, its compressed and raw sizes.
     private(set) var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
 
     init() throws(KiteError) { compressor = try StoredBlockCompressor(path: "stored fields") }
+
+    /// Blocks compressed with `compressor` (one a flushed builder no longer uses).
+    init(compressor: StoredBlockCompressor) { self.compressor = compressor }
 
     /// Bytes held: the compressed blocks, the pending block and the index.
     var memoryBytes: Int { compressed.capacity + pending.bytes.capacity + index.capacity * 32 }
@@ -148,7 +151,7 @@ final class StoredFieldsOutput {
     private var documents = 0
     private var compressed = [UInt8]()
     private var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
-    private let compressor: StoredBlockCompressor
+    let compressor: StoredBlockCompressor
 
     init(path: String, segment: UInt64, names: [String]) throws(KiteError) {
         compressor = try StoredBlockCompressor(path: path)

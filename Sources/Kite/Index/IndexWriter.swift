@@ -363,7 +363,7 @@ public final class IndexWriter: @unchecked Sendable {
             for d in slot.deleted { deletes.insert(Int(d)) }
             segments.append(Live(info: info, reader: reader, deletes: deletes, dirty: deletes.count > 0))
             if let index = slots.firstIndex(where: { $0 === slot }) { flushedSlots.insert(index) }
-            slot.builder = try SegmentBuilder(schema: schema, analyzer: analyzer)
+            slot.builder = try SegmentBuilder(schema: schema, analyzer: analyzer, reusing: slot.builder)
             slot.enqueued = 0
             slot.deleted = []
             slot.memory = 0

@@ -27,11 +27,19 @@ final class SegmentBuilder {
     /// One field's tokens before interning, reused across documents.
     private var batch = TokenBatch()
 
-    init(schema: Schema, analyzer: AnalyzerConfiguration) throws(KiteError) {
+    /// A builder for `schema` and `analyzer`; given the `previous` builder of the same thread (flushed), it takes
+    /// over its token stream and compressor, so that the stream's memo of Han runs, learned on the text so far,
+    /// is not lost at every flush and no new buffers are allocated for them.
+    init(schema: Schema, analyzer: AnalyzerConfiguration, reusing previous: SegmentBuilder? = nil) throws(KiteError) {
         self.schema = schema
         self.analyzer = analyzer
-        stored = try StoredBlocks()
-        do { stream = try TokenStream(analyzer) } catch { throw KiteError.analysis(error) }
+        if let previous, previous.analyzer == analyzer {
+            stored = StoredBlocks(compressor: previous.stored.compressor)
+            stream = previous.stream
+        } else {
+            stored = try StoredBlocks()
+            do { stream = try TokenStream(analyzer) } catch { throw KiteError.analysis(error) }
+        }
         let f = schema.textFields.count
         terms = (0..<f).map { _ in TermTable() }
         tokens = Array(repeating: [], count: f)
