@@ -140,7 +140,7 @@ final class HanRunMemo {
         hitWords += computed
         (runCount, self.hitUnits, self.hitWords) = (count, hitUnits, hitWords)
         unitsScanned += n
-        if !dictionaryAsked && unitsScanned >= Self.dictionaryAfter {
+        if !dictionaryAsked && (unitsScanned >= Self.dictionaryAfter || HanDictionary.isLoaded.load(ordering: .acquiring)) {
             dictionaryAsked = true
             dictionary = HanDictionary.shared
         }

@@ -151,7 +151,7 @@ final class StoredFieldsOutput {
     private var documents = 0
     private var compressed = [UInt8]()
     private var index: [(firstDoc: Int, offset: Int, compressed: Int, raw: Int)] = []
-    let compressor: StoredBlockCompressor
+    private let compressor: StoredBlockCompressor
 
     init(path: String, segment: UInt64, names: [String]) throws(KiteError) {
         compressor = try StoredBlockCompressor(path: path)

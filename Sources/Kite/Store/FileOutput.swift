@@ -56,7 +56,7 @@ final class FileOutput {
     }
 
     /// Large enough that writes cost few system calls (a flush writes tens of MB through a few of these at once).
-    static let bufferSize = 256 << 10
+    private static let bufferSize = 256 << 10
 
     private func drain() throws(KiteError) {
         guard !buffer.bytes.isEmpty else { return }
