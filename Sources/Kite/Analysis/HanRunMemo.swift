@@ -54,7 +54,8 @@ final class HanRunMemo {
     private(set) var unitsRecalled = 0
 
     /// ICU's dictionary, which cuts the runs the memo lacks without ICU (nil: ICU cuts them). Asked for once a stream
-    /// has read ``dictionaryAfter`` units, so that short jobs (a query, a small file) never load it.
+    /// has read ``dictionaryAfter`` units, so that short jobs (a query, a small file) never load it, or as soon as
+    /// any thread has built it (a writer has it built in the background after 256 KB of text).
     var dictionary: HanDictionary?
     private var dictionaryAsked = false
     /// Units scanned since the stream was made.
