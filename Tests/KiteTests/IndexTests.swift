@@ -183,7 +183,7 @@ struct ReferenceBM25 {
         #expect(final.documentCount == 1)
         #expect(try final.search("gamma").totalHits == 0)
         #expect(try final.search("delta").totalHits == 0)
-        #expect(try final.check().isSound)
+        #expect(final.check().isSound)
     }
 
     /// Threads change which segment a document lands in, not what is found or how it scores. Deleted copies count

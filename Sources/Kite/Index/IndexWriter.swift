@@ -135,9 +135,10 @@ public final class IndexWriter: @unchecked Sendable {
     /// Ids of buffered passages by their document's id (entries whose passage left ``buffered`` are stale).
     private var bufferedPassages: [UTF8Key: [UTF8Key]] = [:]
     private var addsSinceMemoryCheck = 0
-    /// UTF-8 bytes of text added so far, until ICU's dictionary is asked for (``HanDictionary/loadInBackground()``).
+    /// UTF-8 bytes of text added so far, counted until ``dictionaryPreloadAfter``, when ICU's dictionary is built in
+    /// the background (``HanDictionary/loadInBackground()``): a job that large will have its streams ask for it.
     private var textAdded = 0
-    static let dictionaryPreloadAfter = 256 << 10
+    private static let dictionaryPreloadAfter = 256 << 10
     private var closed = false
     private var pendingChanges = false
     /// The generation of the last manifest this writer tried to publish (see ``publish()``).
@@ -232,13 +233,13 @@ public final class IndexWriter: @unchecked Sendable {
             }
         }
         let slot = slots[index]
+        let size = document.fields.values.reduce(0) { $0 + $1.utf8.count }
         if textAdded < Self.dictionaryPreloadAfter {
-            textAdded += document.fields.values.reduce(0) { $0 + $1.utf8.count }
+            textAdded += size
             if textAdded >= Self.dictionaryPreloadAfter && analyzer.segmenter == .icu { HanDictionary.loadInBackground() }
         }
         if slot.queue != nil {
             if let failure = slot.lock.withLock({ slot.failure }) { throw failure }
-            let size = document.fields.values.reduce(0) { $0 + $1.utf8.count }
             slot.lock.withLock { slot.queuedBytes += size }
             slot.enqueue(document, size: size)
         } else {
