@@ -116,17 +116,21 @@ extension TokenStream {
 
     /// Segments each run of words between separators again, over the lattice of ICU's words and the dictionary's.
     func resegment(with lattice: DictionaryLattice) {
-        var out: [Segment] = []
-        out.reserveCapacity(segments.count)
-        var i = 0
-        while i < segments.count {
-            guard segments[i].rule >= 100 else { out.append(segments[i]); i += 1; continue }
-            var j = i + 1
-            while j < segments.count && segments[j].rule >= 100 { j += 1 }
-            resegmentRun(segments[i..<j], lattice, into: &out)
-            i = j
+        // Each segment covers a unit at least, and so does each piece of a run: `count` segments at most.
+        let out = scratch.output(count)
+        var o = 0
+        segments.withUnsafeBufferPointer { segments in
+            var i = 0
+            while i < segments.count {
+                guard segments[i].rule >= 100 else { out[o] = segments[i]; o += 1; i += 1; continue }
+                var j = i + 1
+                while j < segments.count && segments[j].rule >= 100 { j += 1 }
+                o = resegmentRun(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, into: out, at: o)
+                i = j
+            }
         }
-        segments = out
+        segments.removeAll(keepingCapacity: true)
+        segments.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
     }
 
     /// The whole-part digit count of `segment` when it is an ICU number word of ASCII digits and decimal points (a
@@ -141,10 +145,10 @@ extension TokenStream {
     /// The words of number frames in a run (``NumberPatterns``): (start, end) in run positions, by start.
     @inline(never)
     func numberFrames(
-        _ run: ArraySlice<Segment>, _ patterns: NumberPatterns, n: Int,
+        _ run: UnsafeBufferPointer<Segment>, _ patterns: NumberPatterns, n: Int,
         icuEnd: UnsafeMutablePointer<Int32>, icuRule: UnsafeMutablePointer<Int32>
     ) -> [(start: Int, end: Int)] {
-        let a = Int(run.first!.start)
+        let a = Int(run[0].start)
         var frames: [(start: Int, end: Int)] = []
         for s in run where (100..<200).contains(s.rule) {
             guard let digits = numberDigits(s) else { continue }
@@ -185,57 +189,90 @@ extension TokenStream {
         return ends
     }
 
-    /// The cheapest path through one run of words (contiguous units; see ``LatticeCost``), appended to `out`.
-    func resegmentRun(_ run: ArraySlice<Segment>, _ lattice: DictionaryLattice, into out: inout [Segment]) {
-        let a = Int(run.first!.start), n = Int(run.last!.end) - a
+    /// The cheapest path through one run of words (contiguous units; see ``LatticeCost``), written to `out` from
+    /// `o`; returns where the next segment goes.
+    ///
+    /// Every position's step to position e adds ``LatticeScratch/penalty`` of e: 0 at ICU's boundaries,
+    /// ``LatticeCost/offBoundary`` elsewhere, and ``LatticeScratch/unreachable`` inside ICU's letter, number and kana
+    /// words, which no path may start or end inside: a cost that high is never the best and never a start. So a
+    /// step is an add and a compare, with no branch on where it ends.
+    func resegmentRun(
+        _ run: UnsafeBufferPointer<Segment>, _ lattice: DictionaryLattice, into out: UnsafeMutablePointer<Segment>, at o: Int
+    ) -> Int {
+        let a = Int(run[0].start), n = Int(run[run.count - 1].end) - a
+        // One unit: no path but itself.
+        guard n > 1 else { out[o] = run[0]; return o + 1 }
         let fold = simplifyForMatching
-        var anyStart = false
-        for k in a..<(a + n) where lattice.mayStart(with: fold[Int(units[k])]) { anyStart = true; break }
-        // (Number words are rare: the rule is read first, the frames only at one.)
-        if !anyStart && framesNumbers { anyStart = run.contains { (100..<200).contains($0.rule) && numberDigits($0) != nil } }
-        guard anyStart else { out.append(contentsOf: run); return }
-        let m = scratch.reserve(n)
-        let icuEnd = m.icuEnd, icuRule = m.icuRule, boundary = m.boundary, best = m.best, prev = m.prev
-        let inside = m.inside
         let t = units + a
+        var anyStart = false
+        for k in 0..<n where lattice.mayStart(with: fold[Int(t[k])]) { anyStart = true; break }
+        var numbers = false
+        for s in run where (100..<200).contains(s.rule) { numbers = true; break }
+        if !anyStart && framesNumbers && numbers { anyStart = run.contains { (100..<200).contains($0.rule) && numberDigits($0) != nil } }
+        guard anyStart else { (out + o).initialize(from: run.baseAddress!, count: run.count); return o + run.count }
+        let m = scratch.reserve(n)
+        let icuEnd = m.icuEnd, icuRule = m.icuRule, penalty = m.penalty, best = m.best, prev = m.prev
         // The two-unit prefix at each position is looked up before the walk: prefetched here, read once the arrays
         // below are set (a probe of the prefix table is most often a cache miss).
         let pairs = m.pairs, pairKeys = m.pairKeys
+        var previous = fold[Int(t[0])]
         for k in 0..<(n - 1) {
-            pairKeys[k] = DictionaryLattice.pairKey(fold[Int(t[k])], fold[Int(t[k + 1])])
+            let next = fold[Int(t[k + 1])]
+            pairKeys[k] = DictionaryLattice.pairKey(previous, next)
             lattice.prefetchPair(pairKeys[k])
+            previous = next
         }
-        for k in 0..<n { icuEnd[k] = -1 }
-        for k in 0...n { boundary[k] = false; best[k] = .max; inside[k] = false }
+        let unreachable = LatticeScratch.unreachable
+        for k in 0..<n { icuEnd[k] = -1; penalty[k] = LatticeCost.offBoundary; best[k] = unreachable }
+        best[n] = unreachable
         for s in run {
-            icuEnd[Int(s.start) - a] = Int32(s.end) - Int32(a)
-            icuRule[Int(s.start) - a] = s.rule
-            boundary[Int(s.end) - a] = true
+            let start = Int(s.start) - a, end = Int(s.end) - a
+            icuEnd[start] = Int32(end)
+            icuRule[start] = s.rule
+            penalty[end] = 0
             // ICU's letter, number and kana words stay whole: no path starts or ends inside one.
             if !(400..<500).contains(s.rule) {
-                for k in (Int(s.start) - a + 1)..<(Int(s.end) - a) { inside[k] = true }
+                for k in (start + 1)..<end { penalty[k] = unreachable }
             }
         }
         // The number frames' words in start order, found apart so that the walk below stays lean.
-        let frames = framesNumbers ? numberFrames(run, lattice.numberPatterns, n: n, icuEnd: icuEnd, icuRule: icuRule) : []
+        let frames = framesNumbers && numbers ? numberFrames(run, lattice.numberPatterns, n: n, icuEnd: icuEnd, icuRule: icuRule) : []
         var frame = 0
         best[0] = 0
         for k in 0..<(n - 1) { pairs[k] = lattice.pair(pairKeys[k]) }
-        for i in 0..<n where best[i] != .max {
-            @inline(__always) func relax(_ e: Int, _ cost: Int) {
-                guard !inside[e] else { return }
-                let c = best[i] + cost + (boundary[e] ? 0 : LatticeCost.offBoundary)
-                if c < best[e] { best[e] = c; prev[e] = Int32(i) }
+        for i in 0..<n {
+            let cost = best[i]
+            guard cost < unreachable else { continue }
+            @inline(__always) func relax(_ e: Int, _ step: Int) {
+                let c = cost &+ step &+ penalty[e]
+                let better = c < best[e]
+                best[e] = better ? c : best[e]
+                prev[e] = better ? Int32(truncatingIfNeeded: i) : prev[e]
             }
-            if !inside[i], case let first = fold[Int(t[i])], lattice.mayStart(with: first) {
-                if lattice.isOneUnitWord(first) { relax(i + 1, LatticeCost.dictionaryWord) }
-                if i + 1 < n, lattice.maxLength > 1, case let pair = pairs[i], pair.exists {
-                    if pair.isWord { relax(i + 2, LatticeCost.dictionaryWord) }
+            // A step from i to where another from i already went at no higher cost is skipped: the dictionary's
+            // (1) before ICU's word (2.1, or 3 for one character), and either before the character (3).
+            let surrogates = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
+            let next = i + (surrogates ? 2 : 1), e = Int(icuEnd[i])
+            var icuDone = false, nextDone = e == next
+            let first = fold[Int(t[i])]
+            if lattice.mayStart(with: first) {
+                if lattice.isOneUnitWord(first) {
+                    relax(i + 1, LatticeCost.dictionaryWord)
+                    icuDone = e == i + 1
+                    nextDone = nextDone || next == i + 1
+                }
+                if i + 1 < n, case let pair = pairs[i], pair.exists {
+                    if pair.isWord {
+                        relax(i + 2, LatticeCost.dictionaryWord)
+                        icuDone = icuDone || e == i + 2
+                        nextDone = nextDone || next == i + 2
+                    }
                     var at = pair.node, k = i + 2
-                    while pair.hasChildren, k < n, k - i < lattice.maxLength, let next = lattice.step(at, fold[Int(t[k])]) {
-                        at = next
+                    let limit = min(n, i + lattice.maxLength)
+                    while pair.hasChildren, k < limit, let child = lattice.step(at, fold[Int(t[k])]) {
+                        at = child
                         k += 1
-                        if lattice.isWord(at) { relax(k, LatticeCost.dictionaryWord) }
+                        if lattice.isWord(at) { relax(k, LatticeCost.dictionaryWord); icuDone = icuDone || k == e }
                     }
                 }
             }
@@ -243,21 +280,21 @@ extension TokenStream {
                 if frames[frame].start == i { relax(frames[frame].end, LatticeCost.dictionaryWord) }
                 frame += 1
             }
-            let surrogates = t[i] & 0xFC00 == 0xD800 && i + 1 < n && t[i + 1] & 0xFC00 == 0xDC00
-            let e = Int(icuEnd[i])
-            if e >= 0 { relax(e, e - i == (surrogates ? 2 : 1) ? LatticeCost.character : LatticeCost.segmenterWord) }
-            relax(i + (surrogates ? 2 : 1), LatticeCost.character)
+            if e >= 0 && !icuDone { relax(e, e == next ? LatticeCost.character : LatticeCost.segmenterWord) }
+            if !nextDone { relax(next, LatticeCost.character) }
         }
-        // Walk back from the end, then emit the pieces in order.
+        // Walk back from the end, then write the pieces in order.
         var count = 0
         var e = n
         while e > 0 { m.cuts[count] = Int32(e); count += 1; e = Int(prev[e]) }
-        var s = 0
+        var s = 0, o = o
         for c in stride(from: count - 1, through: 0, by: -1) {
             let e = Int(m.cuts[c])
             let rule = Int(icuEnd[s]) == e ? icuRule[s] : (isAllHan(a + s, a + e) ? 400 : 200)
-            out.append(Segment(start: Int32(a + s), end: Int32(a + e), rule: rule))
+            out[o] = Segment(start: Int32(a + s), end: Int32(a + e), rule: rule)
+            o += 1
             s = e
         }
+        return o
     }
 }

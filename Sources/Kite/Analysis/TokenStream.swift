@@ -281,14 +281,22 @@ final class TokenStream {
 final class LatticeScratch {
     private(set) var icuEnd: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private(set) var icuRule: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
-    private(set) var boundary: UnsafeMutablePointer<Bool> = .allocate(capacity: 1)
+    /// What a step that ends at a position adds: 0 at ICU's boundaries, ``TokenStream/LatticeCost/offBoundary``
+    /// elsewhere, ``unreachable`` inside a word no path may split.
+    private(set) var penalty: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
     private(set) var best: UnsafeMutablePointer<Int> = .allocate(capacity: 1)
     private(set) var prev: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
     private(set) var cuts: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
-    private(set) var inside: UnsafeMutablePointer<Bool> = .allocate(capacity: 1)
     private(set) var pairs: UnsafeMutablePointer<DictionaryLattice.Pair> = .allocate(capacity: 1)
     private(set) var pairKeys: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
     var capacity = 0
+    /// The segments of a whole text after the lattice (``output(_:)``).
+    private var segments: UnsafeMutablePointer<Segment> = .allocate(capacity: 1)
+    private var segmentCapacity = 1
+
+    /// A cost no path reaches: the best cost of a position nothing reaches, and the penalty inside a word no path
+    /// may split (far above any path's cost, far below overflow).
+    static let unreachable = 1 << 50
 
     /// Room for a run of `n` units (`n + 1` lattice positions); returns self.
     func reserve(_ n: Int) -> LatticeScratch {
@@ -297,22 +305,31 @@ final class LatticeScratch {
         capacity = max(n + 1, capacity * 2, 256)
         icuEnd = .allocate(capacity: capacity)
         icuRule = .allocate(capacity: capacity)
-        boundary = .allocate(capacity: capacity)
+        penalty = .allocate(capacity: capacity)
         best = .allocate(capacity: capacity)
         prev = .allocate(capacity: capacity)
         cuts = .allocate(capacity: capacity)
-        inside = .allocate(capacity: capacity)
         pairs = .allocate(capacity: capacity)
         pairKeys = .allocate(capacity: capacity)
         return self
     }
 
-    func release() {
-        icuEnd.deallocate(); icuRule.deallocate(); boundary.deallocate()
-        best.deallocate(); prev.deallocate(); cuts.deallocate(); inside.deallocate(); pairs.deallocate(); pairKeys.deallocate()
+    /// Room for the `n` segments of a text of `n` units (apart from the run's arrays).
+    func output(_ n: Int) -> UnsafeMutablePointer<Segment> {
+        if n > segmentCapacity {
+            segments.deallocate()
+            segmentCapacity = max(n, 2 * segmentCapacity)
+            segments = .allocate(capacity: segmentCapacity)
+        }
+        return segments
     }
 
-    deinit { release() }
+    private func release() {
+        icuEnd.deallocate(); icuRule.deallocate(); penalty.deallocate()
+        best.deallocate(); prev.deallocate(); cuts.deallocate(); pairs.deallocate(); pairKeys.deallocate()
+    }
+
+    deinit { release(); segments.deallocate() }
 }
 
 /// The token streams of the current thread.
