@@ -183,6 +183,41 @@ import Testing
         #expect(faceted.totalHitsIsExact && faceted.totalHits == all)
     }
 
+    /// A query of one word is scored posting by posting (the window-at-a-time scorer's path for one term and no
+    /// bonuses): with block-max skipping, its top k equals scoring every match, for both scorers, and whole blocks
+    /// of the word's postings are skipped.
+    @Test func oneWordTopHitsSkipBlocksAndEqualScoringEveryMatch() throws {
+        var random = SeededRandom(seed: 20261201)
+        let filler = ["经济", "社会", "建设", "改革", "城市", "乡村", "科技", "人才"]
+        var docs: [(String, String)] = []
+        for i in 0..<3_000 {
+            var words = (0..<(3 + Int(random.next() % 60))).map { _ in filler[Int(random.next() % UInt64(filler.count))] }
+            if random.next() % 3 == 0 {
+                for _ in 0..<(1 + Int(random.next() % 4)) { words.insert("发展", at: Int(random.next() % UInt64(words.count))) }
+            }
+            docs.append(("d\(i)", words.joined(separator: "，")))
+        }
+        let (_, r) = try index(docs)
+        let plan = try Planner(reader: r, ranking: .default).plan(QueryParser(schema: r.schema).parse("发展"))
+        guard case .text(let terms, let phrases, _) = plan else { Issue.record("not a text plan: \(plan)"); return }
+        #expect(terms.count == 1 && phrases.isEmpty)
+        var skipped = 0
+        for windowed in [true, false] {
+            for limit in [1, 10, 100] {
+                var exact = SearchOptions(limit: limit, facetField: nil, highlights: false, storedFields: false, match: .any)
+                exact.windowedScoring = windowed
+                var top = exact
+                top.countsAllHits = false
+                let x = try r.search("发展", options: exact), y = try r.search("发展", options: top)
+                #expect(x.totalHits > 900 && x.hits.count == limit)
+                #expect(x.hits.map(\.id) == y.hits.map(\.id), "k=\(limit) windowed=\(windowed)")
+                for (h1, h2) in zip(x.hits, y.hits) { #expect(h1.score == h2.score) }
+                if windowed { skipped += x.totalHits - y.totalHits }
+            }
+        }
+        #expect(skipped > 0)
+    }
+
     @Test func latinWordInsideALongerRunIsFound() throws {
         // Web titles run Latin words together; trigrams find the query's word inside them, parts split off digits.
         let (_, r) = try index([

@@ -88,12 +88,20 @@ public struct Ranking: Hashable, Sendable {
 }
 
 /// BM25 parameters of one field, with index-wide statistics.
+///
+/// It keeps k1 · (1 − b) and k1 · b / avgdl, so that the length normalization is one multiply-add per document, with
+/// no division by the average length in the loops that score every posting; and nothing else, so that the terms
+/// those loops copy stay small.
 struct BM25Field {
-    var k1: Double
-    var b: Double
-    var averageLength: Double
+    private let normBase: Double, normPerLength: Double
     /// BM25+ δ added to the saturation of a matching document (0: plain BM25).
-    var delta: Double = 0
+    let delta: Double
+
+    init(k1: Double, b: Double, averageLength: Double, delta: Double = 0) {
+        normBase = k1 * (1 - b)
+        normPerLength = k1 * b / max(averageLength, 1e-9)
+        self.delta = delta
+    }
 
     /// Lucene's idf: ln(1 + (N − df + 0.5) / (df + 0.5)).
     static func idf(documentCount n: Int, documentFrequency df: Int) -> Double {
@@ -103,7 +111,7 @@ struct BM25Field {
     /// tf / (tf + k1 · (1 − b + b · dl / avgdl)), the BM25 term-frequency saturation (Lucene ≥ 8 form).
     @inline(__always)
     func saturation(freq: Double, length: UInt32) -> Double {
-        let norm = k1 * (1 - b + b * Double(length) / max(averageLength, 1e-9))
+        let norm = normBase + normPerLength * Double(length)
         return freq / (freq + norm) + delta
     }
 }

@@ -68,10 +68,12 @@ struct Planner {
         var lengthNormalized = true
     }
 
-    func bm25(_ field: Int) -> BM25Field {
+    /// The BM25 parameters of text field `field`; a phrase's frequency is scored without δ and, unless
+    /// `lengthNormalized`, without length normalization (b = 0).
+    func bm25(_ field: Int, phrase: Bool = false, lengthNormalized: Bool = true) -> BM25Field {
         let name = schema.textFields[field]
-        return BM25Field(k1: ranking.k1, b: ranking.fieldB[name] ?? ranking.b,
-                         averageLength: statistics.averageLength(field), delta: ranking.delta)
+        return BM25Field(k1: ranking.k1, b: lengthNormalized ? ranking.fieldB[name] ?? ranking.b : 0,
+                         averageLength: statistics.averageLength(field), delta: phrase ? 0 : ranking.delta)
     }
 
     func documentFrequency(_ field: Int, _ term: [UInt8]) throws(KiteError) -> Int {
@@ -443,9 +445,7 @@ struct Planner {
             guard let info = try lookup(segment, field: p.field, t) else { return nil }
             cursors.append(try segment.postingsCursor(info))
         }
-        var model = bm25(p.field)
-        model.delta = 0
-        if !p.lengthNormalized { model.b = 0 }
+        let model = bm25(p.field, phrase: true, lengthNormalized: p.lengthNormalized)
         return try PhraseScorer(cursors: cursors, offsets: p.offsets, weight: p.weight, bm25: model,
                                 segment: segment, field: p.field, lengthScale: bonus ? ranking.proximityLength : 0)
     }

@@ -47,6 +47,31 @@ final class WindowedScorer {
         pruning: Bool = false, threshold: () -> Double = { -.infinity },
         _ collect: (Int, Double) throws(KiteError) -> Void
     ) throws(KiteError) {
+        // One term and no bonuses (a query of one word, most often): each posting's score goes to `collect` as it is
+        // read, with no accumulator window between (the same scores, in the same order); with `pruning`, a block
+        // whose maximum is under the threshold is skipped whole. (Inline here: a function of its own was not
+        // inlined, and `collect` was then called through thunks for every posting.)
+        if terms.count == 1 && bonuses.isEmpty {
+            let term = terms[0]
+            let cursor = term.cursor, weight = term.weight, bm25 = term.bm25, field = term.field
+            let docCount = segment.docCount
+            // The last document of the block whose bound was last compared with the threshold.
+            var checkedThrough = -1
+            while cursor.doc < docCount {
+                let d = cursor.doc
+                if pruning && d > checkedThrough, case let theta = threshold(), theta > 0, let b = cursor.blockContaining(d) {
+                    checkedThrough = cursor.blockLastDoc(b)
+                    let bound = cursor.blockMaximum(from: d, upTo: checkedThrough) { weight * bm25.saturation(freq: Double($0), length: $1) }
+                    if let bound, WindowedScorer.below(bound, theta) {
+                        try cursor.advance(to: checkedThrough + 1)
+                        continue
+                    }
+                }
+                try collect(d, weight * bm25.saturation(freq: Double(try cursor.frequency()), length: segment.fieldLength(field, d)))
+                try cursor.next()
+            }
+            return
+        }
         let size = WindowedScorer.windowSize
         let docCount = segment.docCount
         let accumulator = self.accumulator, matched = self.matched
