@@ -59,12 +59,16 @@ final class WindowedScorer {
             var checkedThrough = -1
             while cursor.doc < docCount {
                 let d = cursor.doc
-                if pruning && d > checkedThrough, case let theta = threshold(), theta > 0, let b = cursor.blockContaining(d) {
-                    checkedThrough = cursor.blockLastDoc(b)
-                    let bound = cursor.blockMaximum(from: d, upTo: checkedThrough) { weight * bm25.saturation(freq: Double($0), length: $1) }
-                    if let bound, WindowedScorer.below(bound, theta) {
-                        try cursor.advance(to: checkedThrough + 1)
-                        continue
+                if pruning && d > checkedThrough, case let theta = threshold(), theta > 0 {
+                    if let b = cursor.blockContaining(d) {
+                        checkedThrough = cursor.blockLastDoc(b)
+                        let bound = cursor.blockMaximum(from: d, upTo: checkedThrough) { weight * bm25.saturation(freq: Double($0), length: $1) }
+                        if let bound, WindowedScorer.below(bound, theta) {
+                            try cursor.advance(to: checkedThrough + 1)
+                            continue
+                        }
+                    } else {
+                        checkedThrough = .max  // a list shorter than a block: no block maxima to skip by
                     }
                 }
                 try collect(d, weight * bm25.saturation(freq: Double(try cursor.frequency()), length: segment.fieldLength(field, d)))
