@@ -282,6 +282,30 @@ import Testing
         #expect((obj["icuWords"] as? Int ?? 0) > 100_000)
         #expect((obj["ratioToICU"] as? Double ?? 0) > 0)
         #expect((obj["indexBytes"] as? Int ?? 0) > 0)
+        #expect(obj["dictionaryWords"] as? Int == 0)
+    }
+
+    /// `kite bench --dictionary` indexes with the dictionary (the cost the dictionary issue measures), says so, and
+    /// refuses a bad dictionary file with one line and status 2 before indexing anything.
+    @Test func benchIndexesWithTheAnalyzerItIsGiven() throws {
+        let dir = TemporaryDirectory()
+        let words = dir.sub("words.txt")
+        try "新质生产力\n升规纳统 3 n\n# a comment\n专精特新\n".write(toFile: words, atomically: true, encoding: .utf8)
+        let file = corpus + "/gov-work-reports-provincial-2026.jsonl"
+        let r = try KiteProcess.run(["bench", file, "--threads", "1", "--json", "--dictionary", words])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["dictionaryWords"] as? Int == 3)
+        #expect((obj["analyzer"] as? String ?? "").contains("dict="))
+        #expect(obj["documents"] as? Int == 31)
+        let text = try KiteProcess.run(["bench", file, "--threads", "1", "--dictionary", words])
+        #expect(text.status == 0 && text.stdout.contains("a dictionary of 3 words"), "\(text.stdout)")
+        let bad = dir.sub("bad.txt")
+        try "好词\n词 1 2 3\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try KiteProcess.run(["bench", file, "--dictionary", bad])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("bad.txt, line 2"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
     }
 
     /// `kite index` with a 1 MB RAM budget on a corpus 1.8× and 5.4× the budget: the peak memory it reports does not
