@@ -206,9 +206,9 @@ extension TokenStream {
         let t = units + a
         var anyStart = false
         for k in 0..<n where lattice.mayStart(with: fold[Int(t[k])]) { anyStart = true; break }
-        var numbers = false
-        for s in run where (100..<200).contains(s.rule) { numbers = true; break }
-        if !anyStart && framesNumbers && numbers { anyStart = run.contains { (100..<200).contains($0.rule) && numberDigits($0) != nil } }
+        // Whether a number frame could start here: only with frames, and only at an ICU number word.
+        let numbers = framesNumbers && run.contains { (100..<200).contains($0.rule) }
+        if !anyStart && numbers { anyStart = run.contains { (100..<200).contains($0.rule) && numberDigits($0) != nil } }
         guard anyStart else { (out + o).initialize(from: run.baseAddress!, count: run.count); return o + run.count }
         let m = scratch.reserve(n)
         let icuEnd = m.icuEnd, icuRule = m.icuRule, penalty = m.penalty, best = m.best, prev = m.prev
@@ -236,7 +236,7 @@ extension TokenStream {
             }
         }
         // The number frames' words in start order, found apart so that the walk below stays lean.
-        let frames = framesNumbers && numbers ? numberFrames(run, lattice.numberPatterns, n: n, icuEnd: icuEnd, icuRule: icuRule) : []
+        let frames = numbers ? numberFrames(run, lattice.numberPatterns, n: n, icuEnd: icuEnd, icuRule: icuRule) : []
         var frame = 0
         best[0] = 0
         for k in 0..<(n - 1) { pairs[k] = lattice.pair(pairKeys[k]) }
