@@ -149,6 +149,51 @@ import Testing
         }
     }
 
+    /// The lattice cuts a run span by span where no dictionary word crosses ICU's boundaries, and looks spans up in a
+    /// memo: its pieces must be the walk's over the whole run, ties and rules included, on real text with a
+    /// dictionary whose words cross many of ICU's boundaries (and with number frames, which take the walk).
+    @Test func spansLookedUpCutAsTheWalkOverTheWholeRun() throws {
+        let national = try String(contentsOfFile: KiteProcess.repository + "/Corpus/gov-work-reports-national.jsonl", encoding: .utf8)
+        let lines = national.split(whereSeparator: { $0 == "\n" || $0 == "\\" }).map(String.init)
+        var random = SeededRandom(seed: 0x5EA7)
+        var words = Set(Self.policyWords + ["1996年", "2024年", "3个", "12个"])
+        let han = lines.joined().unicodeScalars.filter { TokenStream.isHan($0.value) }.map(Character.init)
+        while words.count < 3_000 {
+            let length = 2 + Int(random.next() % 5), start = Int(random.next() % UInt64(han.count - length))
+            words.insert(String(han[start..<(start + length)]))
+        }
+        let stream = try TokenStream.make(AnalyzerConfiguration(dictionary: try UserDictionary(words: words)))
+        let lattice = try #require(stream.lattice)
+        var runs = 0, changed = 0
+        for line in lines {
+            try Array(line.utf8).withUnsafeBytes { raw in try stream.normalize(raw) }
+            try stream.breakWords(stream.units, stream.count)
+            let segments = stream.segments
+            let bySpans = UnsafeMutablePointer<Segment>.allocate(capacity: stream.count + 1)
+            let byWalk = UnsafeMutablePointer<Segment>.allocate(capacity: stream.count + 1)
+            defer { bySpans.deallocate(); byWalk.deallocate() }
+            try segments.withUnsafeBufferPointer { segments in
+                var i = 0
+                while i < segments.count {
+                    guard segments[i].rule >= 100 else { i += 1; continue }
+                    var j = i + 1
+                    while j < segments.count && segments[j].rule >= 100 { j += 1 }
+                    let run = UnsafeBufferPointer(rebasing: segments[i..<j])
+                    let a = stream.resegmentWords(run, lattice, into: bySpans, at: 0)
+                    let b = stream.resegmentRun(run, lattice, into: byWalk, at: 0)
+                    let spans = Array(UnsafeBufferPointer(start: bySpans, count: a))
+                    let walk = Array(UnsafeBufferPointer(start: byWalk, count: b))
+                    try #require(spans == walk, "run at unit \(run[0].start) of \(line.prefix(40))")
+                    runs += 1
+                    if walk != Array(run) { changed += 1 }
+                    i = j
+                }
+            }
+        }
+        // The dictionary changed a fair share of the runs: the memo and the crossing test were both exercised.
+        #expect(runs > 50_000 && changed > runs / 10, "\(changed) of \(runs) runs changed")
+    }
+
     @Test func badLinesAreErrorsNamingTheLine() {
         func line(_ text: String) -> Int? {
             do { _ = try UserDictionary(parsing: text); return nil } catch { return error.line }

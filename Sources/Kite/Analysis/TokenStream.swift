@@ -290,6 +290,10 @@ final class LatticeScratch {
     private(set) var pairs: UnsafeMutablePointer<DictionaryLattice.Pair> = .allocate(capacity: 1)
     private(set) var pairKeys: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
     var capacity = 0
+    /// What the lattice made of spans seen before.
+    let memo = LatticeMemo()
+    /// Room for the pieces of a span the memo works out (``LatticeMemo/maximumLength`` at most).
+    let memoPieces = UnsafeMutablePointer<Segment>.allocate(capacity: LatticeMemo.maximumLength)
     /// The segments of a whole text after the lattice (``output(_:)``).
     private var segments: UnsafeMutablePointer<Segment> = .allocate(capacity: 1)
     private var segmentCapacity = 1
@@ -329,7 +333,7 @@ final class LatticeScratch {
         best.deallocate(); prev.deallocate(); cuts.deallocate(); pairs.deallocate(); pairKeys.deallocate()
     }
 
-    deinit { release(); segments.deallocate() }
+    deinit { release(); segments.deallocate(); memoPieces.deallocate() }
 }
 
 /// The token streams of the current thread.

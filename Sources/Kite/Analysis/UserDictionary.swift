@@ -307,6 +307,8 @@ final class DictionaryLattice: Sendable {
     /// Per unit, two bits: whether some word begins with it (1), whether it is a word (2). 16 KB: the walk reads it
     /// at every position, from the first-level cache.
     private let firstUnits: [UInt8]
+    /// How many nodes the first level has: nodes 0 ..< firstLevelCount, one per first unit, in unit order.
+    private let firstLevelCount: Int
     /// The longest word, in units.
     let maxLength: Int
     /// The frames of the dictionary's number words (used when the analyzer ``AnalyzerConfiguration/learnsNumberPatterns``).
@@ -317,6 +319,15 @@ final class DictionaryLattice: Sendable {
     /// (high 32 bits: first << 16 | second) and its ``Pair`` (low 32 bits); 0 is empty (no word begins with U+0000).
     private let pairs: [UInt64]
     private let pairShift: UInt32
+    /// One bit per hash of a two-unit prefix, set for the table's prefixes (64 KB, 2^19 bits): most pairs of text
+    /// begin no word, and the bit says so from the cache where a probe of ``pairs`` would miss it and walk a cluster.
+    private let pairFilter: [UInt64]
+    private static let filterBits: UInt32 = 19
+    /// One bit per hash of two units that stand side by side in some word (128 KB, 2^20 bits): a word crosses the
+    /// boundary between two units of text only if they are such a pair, and most pairs around ICU's boundaries are
+    /// not.
+    private let innerPairs: [UInt64]
+    private static let innerBits: UInt32 = 20
 
     /// A two-unit prefix's node with what the walk asks of it first: whether it is a word, whether longer words
     /// begin with it. 0: no word begins with the two units (node 0 is of the first level, never a prefix of two).
@@ -402,6 +413,16 @@ final class DictionaryLattice: Sendable {
         numberPatterns = NumberPatterns(dictionary.folded)
         hasNumberPatterns = !numberPatterns.isEmpty
         let trie = WordTrie(sorted: words)
+        var inner = [UInt64](repeating: 0, count: 1 << (Int(DictionaryLattice.innerBits) - 6))
+        words.units.withUnsafeBufferPointer { units in
+            for w in 0..<words.count {
+                for k in Int(words.starts[w])..<(Int(words.starts[w + 1]) - 1) {
+                    let bit = DictionaryLattice.innerBit(DictionaryLattice.pairKey(units[k], units[k + 1]))
+                    inner[bit >> 6] |= 1 << (bit & 63)
+                }
+            }
+        }
+        self.innerPairs = inner
         let (units, firstChild) = (trie.units, trie.firstChild)
         precondition(units.count < Int(Pair.nodeMask), "a dictionary of more than 2^30 trie nodes")
         var firstUnits = [UInt8](repeating: 0, count: 1 << 14)
@@ -415,11 +436,13 @@ final class DictionaryLattice: Sendable {
                 : Node(link: firstChild[i], unit: 0)
         }
         self.firstUnits = firstUnits
+        self.firstLevelCount = trie.firstLevelCount
         let first = trie.firstLevelCount
         let pairCount = Int(firstChild[first]) - first
         var bits = 4
         while (1 << bits) < 2 * pairCount { bits += 1 }
         var pairs = [UInt64](repeating: 0, count: 1 << bits)
+        var filter = [UInt64](repeating: 0, count: 1 << (Int(DictionaryLattice.filterBits) - 6))
         for parent in 0..<first {
             for child in Int(firstChild[parent])..<Int(firstChild[parent + 1]) {
                 let key = UInt32(units[parent]) << 16 | UInt32(units[child])
@@ -427,14 +450,40 @@ final class DictionaryLattice: Sendable {
                 while pairs[slot] != 0 { slot = (slot + 1) & (pairs.count - 1) }
                 let flags = (trie.word[child] >= 0 ? Pair.wordBit : 0) | (trie.hasChildren(child) ? Pair.childrenBit : 0)
                 pairs[slot] = UInt64(key) << 32 | UInt64(UInt32(child) | flags)
+                let bit = DictionaryLattice.filterBit(key)
+                filter[bit >> 6] |= 1 << (bit & 63)
             }
         }
         self.pairs = pairs
         self.pairShift = UInt32(32 - bits)
+        self.pairFilter = filter
     }
 
     @inline(__always)
     private static func slot(_ key: UInt32, shift: UInt32) -> Int { Int((key &* 0x9E37_79B1) >> shift) }
+
+    /// The bit of `key` in ``pairFilter``.
+    @inline(__always)
+    private static func filterBit(_ key: UInt32) -> Int { Int((key &* 0x85EB_CA6B) >> (32 - filterBits)) }
+
+    /// The bit of `key` in ``innerPairs``.
+    @inline(__always)
+    private static func innerBit(_ key: UInt32) -> Int { Int((key &* 0xCC9E_2D51) >> (32 - innerBits)) }
+
+    /// Whether some word may hold the units `a` and `b` side by side (false: no word crosses a boundary between
+    /// them).
+    @inline(__always)
+    func mayCross(_ a: UInt16, _ b: UInt16) -> Bool {
+        let bit = DictionaryLattice.innerBit(DictionaryLattice.pairKey(a, b))
+        return innerPairs.withUnsafeBufferPointer { $0[bit >> 6] >> UInt64(bit & 63) & 1 != 0 }
+    }
+
+    /// Whether `key` may be in the table (false: no word begins with the two units).
+    @inline(__always)
+    private func mayBePair(_ key: UInt32) -> Bool {
+        let bit = DictionaryLattice.filterBit(key)
+        return pairFilter.withUnsafeBufferPointer { $0[bit >> 6] >> UInt64(bit & 63) & 1 != 0 }
+    }
 
     /// Whether some word begins with `unit`.
     @inline(__always)
@@ -490,6 +539,54 @@ extension DictionaryLattice {
         return (true, isWord(node))
     }
 
+    /// The end of the longest word that starts at `i` in text `t` (folded by `fold`) and ends by `n`; `i + 1` when
+    /// none is longer than one unit. The walk's own steps.
+    @inline(__always)
+    func longestWordEnd(_ t: UnsafePointer<UInt16>, _ fold: UnsafePointer<UInt16>, from i: Int, before n: Int) -> Int {
+        let first = fold[Int(t[i])]
+        guard i + 1 < n, mayStart(with: first) else { return i + 1 }
+        let pair = pair(Self.pairKey(first, fold[Int(t[i + 1])]))
+        guard pair.exists else { return i + 1 }
+        var end = pair.isWord ? i + 2 : i + 1
+        guard pair.hasChildren else { return end }
+        var at = pair.node, k = i + 2
+        let limit = min(n, i + maxLength)
+        while k < limit, let child = step(at, fold[Int(t[k])]) {
+            at = child
+            k += 1
+            if isWord(at) { end = k }
+        }
+        return end
+    }
+
+    /// Whether some word is longer than `text` (folded units) and begins with it: a word that starts in `text` may
+    /// then end past it. Asked once per distinct word (``TokenStream/resegmentWords(_:_:into:at:)``), not per position.
+    func extends(_ text: UnsafeBufferPointer<UInt16>) -> Bool {
+        guard let first = text.first, mayStart(with: first) else { return false }
+        guard text.count > 1 else {
+            // The first level is in unit order: the node of `first`, and whether it has children.
+            var lo = 0, hi = firstLevelCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if nodes[mid].unit < first { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < firstLevelCount && nodes[lo].unit == first && hasChildren(UInt32(lo))
+        }
+        let pair = pair(Self.pairKey(first, text[1]))
+        guard pair.exists, pair.hasChildren else { return false }
+        var node = pair.node
+        for unit in text.dropFirst(2) {
+            guard let next = step(node, unit) else { return false }
+            node = next
+        }
+        return hasChildren(node)
+    }
+
+    /// Whether a word is longer than the prefix that ends at `node`.
+    private func hasChildren(_ node: UInt32) -> Bool {
+        nodes[Int(node) + 1].link & Self.childMask > nodes[Int(node)].link & Self.childMask
+    }
+
     /// The key of the two-unit prefix `first second` in ``pair(_:)``.
     @inline(__always)
     static func pairKey(_ first: UInt16, _ second: UInt16) -> UInt32 { UInt32(first) << 16 | UInt32(second) }
@@ -498,13 +595,15 @@ extension DictionaryLattice {
     /// every prefix of its run before it looks any of them up.
     @inline(__always)
     func prefetchPair(_ key: UInt32) {
+        guard mayBePair(key) else { return }
         pairs.withUnsafeBufferPointer { kite_prefetch($0.baseAddress! + DictionaryLattice.slot(key, shift: pairShift)) }
     }
 
     /// The two-unit prefix of `key` (``pairKey(_:_:)``), or ``Pair/none``.
     @inline(__always)
     func pair(_ key: UInt32) -> Pair {
-        pairs.withUnsafeBufferPointer { pairs in
+        guard mayBePair(key) else { return .none }
+        return pairs.withUnsafeBufferPointer { pairs in
             var slot = DictionaryLattice.slot(key, shift: pairShift)
             while true {
                 let entry = pairs[slot]
