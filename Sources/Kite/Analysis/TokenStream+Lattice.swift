@@ -101,10 +101,9 @@ extension TokenStream {
         let pieces = scratch.memoPieces
         let count = withUnsafePointer(to: word) { resegmentRun(UnsafeBufferPointer(start: $0, count: 1), lattice, into: pieces, at: 0) }
         var answer = LatticeMemo.Answer(CollectionOfOne(word), pieces: UnsafeBufferPointer(start: pieces, count: count))!
-        var folded = [UInt16](repeating: 0, count: length)
-        for k in 0..<length { folded[k] = simplifyForMatching[Int(units[start + k])] }
-        folded.withUnsafeBufferPointer { text in
-            for k in 0..<length where lattice.extends(UnsafeBufferPointer(rebasing: text[k...])) { answer.open |= 1 << k }
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: length) { folded in
+            for k in 0..<length { folded[k] = simplifyForMatching[Int(units[start + k])] }
+            for k in 0..<length where lattice.extends(UnsafeBufferPointer(rebasing: folded[k...])) { answer.open |= 1 << k }
         }
         withUnsafePointer(to: word) { scratch.memo.insert(UnsafeBufferPointer(start: $0, count: 1), UnsafePointer(units), answer) }
         return answer
@@ -321,6 +320,14 @@ final class LatticeMemo {
             (self.cuts, self.kinds, self.open, self.isKept) = (cuts, kinds, open, isKept)
         }
 
+        /// The answer a memo entry holds: `cuts` | `open` << 8 | `kinds` << 16.
+        @inline(__always)
+        fileprivate init(value: UInt32) {
+            self.init(cuts: value & 0xFF, kinds: value >> 16, open: (value >> 8) & 0xFF, isKept: true)
+        }
+
+        fileprivate var value: UInt32 { cuts | open << 8 | kinds << 16 }
+
         /// Writes the pieces of the span of one `word` to `out` from `o`; returns where the next goes.
         @inline(__always)
         func write(_ word: Segment, into out: UnsafeMutablePointer<Segment>, at o: Int) -> Int {
@@ -359,11 +366,28 @@ final class LatticeMemo {
         var value: UInt32 = 0
     }
 
-    private static let slotBits = 14
+    private static let slotBits = 13
     private let entries = UnsafeMutablePointer<Entry>.allocate(capacity: 1 << slotBits)
 
-    init() { entries.initialize(repeating: Entry(), count: 1 << Self.slotBits) }
-    deinit { entries.deallocate() }
+    /// Spans of one word of up to four units (most of them): 16 bytes an entry.
+    private struct WordEntry {
+        var key: UInt64 = 0
+        var shape: UInt32 = 0
+        var value: UInt32 = 0
+    }
+
+    private static let wordBits = 15
+    private let words = UnsafeMutablePointer<WordEntry>.allocate(capacity: 1 << wordBits)
+
+    init() {
+        entries.initialize(repeating: Entry(), count: 1 << Self.slotBits)
+        words.initialize(repeating: WordEntry(), count: 1 << Self.wordBits)
+    }
+
+    deinit {
+        entries.deallocate()
+        words.deallocate()
+    }
 
     /// The span's length (4 bits), bit 4 + k where one of ICU's words begins at unit k > 0, and bit 12 + k where an
     /// ideographic one begins at unit k. Never 0.
@@ -395,19 +419,35 @@ final class LatticeMemo {
     }
 
     /// The answer for the span of one `word` of text `units`, if remembered: ``find(_:_:)`` for the commonest case,
-    /// a word of up to four units.
+    /// a word of up to four units, in a table of its own with keys of one load (``TokenStream/unitPadding``).
     @inline(__always)
     func find(word: Segment, _ units: UnsafePointer<UInt16>) -> Answer? {
         let a = Int(word.start), length = Int(word.end) - a
         guard length <= 4 else {
             return length <= Self.maximumLength ? withUnsafePointer(to: word) { find(UnsafeBufferPointer(start: $0, count: 1), units) } : nil
         }
-        var low: UInt64 = 0
-        for k in 0..<length { low |= UInt64(units[a + k]) << (16 * k) }
-        let shape = UInt32(length) | ((400..<500).contains(word.rule) ? 1 << 12 : 0)
-        let entry = slot(low, 0, shape).pointee
-        guard entry.low == low, entry.high == 0, entry.shape == shape else { return nil }
-        return Answer(cuts: entry.value & 0xFF, kinds: entry.value >> 16, open: (entry.value >> 8) & 0xFF, isKept: true)
+        let key = Self.wordKey(units + a, length), shape = Self.shape(word)
+        let entry = wordSlot(key, shape).pointee
+        guard entry.key == key, entry.shape == shape else { return nil }
+        return Answer(value: entry.value)
+    }
+
+    /// The units of a word of one to four units packed 16 bits each, the first lowest: one load, the units past the
+    /// word masked off.
+    @inline(__always)
+    private static func wordKey(_ units: UnsafePointer<UInt16>, _ length: Int) -> UInt64 {
+        UnsafeRawPointer(units).loadUnaligned(as: UInt64.self) & (UInt64.max >> UInt64(64 - 16 * length))
+    }
+
+    /// The length of `word`, | 1 << 12 when ICU calls it ideographic (``shape(_:)`` of a span of one word).
+    @inline(__always)
+    private static func shape(_ word: Segment) -> UInt32 {
+        UInt32(word.end - word.start) | ((400..<500).contains(word.rule) ? 1 << 12 : 0)
+    }
+
+    @inline(__always)
+    private func wordSlot(_ key: UInt64, _ shape: UInt32) -> UnsafeMutablePointer<WordEntry> {
+        words + Int(truncatingIfNeeded: ((key ^ UInt64(shape) << 48) &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - Self.wordBits))
     }
 
     /// The answer for `span` of text `units`, if remembered.
@@ -418,14 +458,18 @@ final class LatticeMemo {
         let (low, high) = Self.key(units, a, length), shape = Self.shape(span)
         let entry = slot(low, high, shape).pointee
         guard entry.low == low, entry.high == high, entry.shape == shape else { return nil }
-        return Answer(cuts: entry.value & 0xFF, kinds: entry.value >> 16, open: (entry.value >> 8) & 0xFF, isKept: true)
+        return Answer(value: entry.value)
     }
 
     /// Remembers the answer for `span` of text `units` (at most ``maximumLength`` units).
     func insert(_ span: UnsafeBufferPointer<Segment>, _ units: UnsafePointer<UInt16>, _ answer: Answer) {
         let a = Int(span[0].start), length = Int(span[span.count - 1].end) - a
+        if span.count == 1 && length <= 4 {
+            let key = Self.wordKey(units + a, length), shape = Self.shape(span[0])
+            wordSlot(key, shape).pointee = WordEntry(key: key, shape: shape, value: answer.value)
+            return
+        }
         let (low, high) = Self.key(units, a, length), shape = Self.shape(span)
-        slot(low, high, shape).pointee = Entry(
-            low: low, high: high, shape: shape, value: answer.cuts | answer.open << 8 | answer.kinds << 16)
+        slot(low, high, shape).pointee = Entry(low: low, high: high, shape: shape, value: answer.value)
     }
 }

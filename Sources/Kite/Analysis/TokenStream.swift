@@ -67,7 +67,7 @@ final class TokenStream {
             memo = HanRunMemo()
         }
         capacity = 1 << 16
-        units = .allocate(capacity: capacity)
+        units = .allocate(capacity: capacity + TokenStream.unitPadding)
         sourceStart = .allocate(capacity: capacity)
         sourceEnd = .allocate(capacity: capacity)
         termCapacity = 1024
@@ -82,18 +82,22 @@ final class TokenStream {
         termBytes.deallocate()
     }
 
+    /// Units allocated past ``capacity``: a load of four units at any unit of the text stays inside the buffer
+    /// (``LatticeMemo`` keys a word by one such load, the units past the word masked off).
+    static let unitPadding = 4
+
     /// Makes room for at least `needed` units, keeping the first `count`.
     func reserve(_ needed: Int) {
         guard needed > capacity else { return }
         var c = capacity
         while c < needed { c *= 2 }
-        func grow<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let q = UnsafeMutablePointer<T>.allocate(capacity: c)
+        func grow<T>(_ p: UnsafeMutablePointer<T>, padding: Int = 0) -> UnsafeMutablePointer<T> {
+            let q = UnsafeMutablePointer<T>.allocate(capacity: c + padding)
             q.moveInitialize(from: p, count: count)
             p.deallocate()
             return q
         }
-        units = grow(units)
+        units = grow(units, padding: TokenStream.unitPadding)
         sourceStart = grow(sourceStart)
         sourceEnd = grow(sourceEnd)
         capacity = c
