@@ -403,13 +403,11 @@ final class LatticeMemo {
         return shape
     }
 
-    /// The units of units[a..<a + length] packed 16 bits each, the first lowest, in two words.
+    /// The units of units[a..<a + length] (one to eight) packed 16 bits each, the first lowest, in two words.
     @inline(__always)
     private static func key(_ units: UnsafePointer<UInt16>, _ a: Int, _ length: Int) -> (UInt64, UInt64) {
-        var low: UInt64 = 0, high: UInt64 = 0
-        for k in 0..<min(length, 4) { low |= UInt64(units[a + k]) << (16 * k) }
-        for k in 4..<max(length, 4) { high |= UInt64(units[a + k]) << (16 * (k - 4)) }
-        return (low, high)
+        guard length > 4 else { return (wordKey(units + a, length), 0) }
+        return (wordKey(units + a, 4), wordKey(units + a + 4, length - 4))
     }
 
     @inline(__always)
