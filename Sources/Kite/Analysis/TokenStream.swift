@@ -294,8 +294,9 @@ final class LatticeScratch {
     private(set) var pairs: UnsafeMutablePointer<DictionaryLattice.Pair> = .allocate(capacity: 1)
     private(set) var pairKeys: UnsafeMutablePointer<UInt32> = .allocate(capacity: 1)
     var capacity = 0
-    /// What the lattice made of spans seen before.
-    let memo = LatticeMemo()
+    /// What the lattice made of spans seen before (made on first use: 704 KB, and only streams with a dictionary
+    /// use it).
+    lazy var memo = LatticeMemo()
     /// Room for the pieces of a span the memo works out (``LatticeMemo/maximumLength`` at most).
     let memoPieces = UnsafeMutablePointer<Segment>.allocate(capacity: LatticeMemo.maximumLength)
     /// The segments of a whole text after the lattice (``output(_:)``).
