@@ -12,21 +12,24 @@ extension TokenStream {
 
     /// Segments each run of words between separators again, over the lattice of ICU's words and the dictionary's.
     func resegment(with lattice: DictionaryLattice) {
-        // Each segment covers a unit at least, and so does each piece of a run: `count` segments at most.
-        let out = scratch.output(count)
-        var o = 0
-        segments.withUnsafeBufferPointer { segments in
-            var i = 0
-            while i < segments.count {
-                guard segments[i].rule >= 100 else { out[o] = segments[i]; o += 1; i += 1; continue }
-                var j = i + 1
-                while j < segments.count && segments[j].rule >= 100 { j += 1 }
-                o = resegmentWords(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, into: out, at: o)
-                i = j
+        // Each segment covers a unit at least, and so does each piece of a run: `count` segments at most. The pieces
+        // go to a new array that replaces ICU's (no copy back: on long texts the copy cost more than the allocation).
+        let words = segments
+        segments = [Segment](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let out = buffer.baseAddress!
+            var o = 0
+            words.withUnsafeBufferPointer { segments in
+                var i = 0
+                while i < segments.count {
+                    guard segments[i].rule >= 100 else { out[o] = segments[i]; o += 1; i += 1; continue }
+                    var j = i + 1
+                    while j < segments.count && segments[j].rule >= 100 { j += 1 }
+                    o = resegmentWords(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, into: out, at: o)
+                    i = j
+                }
             }
+            initialized = o
         }
-        segments.removeAll(keepingCapacity: true)
-        segments.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
     }
 
     /// The cheapest path through one run of words, as ``resegmentRun(_:_:into:at:)`` finds it, found span by span:
