@@ -10,26 +10,24 @@ extension TokenStream {
         static let dictionaryWord = 100, segmenterWord = 210, character = 300, offBoundary = 5
     }
 
-    /// Segments each run of words between separators again, over the lattice of ICU's words and the dictionary's.
-    func resegment(with lattice: DictionaryLattice) {
-        // Each segment covers a unit at least, and so does each piece of a run: `count` segments at most. The pieces
-        // go to a new array that replaces ICU's (no copy back: on long texts the copy cost more than the allocation).
-        let words = segments
-        segments = [Segment](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let out = buffer.baseAddress!
-            var o = 0
-            words.withUnsafeBufferPointer { segments in
-                var i = 0
-                while i < segments.count {
-                    guard segments[i].rule >= 100 else { out[o] = segments[i]; o += 1; i += 1; continue }
-                    var j = i + 1
-                    while j < segments.count && segments[j].rule >= 100 { j += 1 }
-                    o = resegmentWords(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, into: out, at: o)
-                    i = j
-                }
+    /// Segments each run of words between separators again, over the lattice of ICU's words and the dictionary's:
+    /// the pieces of the whole text, in a buffer of the stream's (valid until the next text; no copy back into
+    /// ``segments``, which on long texts cost more than the walk's bookkeeping).
+    func resegment(with lattice: DictionaryLattice) -> UnsafeBufferPointer<Segment> {
+        // Each segment covers a unit at least, and so does each piece of a run: `count` segments at most.
+        let out = scratch.output(count)
+        var o = 0
+        segments.withUnsafeBufferPointer { segments in
+            var i = 0
+            while i < segments.count {
+                guard segments[i].rule >= 100 else { out[o] = segments[i]; o += 1; i += 1; continue }
+                var j = i + 1
+                while j < segments.count && segments[j].rule >= 100 { j += 1 }
+                o = resegmentWords(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, into: out, at: o)
+                i = j
             }
-            initialized = o
         }
+        return UnsafeBufferPointer(start: out, count: o)
     }
 
     /// The cheapest path through one run of words, as ``resegmentRun(_:_:into:at:)`` finds it, found span by span:

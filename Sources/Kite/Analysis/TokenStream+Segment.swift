@@ -36,8 +36,11 @@ extension TokenStream {
             try breakWords(units, count)
         }
         memo?.learn(segments, units)
-        if let lattice { resegment(with: lattice) }
-        emitSegments(allSegments: allSegments, emit)
+        if let lattice {
+            emitSegments(resegment(with: lattice), allSegments: allSegments, emit)
+        } else {
+            segments.withUnsafeBufferPointer { emitSegments($0, allSegments: allSegments, emit) }
+        }
     }
 
     /// ICU's words and separators of `text[0..<n]` into `segments`.
@@ -58,8 +61,10 @@ extension TokenStream {
         }
     }
 
-    /// Emits the words of `segments`, with their joins, sub-words and rescue bigrams.
-    func emitSegments(allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void) {
+    /// Emits the words of `segments` (ICU's, or the lattice's pieces), with their joins, sub-words and rescue bigrams.
+    func emitSegments(
+        _ segments: UnsafeBufferPointer<Segment>, allSegments: Bool, _ emit: (UnsafeBufferPointer<UInt8>, TokenInfo) -> Void
+    ) {
         let bigrams = configuration.emitsBigrams && !allSegments
         let joins = configuration.emitsJoins && !allSegments
         var position: Int32 = 0

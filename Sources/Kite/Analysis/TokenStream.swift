@@ -299,6 +299,10 @@ final class LatticeScratch {
     lazy var memo = LatticeMemo()
     /// Room for the pieces of a span the memo works out (``LatticeMemo/maximumLength`` at most).
     let memoPieces = UnsafeMutablePointer<Segment>.allocate(capacity: LatticeMemo.maximumLength)
+    /// The segments of a whole text after the lattice (``output(_:)``).
+    private var segments: UnsafeMutablePointer<Segment> = .allocate(capacity: 1)
+    private var segmentCapacity = 1
+
     /// A cost no path reaches: the best cost of a position nothing reaches, and the penalty inside a word no path
     /// may split (far above any path's cost, far below overflow).
     static let unreachable = 1 << 50
@@ -319,12 +323,22 @@ final class LatticeScratch {
         return self
     }
 
+    /// Room for the `n` segments of a text of `n` units (apart from the run's arrays).
+    func output(_ n: Int) -> UnsafeMutablePointer<Segment> {
+        if n > segmentCapacity {
+            segments.deallocate()
+            segmentCapacity = max(n, 2 * segmentCapacity)
+            segments = .allocate(capacity: segmentCapacity)
+        }
+        return segments
+    }
+
     private func release() {
         icuEnd.deallocate(); icuRule.deallocate(); penalty.deallocate()
         best.deallocate(); prev.deallocate(); cuts.deallocate(); pairs.deallocate(); pairKeys.deallocate()
     }
 
-    deinit { release(); memoPieces.deallocate() }
+    deinit { release(); segments.deallocate(); memoPieces.deallocate() }
 }
 
 /// The token streams of the current thread.
