@@ -179,7 +179,7 @@ import Testing
                     var j = i + 1
                     while j < segments.count && segments[j].rule >= 100 { j += 1 }
                     let run = UnsafeBufferPointer(rebasing: segments[i..<j])
-                    let a = stream.resegmentWords(run, lattice, into: bySpans, at: 0)
+                    let a = stream.resegmentWords(run, lattice, stream.scratch.memo, into: bySpans, at: 0)
                     let b = stream.resegmentRun(run, lattice, into: byWalk, at: 0)
                     let spans = Array(UnsafeBufferPointer(start: bySpans, count: a))
                     let walk = Array(UnsafeBufferPointer(start: byWalk, count: b))

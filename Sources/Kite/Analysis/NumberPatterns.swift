@@ -36,10 +36,20 @@ struct NumberPatterns: Sendable {
     /// The frames of the number words of `folded` (a dictionary's words).
     init(_ folded: FoldedWords) {
         var found: [[Element]: (count: Int, digits: [ClosedRange<Int>])] = [:]
+        var word: [UInt16] = []  // (one buffer for every number word's units)
         for w in 0..<folded.count {
             let range = folded.range(w)
-            guard (0x30...0x39).contains(folded.bytes[range.lowerBound]),
-                  let (elements, digits) = NumberPatterns.frame(of: Array(folded.string(w).utf16)) else { continue }
+            guard (0x30...0x39).contains(folded.bytes[range.lowerBound]) else { continue }
+            word.removeAll(keepingCapacity: true)
+            folded.bytes.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[range])
+                var k = 0
+                while k < bytes.count, let (scalar, length) = CorpusText.scalar(inUTF8: bytes, at: k) {
+                    word.append(contentsOf: UTF16.encode(scalar)!)
+                    k += length
+                }
+            }
+            guard let (elements, digits) = NumberPatterns.frame(of: word) else { continue }
             if let seen = found[elements] {
                 guard seen.digits.count == digits.count else { continue }
                 let merged = zip(seen.digits, digits).map { min($0.lowerBound, $1)...max($0.upperBound, $1) }

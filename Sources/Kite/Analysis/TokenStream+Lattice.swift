@@ -15,7 +15,7 @@ extension TokenStream {
     /// ``segments``, which on long texts cost more than the walk's bookkeeping).
     func resegment(with lattice: DictionaryLattice) -> UnsafeBufferPointer<Segment> {
         // Each segment covers a unit at least, and so does each piece of a run: `count` segments at most.
-        let out = scratch.output(count)
+        let out = scratch.output(count), memo = scratch.memo  // (the memo fetched once: its getter retains)
         var o = 0
         segments.withUnsafeBufferPointer { segments in
             var i = 0
@@ -23,7 +23,7 @@ extension TokenStream {
                 guard segments[i].rule >= 100 else { out[o] = segments[i]; o += 1; i += 1; continue }
                 var j = i + 1
                 while j < segments.count && segments[j].rule >= 100 { j += 1 }
-                o = resegmentWords(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, into: out, at: o)
+                o = resegmentWords(UnsafeBufferPointer(rebasing: segments[i..<j]), lattice, memo, into: out, at: o)
                 i = j
             }
         }
@@ -39,10 +39,11 @@ extension TokenStream {
     /// side by side in some dictionary word, and walked only from the word's positions whose rest begins a longer
     /// dictionary word (the memo knows them).
     func resegmentWords(
-        _ run: UnsafeBufferPointer<Segment>, _ lattice: DictionaryLattice, into out: UnsafeMutablePointer<Segment>, at o0: Int
+        _ run: UnsafeBufferPointer<Segment>, _ lattice: DictionaryLattice, _ memo: LatticeMemo,
+        into out: UnsafeMutablePointer<Segment>, at o0: Int
     ) -> Int {
         let n = Int(run[run.count - 1].end)
-        let t = UnsafePointer(units), fold = simplifyForMatching, memo = scratch.memo, numbers = framesNumbers
+        let t = UnsafePointer(units), fold = simplifyForMatching, numbers = framesNumbers
         var o = o0
         var span = -1  // the first word of the span being gathered, or -1 (the run is cut before this word)
         var reach = 0  // the furthest end of a dictionary word that starts in the span
@@ -51,7 +52,7 @@ extension TokenStream {
             // Number frames join words in ways the test below does not see: a run with a number takes the walk.
             if numbers && UInt32(bitPattern: word.rule &- 100) < 100 { return resegmentRun(run, lattice, into: out, at: o0) }
             let end = Int(word.end)
-            let known = memo.find(word: word, t) ?? remember(word, lattice)
+            let known = memo.find(word: word, t) ?? remember(word, lattice, memo)
             if known.open != 0 && end < n && lattice.mayCross(fold[Int(t[end - 1])], fold[Int(t[end])]) {
                 reach = max(reach, furthestWordEnd(word, open: known.open, before: n, lattice))
             }
@@ -60,7 +61,7 @@ extension TokenStream {
             } else if span < 0 {
                 o = known.write(word, into: out, at: o)
             } else {
-                o = resegmentSpan(UnsafeBufferPointer(rebasing: run[span...w]), lattice, into: out, at: o)
+                o = resegmentSpan(UnsafeBufferPointer(rebasing: run[span...w]), lattice, memo, into: out, at: o)
                 span = -1
             }
         }
@@ -82,12 +83,13 @@ extension TokenStream {
     /// The pieces of a span of several words, from the memo or by the walk (and then remembered).
     @inline(never)
     func resegmentSpan(
-        _ span: UnsafeBufferPointer<Segment>, _ lattice: DictionaryLattice, into out: UnsafeMutablePointer<Segment>, at o: Int
+        _ span: UnsafeBufferPointer<Segment>, _ lattice: DictionaryLattice, _ memo: LatticeMemo,
+        into out: UnsafeMutablePointer<Segment>, at o: Int
     ) -> Int {
-        if let known = scratch.memo.find(span, UnsafePointer(units)) { return known.write(span, into: out, at: o) }
+        if let known = memo.find(span, UnsafePointer(units)) { return known.write(span, into: out, at: o) }
         let count = resegmentRun(span, lattice, into: out, at: o)
         if let known = LatticeMemo.Answer(span, pieces: UnsafeBufferPointer(start: out + o, count: count - o)) {
-            scratch.memo.insert(span, UnsafePointer(units), known)
+            memo.insert(span, UnsafePointer(units), known)
         }
         return count
     }
@@ -96,7 +98,7 @@ extension TokenStream {
     /// rest begins a longer dictionary word. A word longer than the memo keeps is given all its positions and no
     /// answer of its own, so that the walk takes it as a span.
     @inline(never)
-    func remember(_ word: Segment, _ lattice: DictionaryLattice) -> LatticeMemo.Answer {
+    func remember(_ word: Segment, _ lattice: DictionaryLattice, _ memo: LatticeMemo) -> LatticeMemo.Answer {
         let start = Int(word.start), length = Int(word.end) - start
         guard length <= LatticeMemo.maximumLength else { return .unkept(length: length) }
         let pieces = scratch.memoPieces
@@ -106,7 +108,7 @@ extension TokenStream {
             for k in 0..<length { folded[k] = simplifyForMatching[Int(units[start + k])] }
             for k in 0..<length where lattice.extends(UnsafeBufferPointer(rebasing: folded[k...])) { answer.open |= 1 << k }
         }
-        withUnsafePointer(to: word) { scratch.memo.insert(UnsafeBufferPointer(start: $0, count: 1), UnsafePointer(units), answer) }
+        withUnsafePointer(to: word) { memo.insert(UnsafeBufferPointer(start: $0, count: 1), UnsafePointer(units), answer) }
         return answer
     }
 

@@ -362,18 +362,23 @@ final class DictionaryLattice: Sendable {
     /// lattice runs over words, between separators.
     static func usedWords(_ folded: FoldedWords) -> WordTrie.Words {
         var words = WordTrie.Words()
-        var units: [UInt16] = []
-        var sorted = true
+        words.units.reserveCapacity(folded.bytes.count)  // (no more UTF-16 units than UTF-8 bytes)
+        words.starts.reserveCapacity(folded.count + 1)
+        // Byte order is code point order; UTF-16 order differs only when a surrogate meets U+E000…U+FFFF, so the
+        // words need sorting again only if some unit is a surrogate or above U+DFFF.
+        var high = false
         folded.bytes.withUnsafeBytes { raw in
             for i in 0..<folded.count {
-                units.removeAll(keepingCapacity: true)
-                guard utf16(ofUsed: UnsafeRawBufferPointer(rebasing: raw[folded.range(i)]), into: &units) else { continue }
-                // Byte order is code point order; UTF-16 order differs only when a surrogate meets U+E000…U+FFFF.
-                if sorted && !words.lastPrecedes(units) { sorted = false }
-                words.append(units)
+                let start = words.units.count
+                guard appendUTF16(ofUsed: UnsafeRawBufferPointer(rebasing: raw[folded.range(i)]), to: &words.units) else {
+                    words.units.removeSubrange(start...)
+                    continue
+                }
+                high = high || words.units[start...].contains { $0 >= 0xD800 }
+                words.starts.append(Int32(words.units.count))
             }
         }
-        guard !sorted else { return words }
+        guard high else { return words }
         var resorted = WordTrie.Words()
         for word in (0..<words.count).map({ w in (0..<words.length(w)).map { words.unit(w, $0) } })
             .sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -383,11 +388,23 @@ final class DictionaryLattice: Sendable {
     }
 
     /// Appends the UTF-16 units of the UTF-8 word `bytes` to `units` and says whether the lattice uses it
-    /// (``usedWords(_:)``).
-    private static func utf16(ofUsed bytes: UnsafeRawBufferPointer, into units: inout [UInt16]) -> Bool {
+    /// (``usedWords(_:)``; a word it does not use leaves some units behind, which the caller removes). The common
+    /// case, a character of U+4E00…U+9FFF, is decoded from its three bytes without a table.
+    private static func appendUTF16(ofUsed bytes: UnsafeRawBufferPointer, to units: inout [UInt16]) -> Bool {
         var han = false
         var k = 0
-        while k < bytes.count, let (scalar, length) = CorpusText.scalar(inUTF8: bytes, at: k) {
+        while k < bytes.count {
+            let b0 = bytes[k]
+            if b0 >= 0xE4 && b0 <= 0xE9 && k + 2 < bytes.count && bytes[k + 1] & 0xC0 == 0x80 && bytes[k + 2] & 0xC0 == 0x80 {
+                let cp = UInt16(b0 & 0x0F) << 12 | UInt16(bytes[k + 1] & 0x3F) << 6 | UInt16(bytes[k + 2] & 0x3F)
+                if cp >= 0x4E00 {  // (all of U+4E00…U+9FFF is Han)
+                    units.append(cp)
+                    han = true
+                    k += 3
+                    continue
+                }
+            }
+            guard let (scalar, length) = CorpusText.scalar(inUTF8: bytes, at: k) else { return false }
             k += length
             if TokenStream.isHan(scalar.value) {
                 han = true
@@ -404,7 +421,7 @@ final class DictionaryLattice: Sendable {
                 units.append(UInt16(0xDC00 + (scalar.value & 0x3FF)))
             }
         }
-        return han && k == bytes.count
+        return han
     }
 
     private init(_ dictionary: UserDictionary) {
