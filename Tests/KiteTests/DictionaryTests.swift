@@ -194,6 +194,34 @@ import Testing
         #expect(runs > 50_000 && changed > runs / 10, "\(changed) of \(runs) runs changed")
     }
 
+    /// ICU words longer than the memo keeps take the walk, from every position: here made by hand, a word of 10
+    /// units that the dictionary splits in two, and one of 40 whose first 35 units and a word from its 36th unit into
+    /// the next word are dictionary words (the cheapest path takes both).
+    @Test func wordsLongerThanTheMemoKeepsTakeTheWalk() throws {
+        let forty = String("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工".prefix(40))
+        let crossing = String(forty.suffix(5)) + "发"
+        let stream = try TokenStream.make(AnalyzerConfiguration(dictionary: try UserDictionary(
+            words: ["中华人民共和国", "国务院", String(forty.prefix(35)), crossing, "展"])))
+        let lattice = try #require(stream.lattice)
+        for (text, ends) in [("中华人民共和国国务院", [10]), (forty + "发展", [40, 42])] {
+            try Array(text.utf8).withUnsafeBytes { raw in try stream.normalize(raw) }
+            var start: Int32 = 0
+            let run = ends.map { end in
+                defer { start = Int32(end) }
+                return Segment(start: start, end: Int32(end), rule: 400)
+            }
+            let bySpans = UnsafeMutablePointer<Segment>.allocate(capacity: 64), byWalk = UnsafeMutablePointer<Segment>.allocate(capacity: 64)
+            defer { bySpans.deallocate(); byWalk.deallocate() }
+            let (a, b) = run.withUnsafeBufferPointer { run in
+                (stream.resegmentWords(run, lattice, stream.scratch.memo, into: bySpans, at: 0),
+                 stream.resegmentRun(run, lattice, into: byWalk, at: 0))
+            }
+            let walk = Array(UnsafeBufferPointer(start: byWalk, count: b))
+            #expect(Array(UnsafeBufferPointer(start: bySpans, count: a)) == walk, "\(text)")
+            #expect(walk != run, "the dictionary changes \(text)")
+        }
+    }
+
     @Test func badLinesAreErrorsNamingTheLine() {
         func line(_ text: String) -> Int? {
             do { _ = try UserDictionary(parsing: text); return nil } catch { return error.line }

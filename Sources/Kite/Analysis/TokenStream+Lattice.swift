@@ -58,24 +58,33 @@ extension TokenStream {
             }
             if reach > end {
                 if span < 0 { span = w }
-            } else if span < 0 {
+            } else if span < 0 && known.isKept {
                 o = known.write(word, into: out, at: o)
-            } else {
-                o = resegmentSpan(UnsafeBufferPointer(rebasing: run[span...w]), lattice, memo, into: out, at: o)
+            } else {  // (a span that ends here, or a word too long for the memo)
+                o = resegmentSpan(UnsafeBufferPointer(rebasing: run[(span < 0 ? w : span)...w]), lattice, memo, into: out, at: o)
                 span = -1
             }
         }
         return o
     }
 
-    /// The furthest end of a dictionary word that starts at one of `word`'s `open` positions (bit k: unit k).
+    /// The furthest end of a dictionary word that starts at one of `word`'s `open` positions (bit k: unit k; all
+    /// of them when `open` is ``LatticeMemo/Answer/everyPosition``).
     @inline(never)
     func furthestWordEnd(_ word: Segment, open: UInt32, before n: Int, _ lattice: DictionaryLattice) -> Int {
-        var open = open, reach = 0
+        let t = UnsafePointer(units)
+        var reach = 0
+        guard open != LatticeMemo.Answer.everyPosition else {
+            for k in Int(word.start)..<Int(word.end) {
+                reach = max(reach, lattice.longestWordEnd(t, simplifyForMatching, from: k, before: n))
+            }
+            return reach
+        }
+        var open = open
         while open != 0 {
             let k = Int(word.start) + open.trailingZeroBitCount
             open &= open &- 1
-            reach = max(reach, lattice.longestWordEnd(UnsafePointer(units), simplifyForMatching, from: k, before: n))
+            reach = max(reach, lattice.longestWordEnd(t, simplifyForMatching, from: k, before: n))
         }
         return reach
     }
@@ -100,7 +109,7 @@ extension TokenStream {
     @inline(never)
     func remember(_ word: Segment, _ lattice: DictionaryLattice, _ memo: LatticeMemo) -> LatticeMemo.Answer {
         let start = Int(word.start), length = Int(word.end) - start
-        guard length <= LatticeMemo.maximumLength else { return .unkept(length: length) }
+        guard length <= LatticeMemo.maximumLength else { return .unkept }
         let pieces = scratch.memoPieces
         let count = withUnsafePointer(to: word) { resegmentRun(UnsafeBufferPointer(start: $0, count: 1), lattice, into: pieces, at: 0) }
         var answer = LatticeMemo.Answer(CollectionOfOne(word), pieces: UnsafeBufferPointer(start: pieces, count: count))!
@@ -299,10 +308,11 @@ final class LatticeMemo {
         /// Whether the answer is the span's (false: too long to keep; the walk takes it).
         var isKept = true
 
-        /// The answer of a span too long to keep: every position may start a word past it.
-        static func unkept(length: Int) -> Answer {
-            Answer(cuts: 0, kinds: 0, open: length < 32 ? (1 << UInt32(length)) &- 1 : .max, isKept: false)
-        }
+        /// The answer of a span too long to keep: every position may start a word past it, and the walk takes it.
+        static let unkept = Answer(cuts: 0, kinds: 0, open: everyPosition, isKept: false)
+
+        /// `open` of a span too long to keep (no kept span has a bit above its eighth unit).
+        static let everyPosition = UInt32.max
 
         /// The answer that `pieces` (the walk's output for `span`) give, if the memo can hold it.
         init?(_ span: some Collection<Segment>, pieces: UnsafeBufferPointer<Segment>) {
