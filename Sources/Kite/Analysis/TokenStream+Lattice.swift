@@ -34,8 +34,8 @@ extension TokenStream {
     /// every path goes through an ICU boundary that no dictionary word crosses (any other step ends at or before the
     /// next boundary), so the run splits there into spans whose cheapest paths join into the run's, ties included.
     /// What the lattice makes of a span depends on its units and ICU's words in it alone, and spans repeat (本条例,
-    /// 人民代表大会: 91 % of them on short documents), so a span is looked up in ``LatticeMemo`` and walked only the
-    /// first time. Whether a dictionary word crosses a word's end is asked only where the two units around it occur
+    /// 人民代表大会 come back in document after document), so a span is looked up in ``LatticeMemo`` and walked only
+    /// the first time (or again when another span took its slot). Whether a dictionary word crosses a word's end is asked only where the two units around it occur
     /// side by side in some dictionary word, and walked only from the word's positions whose rest begins a longer
     /// dictionary word (the memo knows them).
     func resegmentWords(
