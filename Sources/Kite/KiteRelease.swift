@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Which Kite this is: its release, the index format it writes and reads, and the ICU it segments with.
 ///

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Kite
 
 struct AnalyzeCommand: ParsableCommand {
@@ -21,7 +21,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let analyzer = Analyzer(try analysis.configuration())
         let input: [UInt8]
-        if let text { input = Array(text.utf8) } else { input = Array(FileHandle.standardInput.readDataToEndOfFile()) }
+        if let text { input = Array(text.utf8) } else { input = readStandardInput() }
         do {
             if words {
                 var out = ""
@@ -33,7 +33,7 @@ struct AnalyzeCommand: ParsableCommand {
                     out += try analyzer.segments(of: s).joined(separator: "  ")
                     out += "\n"
                 }
-                FileHandle.standardOutput.write(Data(out.utf8))
+                writeOut(out)
                 return
             }
             let terms = try analyzer.terms(inUTF8: input)

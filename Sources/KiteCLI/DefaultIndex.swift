@@ -1,4 +1,11 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Kite
 
 /// The default index: the bundled `Corpus/`, indexed on first use into the user's cache directory.
@@ -7,7 +14,7 @@ enum DefaultIndex {
     static var path: String {
         let env = ProcessInfo.processInfo.environment
         if let p = env["KITE_DEFAULT_INDEX"], !p.isEmpty { return p }
-        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
         let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (home + "/.cache")
         return cache + "/kite/default-index"
     }
@@ -52,7 +59,7 @@ enum DefaultIndex {
         } catch let error as KiteError {
             throw error
         } catch {
-            throw CLIError.runtime("cannot build the default index in \(path): \(error.localizedDescription) "
+            throw CLIError.runtime("cannot build the default index in \(path): \(describe(error)) "
                 + "(set KITE_DEFAULT_INDEX or XDG_CACHE_HOME to a writable directory, or pass --index)")
         }
     }

@@ -1,5 +1,12 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Kite
 
 struct BackupCommand: ParsableCommand {
@@ -21,7 +28,7 @@ struct BackupCommand: ParsableCommand {
         let reader = try DefaultIndex.openReader(location)
         let summary = try IndexBackup.copy(from: reader.path, to: destination, method: copy ? .copy : .linkWhenPossible)
         writeOut("backed up generation \(summary.generation) of \(reader.path) to \(destination): \(summary.files) files "
-            + "(\(summary.linkedFiles) linked), " + String(format: "%.1f MB\n", Double(summary.bytes) / 1_000_000))
+            + "(\(summary.linkedFiles) linked), \(fixed(Double(summary.bytes) / 1_000_000, 1)) MB\n")
     }
 }
 
@@ -36,15 +43,14 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
         if let warning = reader.analyzerWarning { writeErr("kite: warning: \(warning)\n") }
-        let handle: FileHandle
+        let descriptor: Int32
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                throw CLIError.runtime("cannot create \(output)")
-            }
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw CLIError.runtime("cannot create \(output): \(systemMessage(errno))") }
         } else {
-            handle = FileHandle.standardOutput
+            descriptor = STDOUT_FILENO
         }
+        defer { if output != nil { close(descriptor) } }
         var buffer = ""
         var count = 0
         try reader.forEachDocument { (document: Document) throws(KiteError) in
@@ -53,18 +59,16 @@ struct ExportCommand: ParsableCommand {
             }
             count += 1
             if buffer.utf8.count > 1 << 20 {
-                do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
-                    let e = error as NSError
-                    throw .io(path: output ?? "standard output", operation: "write",
-                              errno: e.domain == NSPOSIXErrorDomain ? Int32(e.code) : EIO)
+                if let code = writeAll(descriptor, buffer) {
+                    throw .io(path: output ?? "standard output", operation: "write", errno: code)
                 }
                 buffer = ""
             }
         }
-        do { try handle.write(contentsOf: Data(buffer.utf8)) } catch {
-            throw CLIError.runtime("cannot write \(output ?? "standard output"): \(error.localizedDescription)")
+        if let code = writeAll(descriptor, buffer) {
+            throw CLIError.runtime("cannot write \(output ?? "standard output"): \(systemMessage(code))")
         }
-        if output != nil { try handle.close(); writeErr("exported \(count) document\(count == 1 ? "" : "s") to \(output!)\n") }
+        if output != nil { writeErr("exported \(count) document\(count == 1 ? "" : "s") to \(output!)\n") }
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Kite
 
 /// Runs an indexing job with progress and a summary.
@@ -15,17 +15,17 @@ enum Indexer {
         var files: [Input] = []
         let fm = FileManager.default
         for p in paths {
-            var isDir: ObjCBool = false
+            var isDir = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw CLIError.runtime("\(p): no such file or directory") }
-            if isDir.boolValue {
-                guard let e = fm.enumerator(atPath: p) else { throw CLIError.runtime("\(p): cannot list directory") }
+            if isDir {
+                guard let e = try? fm.subpathsOfDirectory(atPath: p) else { throw CLIError.runtime("\(p): cannot list directory") }
                 var found: [Input] = []
                 var skipped: [String] = []
-                for case let rel as String in e {
+                for rel in e {
                     let full = p + "/" + rel
-                    var d: ObjCBool = false
+                    var d = false
                     guard !rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
-                          fm.fileExists(atPath: full, isDirectory: &d), !d.boolValue else { continue }
+                          fm.fileExists(atPath: full, isDirectory: &d), !d else { continue }
                     if [".jsonl", ".ndjson", ".txt"].contains(where: { rel.lowercased().hasSuffix($0) }) {
                         found.append(Input(path: full, name: rel))
                     } else {
@@ -113,11 +113,11 @@ enum Indexer {
         let mb = Double(totalBytes) / 1_000_000
         func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
         var line = "indexed \(count(documents, "document")) from \(count(files.count, "file")), "
-            + String(format: "%.1f MB in %.2f s (%.1f MB/s)", mb, seconds, mb / max(seconds, 1e-9))
+            + "\(fixed(mb, 1)) MB in \(fixed(seconds, 2)) s (\(fixed(mb / max(seconds, 1e-9), 1)) MB/s)"
             + "; index has \(count(live, "document"))"
         if !errors.isEmpty { line += "; \(errors.count) input error(s) skipped" }
         if duplicates > 0 { line += "; \(duplicates) id(s) given more than once (the later document replaced the earlier)" }
-        line += String(format: "; peak memory %.0f MiB", peakMemoryMiB())
+        line += "; peak memory \(fixed(peakMemoryMiB(), 0)) MiB"
         return line
     }
 }

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CKite
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Kite
 
 struct KiteCommand: ParsableCommand {
@@ -50,7 +57,7 @@ enum Main {
             if KiteCommand.exitCode(for: error) == .success || String(describing: type(of: error)).contains("CommandError") {
                 usageFailure(error)
             }
-            fail(error.localizedDescription)
+            fail(describe(error))
         }
     }
 
@@ -101,12 +108,12 @@ enum Main {
         let message = KiteCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
         let names = KiteCommand.configuration.subcommands.map { $0.configuration.commandName ?? "" }
         let sub = CommandLine.arguments.dropFirst().first.flatMap { names.contains($0) ? " " + $0 : nil } ?? ""
-        FileHandle.standardError.write(Data("kite: \(message) (see kite\(sub) --help)\n".utf8))
+        writeErr("kite: \(message) (see kite\(sub) --help)\n")
         exit(1)
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("kite: \(message)\n".utf8))
+        writeErr("kite: \(message)\n")
         exit(2)
     }
 }
@@ -140,9 +147,4 @@ func peakMemoryMiB() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
-}
-
-func jsonString(_ object: Any) throws -> String {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return String(decoding: data, as: UTF8.self)
 }

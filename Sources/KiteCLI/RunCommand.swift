@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Kite
 
 extension MatchMode: ExpressibleByArgument {}
@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let reader = try DefaultIndex.openReader(location)
-        guard let data = FileManager.default.contents(atPath: queries), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: queries), let text = String(validating: Array(data), as: UTF8.self) else {
             throw CLIError.runtime("cannot read queries file \(queries)")
         }
         var ranking = Ranking.default

@@ -1,5 +1,12 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Kite
 
 struct SearchCommand: ParsableCommand {
@@ -91,7 +98,7 @@ struct SearchCommand: ParsableCommand {
                 let who = hit.fields["department"] ?? hit.fields["province"] ?? ""
                 let title = hit.fields["title"] ?? ""
                 let head = [who, title].filter { !$0.isEmpty }.joined(separator: " — ")
-                let score = String(format: "%.3f", hit.score)
+                let score = fixed(hit.score, 3)
                 if hit.isRelated && (i == 0 || !results.hits[i - 1].isRelated) {
                     let note = "related documents (they do not contain the query; not counted):"
                     out += color ? "\u{1B}[2m\(note)\u{1B}[0m\n" : note + "\n"
@@ -166,7 +173,7 @@ struct SearchCommand: ParsableCommand {
         for f in bars {
             let n = max(1, Int((Double(f.count) / Double(maxCount) * Double(width)).rounded()))
             let bar = String(repeating: "█", count: n)
-            let label = f.value.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+            let label = padded(f.value, to: labelWidth)
             out += color ? "\(label)  \u{1B}[32m\(bar)\u{1B}[0m \(f.count)\n" : "\(label)  \(bar) \(f.count)\n"
         }
         let unit = match == .any ? (r.totalHits == 1 ? "hit" : "hits") : (r.totalHits == 1 ? "document" : "documents")
@@ -178,9 +185,10 @@ struct SearchCommand: ParsableCommand {
     /// The query argument, or standard input's text for `-`.
     private func queryText() throws -> String {
         guard words == ["-"] else { return words.joined(separator: " ") }
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        guard let text = String(data: data, encoding: .utf8) else { throw CLIError.runtime("the query on standard input is not UTF-8") }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let text = String(validating: readStandardInput(), as: UTF8.self) else {
+            throw CLIError.runtime("the query on standard input is not UTF-8")
+        }
+        let trimmed = String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         guard !trimmed.isEmpty else { throw CLIError.runtime("no query on standard input") }
         return trimmed
     }

@@ -1,5 +1,12 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Kite
 
 /// `kite serve`: resolves the index (building the default one if needed) and runs `kite-serve`, the server built by
@@ -94,16 +101,31 @@ enum ServerBinary {
         let fresh = !FileManager.default.fileExists(atPath: binary)
         writeErr(fresh ? "kite: building the server (first use; a few minutes): swift build -c release --package-path \(package.path)\n"
                        : "kite: bringing the server up to date (swift build -c release --package-path \(package.path))\n")
-        let swift = Process()
-        swift.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        swift.arguments = ["swift", "build", "-c", "release", "--package-path", package.path, "--product", "kite-serve"]
-        swift.standardOutput = FileHandle.standardError
-        do { try swift.run() } catch { throw CLIError.runtime("cannot run swift to build the server: \(error.localizedDescription)") }
-        swift.waitUntilExit()
-        guard swift.terminationStatus == 0 else {
-            throw CLIError.runtime("building the server failed (swift build exited with \(swift.terminationStatus))")
-        }
+        let status = try run(["/usr/bin/env", "swift", "build", "-c", "release", "--package-path", package.path,
+                              "--product", "kite-serve"])
+        guard status == 0 else { throw CLIError.runtime("building the server failed (swift build exited with \(status))") }
         return binary
+    }
+
+    /// Runs `argv` (its standard output sent to standard error, which stays free for the server's own lines) and
+    /// waits for it; its exit status.
+    private static func run(_ argv: [String]) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO)
+        var cArgs = argv.map { strdup($0) }
+        cArgs.append(nil)
+        defer { for a in cArgs { free(a) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard spawned == 0 else { throw CLIError.runtime("cannot run swift to build the server: \(systemMessage(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw CLIError.runtime("waiting for swift build: \(systemMessage(errno))") }
+        }
+        // WIFEXITED / WEXITSTATUS, which Swift does not import (C macros).
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     /// Replaces this process with `argv` (signals then reach the server directly).
@@ -111,6 +133,6 @@ enum ServerBinary {
         var cArgs = argv.map { strdup($0) }
         cArgs.append(nil)
         execv(argv[0], cArgs)
-        throw CLIError.runtime("cannot run \(argv[0]): \(String(cString: strerror(errno)))")
+        throw CLIError.runtime("cannot run \(argv[0]): \(systemMessage(errno))")
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Kite
 
 /// `kite vocab`: proposes words for a user dictionary from a corpus (``VocabularyDiscovery``).
@@ -53,13 +53,13 @@ struct VocabCommand: ParsableCommand {
         if json {
             writeOut(try encodeJSON(found) + "\n")
         } else {
-            writeOut(found.map { "\($0.word)\t\($0.pieces.joined(separator: "/"))\t\($0.count)\t\($0.documents)\t\(String(format: "%.1f", $0.score))\n" }.joined())
+            writeOut(found.map { "\($0.word)\t\($0.pieces.joined(separator: "/"))\t\($0.count)\t\($0.documents)\t\(fixed($0.score, 1))\n" }.joined())
         }
         if let output {
             let text = "# kite vocab: \(found.count) words from \(documents) documents (word, occurrences)\n"
                 + found.map { "\($0.word) \($0.count)\n" }.joined()
             do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                throw CLIError.runtime("vocab: cannot write \(output): \(error.localizedDescription)")
+                throw CLIError.runtime("vocab: cannot write \(output): \(describe(error, of: output))")
             }
         }
         writeErr("\(found.count) word\(found.count == 1 ? "" : "s") proposed from \(documents) document\(documents == 1 ? "" : "s")\n")

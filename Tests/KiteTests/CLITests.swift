@@ -28,6 +28,9 @@ import Testing
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let hits = try #require(obj["hits"] as? [[String: Any]])
         #expect(hits.first?["id"] as? String == "2023Q3/59/2")
+        // The text's score is the JSON's to three decimals, as Foundation would format it.
+        let score = try #require(hits.first?["score"] as? Double)
+        #expect(first.hasPrefix("1. \(String(format: "%.3f", score))  "), "\(first)")
         let fields = try #require(hits.first?["fields"] as? [String: String])
         #expect(fields["department"] == "市统计局")
         let highlights = try #require(hits.first?["highlights"] as? [String: [[String: Int]]])
@@ -243,6 +246,31 @@ import Testing
             "HOME": "/proc/kite-no-home", "XDG_CACHE_HOME": "", "KITE_DEFAULT_INDEX": ""])
         #expect(homeless.status == 2 && homeless.stderr.split(separator: "\n").count == 1, "\(homeless.stderr)")
         #expect(homeless.stderr.contains("cannot build the default index") && homeless.stderr.contains("KITE_DEFAULT_INDEX"))
+        // Files that cannot be written: the path and the system's reason, one line, status 2.
+        let export = try KiteProcess.run(["export", "--index", index, "--output", dir.sub("no/such/dir/out.jsonl")])
+        #expect(export.status == 2 && export.stderr.split(separator: "\n").count == 1, "\(export.stderr)")
+        #expect(export.stderr.contains(dir.sub("no/such/dir/out.jsonl")) && export.stderr.contains("No such file or directory"))
+        let vocab = try KiteProcess.run(["vocab", corpus + "/weifang-2023q3-key-work.txt", "--output", dir.sub("no/such/words.txt")])
+        #expect(vocab.status == 2, "\(vocab.stderr)")
+        #expect(vocab.stderr.contains("cannot write \(dir.sub("no/such/words.txt"))") && vocab.stderr.contains("No such file or directory"),
+                "\(vocab.stderr)")
+    }
+
+    /// Foundation's libraries (beyond FoundationEssentials, which ArgumentParser uses) would add about 7 MiB to the
+    /// resident memory of every `kite` run (`Benchmarks/memory/bounded.py`): the CLI and the library do without them.
+    @Test func theBinaryLinksNoFoundationBeyondEssentials() throws {
+        let ldd = Process()
+        ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        ldd.arguments = [KiteProcess.binary]
+        let out = Pipe()
+        ldd.standardOutput = out
+        try ldd.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        ldd.waitUntilExit()
+        #expect(ldd.terminationStatus == 0 && text.contains("libswiftCore"), "\(text)")
+        for library in ["libFoundation.so", "libFoundationInternationalization", "lib_FoundationICU"] {
+            #expect(!text.contains(library), "kite links \(library)")
+        }
     }
 
     @Test func malformedInputIsReportedAndStrictCommitsNothing() throws {

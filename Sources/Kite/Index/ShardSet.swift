@@ -1,5 +1,3 @@
-import Foundation  // trimmingCharacters
-
 /// Several index directories searched as one: a directory holding a `shards` file that names them.
 ///
 /// An index past one machine's patience is built as shards, each an ordinary index of the documents whose id
@@ -42,6 +40,13 @@ public struct ShardSet: Hashable, Sendable {
         return Int(hash % UInt64(count))
     }
 
+    /// `line` without the spaces and tabs at either end (a line of the `shards` file).
+    static func trimmingSpaces(_ line: Substring) -> String {
+        let isSpace = { (c: Character) in c.isWhitespace && !c.isNewline }
+        guard let first = line.firstIndex(where: { !isSpace($0) }), let last = line.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(line[first...last])
+    }
+
     /// The shard set described in `directory`, or nil when the directory has no `shards` file.
     public static func read(directory: String) throws(KiteError) -> ShardSet? {
         let path = directory + "/" + fileName
@@ -52,7 +57,7 @@ public struct ShardSet: Hashable, Sendable {
         }
         var shards: [String] = []
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            let entry = line.trimmingCharacters(in: .whitespaces)
+            let entry = ShardSet.trimmingSpaces(line)
             if entry.isEmpty || entry.hasPrefix("#") { continue }
             shards.append(entry)
         }
@@ -69,7 +74,7 @@ public struct ShardSet: Hashable, Sendable {
     /// cannot become a shard set.
     public func write(directory: String) throws(KiteError) {
         guard !shards.isEmpty else { throw .shardSet(path: directory, reason: "a shard set names at least one shard") }
-        for s in shards where s.isEmpty || s.contains(where: \.isNewline) || s.trimmingCharacters(in: .whitespaces) != s
+        for s in shards where s.isEmpty || s.contains(where: \.isNewline) || ShardSet.trimmingSpaces(s[...]) != s
             || s.hasPrefix("#") {
             throw .shardSet(path: directory, reason: "shard directory \(s.debugDescription) cannot be written in \(ShardSet.fileName)")
         }

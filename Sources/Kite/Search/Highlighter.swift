@@ -245,7 +245,7 @@ struct TextUnits {
             let k = start + i
             if unit(k, is: i, of: chunk, scalarsWanted) { continue }
             let (unit, wanted) = (text(k), chunk.units[i])
-            guard !chunk.han[i], i == 0 || i == n - 1, let found = unit.range(of: wanted) else { return nil }
+            guard !chunk.han[i], i == 0 || i == n - 1, let found = unit.firstRange(of: wanted) else { return nil }
             let isSuffix = found.upperBound == unit.endIndex, isPrefix = found.lowerBound == unit.startIndex
             guard (i == 0 || isPrefix) && (i == n - 1 || isSuffix) else { return nil }
             // The unit is the folded word; its offsets hold in the source when both have the same length (ASCII).
