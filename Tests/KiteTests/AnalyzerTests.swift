@@ -10,6 +10,17 @@ func corpusText(_ name: String) throws -> String {
 }
 
 @Suite struct AnalyzerTests {
+    /// The library imports FoundationEssentials only; a program that imports Foundation still reads each error's
+    /// one-line description as its `localizedDescription` (GettingStarted.md says so).
+    @Test func errorsReadTheSameThroughFoundation() {
+        let errors: [any Error] = [KiteError.indexNotFound(path: "/x"), KiteError.corrupt(file: "seg-1.doc", reason: "bad block"),
+                                   AnalysisError.invalidUTF8(byteOffset: 3)]
+        for error in errors {
+            #expect(error.localizedDescription == String(describing: error), "\(error)")
+        }
+        #expect(KiteError.indexNotFound(path: "/x").localizedDescription.contains("/x"))
+    }
+
     let analyzer = Analyzer()
 
     func words(_ text: String, _ config: AnalyzerConfiguration = .default) throws -> [String] {
