@@ -188,9 +188,10 @@ struct SearchCommand: ParsableCommand {
         guard let text = String(validating: readStandardInput(), as: UTF8.self) else {
             throw CLIError.runtime("the query on standard input is not UTF-8")
         }
-        let trimmed = String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        guard !trimmed.isEmpty else { throw CLIError.runtime("no query on standard input") }
-        return trimmed
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }), let last = text.lastIndex(where: { !$0.isWhitespace }) else {
+            throw CLIError.runtime("no query on standard input")
+        }
+        return String(text[first...last])
     }
 }
 
